@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Benchmark placard against Hugo on generated N-page Chinese campaign sites.
+#
+#   bench/run.sh 1000 10000
+#
+# For each N: generates both flavors under $BENCH_DIR/N/{placard,hugo} (kept between runs while N
+# and bench/gen.py are unchanged), builds each $RUNS times into $BENCH_DIR/N/out-{placard,hugo}
+# (the output directory is removed before every run, outside the timing), and reports the median
+# wall time and the largest peak RSS as measured by `/usr/bin/time -f '%e %M'`, plus the number and
+# total size of the output files.
+#
+# Environment: BENCH_DIR (default /dev/shm/placard-bench), RUNS (default 3),
+#              PLACARD (default <repo>/target/release/placard), HUGO (default: hugo on PATH),
+#              TOOLS (default "placard hugo": which tools to run).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+BENCH_DIR=${BENCH_DIR:-/dev/shm/placard-bench}
+RUNS=${RUNS:-3}
+PLACARD=${PLACARD:-$ROOT/target/release/placard}
+HUGO=${HUGO:-$(command -v hugo || true)}
+GEN=$ROOT/bench/gen.py
+TOOLS=${TOOLS:-placard hugo}
+
+if [ $# -eq 0 ]; then
+    echo "usage: $0 N [N...]   (e.g. $0 1000 10000)" >&2
+    exit 2
+fi
+for n in "$@"; do
+    [[ $n =~ ^[1-9][0-9]*$ ]] || { echo "not a page count: $n" >&2; exit 2; }
+done
+
+# --- tools ------------------------------------------------------------------------------------
+if [ ! -x /usr/bin/time ]; then
+    if ! apt list --installed 2>/dev/null | grep -qw '^time'; then
+        echo "== installing Debian package 'time' (for /usr/bin/time)"
+        apt-get update -qq && apt-get install -y -qq time >/dev/null
+    fi
+fi
+[ -x /usr/bin/time ] || { echo "/usr/bin/time is missing and could not be installed" >&2; exit 1; }
+
+have_placard=1
+if [[ " $TOOLS " != *" placard "* ]]; then
+    have_placard=0
+elif [ ! -x "$PLACARD" ]; then
+    echo "== $PLACARD missing: cargo build --release"
+    if ! (cd "$ROOT" && cargo build --release); then
+        echo "!! cargo build --release failed: skipping placard" >&2
+        have_placard=0
+    fi
+fi
+[ -x "$PLACARD" ] || have_placard=0
+[ $have_placard = 1 ] || echo "!! skipping placard"
+
+have_hugo=1
+if [[ " $TOOLS " != *" hugo "* ]]; then
+    have_hugo=0
+elif [ -z "$HUGO" ] || ! "$HUGO" version >/dev/null 2>&1; then
+    echo "!! hugo is not installed: skipping Hugo (Debian: apt-get install hugo)"
+    have_hugo=0
+fi
+
+echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -sr)"
+[ $have_placard = 1 ] && echo "== placard: $PLACARD ($("$PLACARD" --version 2>/dev/null || echo 'no --version'))"
+[ $have_hugo = 1 ] && echo "== hugo: $("$HUGO" version)"
+echo "== runs per tool: $RUNS; sites under $BENCH_DIR"
+
+# --- helpers ----------------------------------------------------------------------------------
+gen_sum=$(sha256sum "$GEN" | cut -c1-16)
+
+generate() { # N
+    local n=$1 dir=$BENCH_DIR/$1
+    local stamp="pages=$n gen=$gen_sum"
+    if [ -f "$dir/stamp" ] && [ "$(cat "$dir/stamp")" = "$stamp" ] \
+        && [ -d "$dir/placard/content" ] && [ -d "$dir/hugo/content" ]; then
+        echo "== N=$n: sites already generated ($stamp)"
+        return
+    fi
+    echo "== N=$n: generating sites"
+    mkdir -p "$dir"
+    rm -f "$dir/stamp"
+    python3 "$GEN" --pages "$n" --out "$dir/placard" --flavor placard
+    python3 "$GEN" --pages "$n" --out "$dir/hugo" --flavor hugo
+    echo "$stamp" >"$dir/stamp"
+}
+
+# measure NAME OUTDIR LOG cmd... → sets M_TIME (median s), M_RSS (max KiB), M_FILES, M_BYTES, M_OK
+measure() {
+    local name=$1 out=$2 log=$3; shift 3
+    local times=() rss=() tfile
+    tfile=$(mktemp)
+    M_OK=1
+    for i in $(seq 1 "$RUNS"); do
+        rm -rf "$out"
+        sync
+        if ! /usr/bin/time -f '%e %M' -o "$tfile" "$@" >"$log" 2>&1; then
+            echo "!! $name failed (run $i): exit status non-zero; last lines of $log:" >&2
+            tail -n 20 "$log" >&2
+            M_OK=0
+            break
+        fi
+        read -r t m <"$tfile"
+        times+=("$t"); rss+=("$m")
+        printf '   %-8s run %d: %6.2f s  %8d KiB\n' "$name" "$i" "$t" "$m"
+    done
+    rm -f "$tfile"
+    if [ $M_OK = 1 ]; then
+        M_TIME=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+        M_RSS=$(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)
+        M_FILES=$(find "$out" -type f | wc -l)
+        M_BYTES=$(du -sb "$out" | cut -f1)
+    else
+        M_TIME=- M_RSS=- M_FILES=- M_BYTES=-
+    fi
+}
+
+declare -A R
+rows=()
+
+for n in "$@"; do
+    generate "$n"
+    dir=$BENCH_DIR/$n
+    src_files=$(find "$dir/placard/content" -name '*.md' | wc -l)
+    src_bytes=$(du -sb "$dir/placard/content" | cut -f1)
+    echo "== N=$n: $src_files Markdown files, $((src_bytes / 1024 / 1024)) MiB of content"
+    if [ $have_placard = 1 ]; then
+        measure placard "$dir/out-placard" "$dir/placard.log" \
+            "$PLACARD" build --root "$dir/placard" --output-dir "$dir/out-placard"
+        R[$n,p]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES"
+    else
+        R[$n,p]="0 - - - -"
+    fi
+    if [ $have_hugo = 1 ]; then
+        measure hugo "$dir/out-hugo" "$dir/hugo.log" \
+            "$HUGO" --source "$dir/hugo" --destination "$dir/out-hugo" --quiet
+        R[$n,h]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES"
+    else
+        R[$n,h]="0 - - - -"
+    fi
+done
+
+# --- report -----------------------------------------------------------------------------------
+echo
+echo "| N | tool | median wall (s) | max peak RSS (MiB) | output files | output size (MiB) |"
+echo "|---:|---|---:|---:|---:|---:|"
+for n in "$@"; do
+    for t in p h; do
+        read -r ok tm rss files bytes <<<"${R[$n,$t]}"
+        name=$([ $t = p ] && echo placard || echo hugo)
+        if [ "$ok" = 1 ]; then
+            printf '| %s | %s | %.2f | %.1f | %s | %.1f |\n' "$n" "$name" "$tm" \
+                "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$files" "$(awk -v b="$bytes" 'BEGIN{print b/1048576}')"
+        else
+            printf '| %s | %s | failed or skipped | | | |\n' "$n" "$name"
+        fi
+    done
+done
+echo
+for n in "$@"; do
+    read -r pok ptm prss _ _ <<<"${R[$n,p]}"
+    read -r hok htm hrss _ _ <<<"${R[$n,h]}"
+    if [ "$pok" = 1 ] && [ "$hok" = 1 ]; then
+        awk -v n="$n" -v pt="$ptm" -v ht="$htm" -v pm="$prss" -v hm="$hrss" 'BEGIN {
+            rt = (ht > 0) ? pt / ht : 0; rm = (hm > 0) ? pm / hm : 0
+            printf "N=%s: placard/hugo time %.2f (target <= 0.50: %s), memory %.2f (target <= 0.33: %s)%s\n",
+                n, rt, (rt <= 0.5 ? "MET" : "MISSED"), rm, (rm <= 1/3 ? "MET" : "MISSED"),
+                (n == 10000 ? "  <- the targets are set at N=10000" : "")
+        }'
+    else
+        echo "N=$n: no ratio (a tool failed or was skipped)"
+    fi
+done

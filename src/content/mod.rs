@@ -1,0 +1,87 @@
+//! Content loading: walking `content/`, reading front matter, working out URLs, and linking pages,
+//! sections and taxonomies into a [`Library`] of plain data.
+
+pub mod front_matter;
+pub mod library;
+pub mod taxonomies;
+
+pub use front_matter::{Date, SortBy};
+pub use library::{Library, LoadOptions, Page, Section};
+pub use taxonomies::{Taxonomy, Term};
+
+/// Makes a URL component from a file name or title. ASCII is lower-cased; letters and digits of any
+/// script are kept (so Chinese stays Chinese, not pinyin); everything else becomes a single `-`.
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() {
+            if dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            dash = false;
+            slug.push(c.to_ascii_lowercase());
+        } else {
+            dash = true;
+        }
+    }
+    slug
+}
+
+/// Checks a user-written URL path (`path = ...`, aliases) and returns it as `/a/b/`, or says what is
+/// wrong. Paths stay inside the output directory: no `..`, no backslashes, no empty components.
+pub fn clean_url_path(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok("/".into());
+    }
+    for part in trimmed.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\\') || part.contains(':') {
+            return Err(format!("`{raw}` is not a usable site path: `{part}` cannot be a path component"));
+        }
+        if part.chars().any(|c| c.is_control() || matches!(c, '?' | '#' | '<' | '>' | '"' | '|' | '*')) {
+            return Err(format!("`{raw}` holds a character that cannot be used in a URL path"));
+        }
+    }
+    if trimmed.ends_with(".html") || trimmed.ends_with(".xml") {
+        Ok(format!("/{trimmed}"))
+    } else {
+        Ok(format!("/{trimmed}/"))
+    }
+}
+
+/// The output file for a URL path: `/news/` → `news/index.html`, `/a.html` → `a.html`.
+pub fn output_file(url_path: &str) -> String {
+    let inner = url_path.trim_start_matches('/');
+    if inner.is_empty() {
+        "index.html".into()
+    } else if inner.ends_with('/') {
+        format!("{inner}index.html")
+    } else {
+        inner.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_keep_chinese_and_fold_ascii() {
+        assert_eq!(slugify("什么是黑恶势力"), "什么是黑恶势力");
+        assert_eq!(slugify("My First_Post!"), "my-first-post");
+        assert_eq!(slugify("  扫黑 除恶 2024 "), "扫黑-除恶-2024");
+        assert_eq!(slugify("「举报」须知"), "举报-须知");
+    }
+
+    #[test]
+    fn url_paths_cannot_escape() {
+        assert_eq!(clean_url_path("about/us").unwrap(), "/about/us/");
+        assert_eq!(clean_url_path("/old.html").unwrap(), "/old.html");
+        assert!(clean_url_path("../etc").is_err());
+        assert!(clean_url_path("a//b").is_err());
+        assert!(clean_url_path("a\\..\\b").is_err());
+        assert_eq!(output_file("/"), "index.html");
+        assert_eq!(output_file("/新闻/"), "新闻/index.html");
+    }
+}

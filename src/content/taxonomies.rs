@@ -1,0 +1,86 @@
+//! Taxonomies (Zola's tags and categories): the terms pages name in `[taxonomies]`.
+
+use std::collections::BTreeMap;
+
+use super::library::{locate, Library};
+use super::slugify;
+use crate::config::{Config, TaxonomyConfig};
+use crate::error::{Error, Errors};
+
+/// One configured taxonomy and its terms, sorted by slug.
+#[derive(Debug)]
+pub struct Taxonomy {
+    pub config: TaxonomyConfig,
+    /// The URL path of the term list, like `/tags/`.
+    pub path: String,
+    pub terms: Vec<Term>,
+}
+
+/// A term and the pages that carry it, newest first.
+#[derive(Debug)]
+pub struct Term {
+    pub name: String,
+    pub slug: String,
+    pub path: String,
+    pub pages: Vec<usize>,
+}
+
+/// Builds every configured taxonomy; a page naming an unconfigured one is an error.
+pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<Taxonomy> {
+    let mut terms: Vec<BTreeMap<String, Term>> = config.taxonomies.iter().map(|_| BTreeMap::new()).collect();
+    let names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
+    for (index, page) in library.pages.iter().enumerate() {
+        for (name, values) in &page.meta.taxonomies {
+            let Some(t) = names.iter().position(|n| n == name) else {
+                let source = std::fs::read_to_string(&page.file).unwrap_or_default();
+                let error = Error::in_file(&page.file, format!("taxonomy `{name}` is not configured"));
+                let hint = if names.is_empty() {
+                    format!("add taxonomies = [{{ name = \"{name}\" }}] to config.toml")
+                } else {
+                    format!("config.toml defines: {}; add `{name}` there or fix the name", names.join(", "))
+                };
+                errors.push(locate(error, &source, name).with_hint(hint));
+                continue;
+            };
+            if page.expired {
+                continue;
+            }
+            let base = taxonomy_path(name);
+            for value in values {
+                let slug = slugify(value);
+                if slug.is_empty() {
+                    continue;
+                }
+                // Terms that differ only in case or punctuation are one term, named as first seen.
+                let term = terms[t].entry(slug.clone()).or_insert_with(|| Term {
+                    name: value.clone(),
+                    path: format!("{base}{slug}/"),
+                    slug,
+                    pages: vec![],
+                });
+                if !term.pages.contains(&index) {
+                    term.pages.push(index);
+                }
+            }
+        }
+    }
+    config
+        .taxonomies
+        .iter()
+        .zip(terms)
+        .map(|(tc, terms)| {
+            let mut terms: Vec<Term> = terms.into_values().collect();
+            for term in &mut terms {
+                term.pages.sort_by(|a, b| {
+                    let (pa, pb) = (&library.pages[*a], &library.pages[*b]);
+                    pa.date.is_none().cmp(&pb.date.is_none()).then(pb.date.cmp(&pa.date)).then(pa.relative.cmp(&pb.relative))
+                });
+            }
+            Taxonomy { config: tc.clone(), path: taxonomy_path(&tc.name), terms }
+        })
+        .collect()
+}
+
+fn taxonomy_path(name: &str) -> String {
+    format!("/{}/", slugify(name))
+}

@@ -1,0 +1,234 @@
+//! One error type for the whole pipeline, with a source location and a hint, printed the way rustc
+//! prints its diagnostics so that office staff see the file, the line and the fix.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where in a source file a problem was found. Lines and columns are 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// How serious a diagnostic is: warnings are printed but never stop a build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    Error,
+    Warning,
+}
+
+/// A problem with the site's input or output, with where it is and how to fix it.
+#[derive(Debug, Clone)]
+pub struct Error {
+    pub severity: Severity,
+    pub message: String,
+    pub location: Option<Location>,
+    pub hint: Option<String>,
+}
+
+/// The result type of fallible placard operations that report one problem.
+pub type Result<T> = std::result::Result<T, Error>;
+
+impl Error {
+    /// An error with no source location (for problems with the command line or the file system).
+    pub fn new(message: impl Into<String>) -> Self {
+        Error { severity: Severity::Error, message: message.into(), location: None, hint: None }
+    }
+
+    /// An error found at `line:column` of `path`.
+    pub fn at(path: impl Into<PathBuf>, line: usize, column: usize, message: impl Into<String>) -> Self {
+        Error::new(message).located(path, line, column)
+    }
+
+    /// An error about a whole file.
+    pub fn in_file(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Error::at(path, 0, 0, message)
+    }
+
+    /// A warning: printed, but the build goes on.
+    pub fn warning(message: impl Into<String>) -> Self {
+        Error { severity: Severity::Warning, ..Error::new(message) }
+    }
+
+    pub fn located(mut self, path: impl Into<PathBuf>, line: usize, column: usize) -> Self {
+        self.location = Some(Location { path: path.into(), line, column });
+        self
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    pub fn is_warning(&self) -> bool {
+        self.severity == Severity::Warning
+    }
+
+    /// An I/O failure on `path`, worded for people.
+    pub fn io(path: &Path, action: &str, err: std::io::Error) -> Self {
+        Error::new(format!("could not {action} `{}`: {err}", path.display()))
+    }
+
+    /// Renders the diagnostic like rustc: a headline, the location, the source line with a caret, a hint.
+    /// Paths are shown relative to `root` when they are inside it.
+    pub fn render(&self, root: &Path) -> String {
+        let mut out = String::new();
+        let label = match self.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        out.push_str(&format!("{label}: {}\n", self.message));
+        if let Some(loc) = &self.location {
+            let shown = loc.path.strip_prefix(root).unwrap_or(&loc.path);
+            if loc.line == 0 {
+                out.push_str(&format!("  --> {}\n", shown.display()));
+            } else {
+                out.push_str(&format!("  --> {}:{}:{}\n", shown.display(), loc.line, loc.column.max(1)));
+                if let Some(text) = source_line(&loc.path, loc.line) {
+                    let width = loc.line.to_string().len();
+                    let pad = " ".repeat(width);
+                    // The caret sits under the column; count characters, not bytes, and give wide CJK
+                    // characters two cells so the caret lines up in a terminal.
+                    let before: String = text.chars().take(loc.column.saturating_sub(1)).collect();
+                    let cells: usize = before.chars().map(display_width).sum();
+                    out.push_str(&format!("{pad} |\n{} | {}\n{pad} | {}^\n", loc.line, text, " ".repeat(cells)));
+                }
+            }
+        }
+        if let Some(hint) = &self.hint {
+            out.push_str(&format!("  = help: {hint}\n"));
+        }
+        out
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(loc) = &self.location {
+            if loc.line > 0 {
+                write!(f, "{}:{}:{}: ", loc.path.display(), loc.line, loc.column.max(1))?;
+            } else {
+                write!(f, "{}: ", loc.path.display())?;
+            }
+        }
+        write!(f, "{}", self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " (help: {hint})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// Everything that went wrong in one step, in a stable order; a build stops when any is an error.
+#[derive(Debug, Default)]
+pub struct Errors(pub Vec<Error>);
+
+impl Errors {
+    pub fn push(&mut self, error: Error) {
+        self.0.push(error);
+    }
+
+    pub fn has_errors(&self) -> bool {
+        self.0.iter().any(|e| !e.is_warning())
+    }
+
+    /// Sorts by file and line so that reports read top to bottom and are the same on every run.
+    pub fn sort(&mut self) {
+        self.0.sort_by(|a, b| {
+            let key = |e: &Error| e.location.as_ref().map(|l| (l.path.clone(), l.line, l.column));
+            key(a).cmp(&key(b)).then_with(|| a.message.cmp(&b.message))
+        });
+    }
+}
+
+impl From<Error> for Errors {
+    fn from(error: Error) -> Self {
+        Errors(vec![error])
+    }
+}
+
+fn source_line(path: &Path, line: usize) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    text.lines().nth(line - 1).map(|l| l.trim_end().to_string())
+}
+
+/// Terminal cells taken by a character: East Asian wide characters take two.
+pub(crate) fn display_width(c: char) -> usize {
+    if c == '\t' {
+        4
+    } else if is_wide(c) {
+        2
+    } else {
+        1
+    }
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
+        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
+}
+
+/// Converts a byte offset in `text` to a 1-based (line, column), counting columns in characters.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..floor_char_boundary(text, offset)];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+/// The known word closest to `word`, if it is close enough to be a likely typo.
+pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
+    known
+        .iter()
+        .map(|k| (edit_distance(word, k), *k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 3))
+        .min()
+        .map(|(_, k)| k)
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters() {
+        let text = "标题 = 1\nab = 中文x";
+        assert_eq!(line_col(text, 0), (1, 1));
+        let x = text.find('x').unwrap();
+        assert_eq!(line_col(text, x), (2, 8));
+    }
+
+    #[test]
+    fn suggests_near_keys_only() {
+        assert_eq!(suggest("titel", &["title", "date"]), Some("title"));
+        assert_eq!(suggest("zzzzzz", &["title", "date"]), None);
+    }
+}

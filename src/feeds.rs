@@ -1,0 +1,156 @@
+//! Machine-read files: the Atom feeds, `sitemap.xml` and `robots.txt`. Dates come from content only,
+//! never from the clock, so feeds are identical on every build.
+
+use crate::config::Config;
+use crate::content::{output_file, Library, Page};
+use crate::output::Output;
+use crate::render::values::Shapes;
+
+/// Writes the site feed, each taxonomy term's feed, the sitemap and robots.txt into `output`.
+pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, output: &mut Output) {
+    if config.generate_feeds {
+        let pages = feed_pages(library, library.pages.iter().enumerate().map(|(i, _)| i));
+        for name in &config.feed_filenames {
+            let feed = atom(config, library, shapes, &config.title, "/", name, &pages);
+            output.add(name.clone(), feed.into_bytes());
+        }
+    }
+    for taxonomy in &library.taxonomies {
+        if !(taxonomy.config.feed && taxonomy.config.render) {
+            continue;
+        }
+        for term in &taxonomy.terms {
+            let pages = feed_pages(library, term.pages.iter().copied());
+            for name in &config.feed_filenames {
+                let title = format!("{} - {}", config.title, term.name);
+                let feed = atom(config, library, shapes, &title, &term.path, name, &pages);
+                output.add(format!("{}{name}", term.path.trim_start_matches('/')), feed.into_bytes());
+            }
+        }
+    }
+    if config.generate_sitemap {
+        output.add("sitemap.xml", sitemap(config, library).into_bytes());
+    }
+    if config.generate_robots_txt {
+        let robots = format!("User-agent: *\nDisallow:\nAllow: /\nSitemap: {}\n", config.permalink("/sitemap.xml"));
+        output.add("robots.txt", robots.into_bytes());
+    }
+}
+
+/// Dated, unexpired pages, newest first, at most `feed_limit` of them.
+fn feed_pages(library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usize> {
+    let mut pages: Vec<usize> = pages.filter(|&i| library.pages[i].date.is_some() && !library.pages[i].expired).collect();
+    pages.sort_by(|&a, &b| {
+        let (pa, pb) = (&library.pages[a], &library.pages[b]);
+        pb.date.cmp(&pa.date).then(pa.relative.cmp(&pb.relative))
+    });
+    pages
+}
+
+fn atom(config: &Config, library: &Library, shapes: &Shapes, title: &str, path: &str, file: &str, pages: &[usize]) -> String {
+    let pages = &pages[..pages.len().min(config.feed_limit)];
+    let self_url = config.permalink(&format!("{path}{file}"));
+    let updated = pages.iter().filter_map(|&i| page_updated(&library.pages[i])).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+    let mut xml = String::with_capacity(4096);
+    xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
+    xml.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape_xml(&config.default_language)));
+    xml.push_str(&format!("<title>{}</title>\n", escape_xml(title)));
+    if !config.description.is_empty() {
+        xml.push_str(&format!("<subtitle>{}</subtitle>\n", escape_xml(&config.description)));
+    }
+    xml.push_str(&format!("<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape_xml(&encode_iri(&self_url))));
+    xml.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape_xml(&encode_iri(&config.permalink(path)))));
+    xml.push_str("<generator>placard</generator>\n");
+    xml.push_str(&format!("<updated>{updated}</updated>\n<id>{}</id>\n", escape_xml(&encode_iri(&self_url))));
+    for &i in pages {
+        let page = &library.pages[i];
+        let link = escape_xml(&encode_iri(&config.permalink(&page.path)));
+        let published = page.date.as_ref().map(|d| d.rfc3339()).unwrap_or_default();
+        xml.push_str("<entry>\n");
+        xml.push_str(&format!("<title>{}</title>\n", escape_xml(page.meta.title.as_deref().unwrap_or(&page.slug))));
+        xml.push_str(&format!("<published>{published}</published>\n"));
+        xml.push_str(&format!("<updated>{}</updated>\n", page_updated(page).unwrap_or(published)));
+        xml.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{link}\"/>\n<id>{link}</id>\n"));
+        if let Some(description) = &page.meta.description {
+            xml.push_str(&format!("<summary>{}</summary>\n", escape_xml(description)));
+        }
+        xml.push_str(&format!("<content type=\"html\" xml:base=\"{link}\">{}</content>\n", escape_xml(&shapes.page_bodies[i].content)));
+        xml.push_str("</entry>\n");
+    }
+    xml.push_str("</feed>\n");
+    xml
+}
+
+fn page_updated(page: &Page) -> Option<String> {
+    page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.rfc3339())
+}
+
+fn sitemap(config: &Config, library: &Library) -> String {
+    let mut entries: Vec<(String, Option<String>)> = Vec::new();
+    for page in &library.pages {
+        let lastmod = page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.day().to_string());
+        entries.push((page.path.clone(), lastmod));
+    }
+    for section in &library.sections {
+        if section.meta.render && section.meta.redirect_to.is_none() {
+            entries.push((section.path.clone(), None));
+        }
+    }
+    for taxonomy in library.taxonomies.iter().filter(|t| t.config.render) {
+        entries.push((taxonomy.path.clone(), None));
+        entries.extend(taxonomy.terms.iter().map(|t| (t.path.clone(), None)));
+    }
+    entries.sort();
+    entries.dedup();
+    let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
+    for (path, lastmod) in entries {
+        debug_assert!(!output_file(&path).is_empty());
+        xml.push_str(&format!("<url><loc>{}</loc>", escape_xml(&encode_iri(&config.permalink(&path)))));
+        if let Some(day) = lastmod {
+            xml.push_str(&format!("<lastmod>{day}</lastmod>"));
+        }
+        xml.push_str("</url>\n");
+    }
+    xml.push_str("</urlset>\n");
+    xml
+}
+
+/// Escapes text for XML content and attributes.
+pub fn escape_xml(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes the non-ASCII bytes and spaces of a URL, so Chinese paths are valid URIs.
+pub fn encode_iri(url: &str) -> String {
+    let mut out = String::with_capacity(url.len() * 2);
+    for byte in url.bytes() {
+        if byte >= 0x80 || byte == b' ' || byte < 0x20 {
+            out.push_str(&format!("%{byte:02X}"));
+        } else {
+            out.push(byte as char);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chinese_urls_are_percent_encoded() {
+        assert_eq!(encode_iri("https://a.cn/政策/"), "https://a.cn/%E6%94%BF%E7%AD%96/");
+        assert_eq!(escape_xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+}

@@ -1,0 +1,19 @@
+//! placard: a static site generator for public-awareness campaigns.
+//!
+//! The pipeline follows the data: [`config`] → [`content`] (a [`content::Library`]) → [`markdown`] and
+//! [`render`] (pages through Tera) → outputs ([`feeds`]) → [`output`] (one atomic writer). [`site`]
+//! orchestrates a build.
+
+pub mod config;
+pub mod content;
+pub mod error;
+pub mod feeds;
+pub mod init;
+pub mod markdown;
+pub mod output;
+pub mod render;
+mod serde_errors;
+pub mod site;
+
+pub use error::{Error, Errors};
+pub use site::{build, BuildOptions, BuildReport, Site};

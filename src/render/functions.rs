@@ -1,0 +1,251 @@
+//! Template functions (`get_url`, `get_page`, `load_data`, …) and filters (`markdown`, `date_zh`).
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+use tera::{Function, Tera};
+
+use super::values::{page_listing, section_meta, Shapes};
+use crate::config::Config;
+use crate::content::library::Item;
+use crate::content::{slugify, Date, Library};
+
+/// What the functions read: the loaded site and, once Markdown is rendered, the page shapes.
+pub struct SiteData {
+    pub root: PathBuf,
+    pub config: Arc<Config>,
+    pub library: Arc<Library>,
+    /// `None` while shortcodes render, before any page body exists.
+    pub shapes: Option<Arc<Shapes>>,
+}
+
+/// Registers every placard function and filter on `tera`.
+pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
+    let d = data.clone();
+    tera.register_function("get_url", move |args: &HashMap<String, Value>| get_url(&d, args));
+    let d = data.clone();
+    tera.register_function("get_page", move |args: &HashMap<String, Value>| get_page(&d, args));
+    let d = data.clone();
+    tera.register_function("get_section", move |args: &HashMap<String, Value>| get_section(&d, args));
+    let d = data.clone();
+    tera.register_function("get_taxonomy", move |args: &HashMap<String, Value>| get_taxonomy(&d, args));
+    let d = data.clone();
+    tera.register_function("get_taxonomy_url", move |args: &HashMap<String, Value>| get_taxonomy_url(&d, args));
+    let d = data.clone();
+    tera.register_function("load_data", move |args: &HashMap<String, Value>| load_data(&d.root, args));
+    for name in ["now", "get_random", "get_env"] {
+        tera.register_function(name, Refused(name));
+    }
+    let config = data.config.clone();
+    tera.register_filter("markdown", move |value: &Value, args: &HashMap<String, Value>| {
+        let text = value.as_str().ok_or("the markdown filter takes text")?;
+        let inline = args.get("inline").and_then(Value::as_bool).unwrap_or(false);
+        Ok(Value::String(crate::markdown::render_fragment(text, &config.markdown, inline)))
+    });
+    tera.register_filter("date_zh", date_zh);
+}
+
+/// Functions that would make the output depend on when or where it was built.
+struct Refused(&'static str);
+
+impl Function for Refused {
+    fn call(&self, _: &HashMap<String, Value>) -> tera::Result<Value> {
+        Err(format!(
+            "`{}()` is not available: placard's output never depends on when or where it is built; \
+             use a date from front matter or config.extra instead",
+            self.0
+        )
+        .into())
+    }
+}
+
+fn string_arg<'a>(args: &'a HashMap<String, Value>, name: &str, function: &str) -> tera::Result<&'a str> {
+    args.get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("`{function}` needs a text argument `{name}`, like {function}({name}=\"...\")").into())
+}
+
+fn get_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let path = string_arg(args, "path", "get_url")?;
+    if path.starts_with("http://") || path.starts_with("https://") {
+        return Ok(Value::String(path.to_string()));
+    }
+    let mut url = if let Some(target) = path.strip_prefix("@/") {
+        let (file, fragment) = match target.split_once('#') {
+            Some((f, frag)) => (f, Some(frag)),
+            None => (target, None),
+        };
+        let url_path = data
+            .library
+            .url_path(file)
+            .ok_or_else(|| format!("get_url: `{path}` names `content/{file}`, which does not exist (or is a draft)"))?;
+        let mut url = data.config.permalink(url_path);
+        if let Some(f) = fragment {
+            url.push('#');
+            url.push_str(f);
+        }
+        url
+    } else {
+        format!("{}/{}", data.config.base_url, path.trim_start_matches('/'))
+    };
+    if args.get("trailing_slash").and_then(Value::as_bool) == Some(true) && !url.ends_with('/') && !url.contains('#') {
+        url.push('/');
+    }
+    Ok(Value::String(url))
+}
+
+fn get_page(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let path = string_arg(args, "path", "get_page")?;
+    match data.library.get(path) {
+        Some(Item::Page(i)) => Ok(match &data.shapes {
+            Some(shapes) => shapes.page(&data.library, i),
+            None => page_listing(&data.library, &data.config, &data.library.pages[i], None),
+        }),
+        _ => Err(format!("get_page: there is no page `content/{path}`").into()),
+    }
+}
+
+fn get_section(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let path = string_arg(args, "path", "get_section")?;
+    let metadata_only = args.get("metadata_only").and_then(Value::as_bool).unwrap_or(false);
+    let Some(Item::Section(i)) = data.library.get(path) else {
+        return Err(format!("get_section: there is no section `content/{path}`").into());
+    };
+    match (&data.shapes, metadata_only) {
+        (Some(shapes), false) => {
+            Ok(shapes.section(&data.library, &data.config, i, &data.library.sections[i].pages, true))
+        }
+        _ => Ok(section_meta(&data.library, &data.config, &data.library.sections[i])),
+    }
+}
+
+fn get_taxonomy(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let kind = string_arg(args, "kind", "get_taxonomy")?;
+    let taxonomy = data
+        .library
+        .taxonomies
+        .iter()
+        .find(|t| t.config.name == kind)
+        .ok_or_else(|| format!("get_taxonomy: taxonomy `{kind}` is not configured in config.toml"))?;
+    let items: Vec<Value> = match &data.shapes {
+        Some(shapes) => taxonomy.terms.iter().map(|t| shapes.term(&data.config, t, &t.pages)).collect(),
+        None => taxonomy
+            .terms
+            .iter()
+            .map(|t| json!({"name": t.name, "slug": t.slug, "path": t.path, "permalink": data.config.permalink(&t.path), "page_count": t.pages.len(), "pages": []}))
+            .collect(),
+    };
+    Ok(json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "items": items }))
+}
+
+fn get_taxonomy_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let kind = string_arg(args, "kind", "get_taxonomy_url")?;
+    let name = string_arg(args, "name", "get_taxonomy_url")?;
+    let taxonomy = data
+        .library
+        .taxonomies
+        .iter()
+        .find(|t| t.config.name == kind)
+        .ok_or_else(|| format!("get_taxonomy_url: taxonomy `{kind}` is not configured in config.toml"))?;
+    let slug = slugify(name);
+    let term = taxonomy
+        .terms
+        .iter()
+        .find(|t| t.slug == slug)
+        .ok_or_else(|| format!("get_taxonomy_url: no page uses the term `{name}` of `{kind}`"))?;
+    Ok(Value::String(data.config.permalink(&term.path)))
+}
+
+/// Reads TOML, JSON or CSV from inside the site directory (never outside it).
+pub fn load_data(root: &Path, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let path = string_arg(args, "path", "load_data")?;
+    let required = args.get("required").and_then(Value::as_bool).unwrap_or(true);
+    let file = inside_site(root, path)?;
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(_) if !required => return Ok(Value::Null),
+        Err(e) => return Err(format!("load_data: could not read `{path}`: {e}").into()),
+    };
+    let format = match args.get("format").and_then(Value::as_str) {
+        Some(f) => f.to_ascii_lowercase(),
+        None => Path::new(path).extension().and_then(|e| e.to_str()).unwrap_or("plain").to_ascii_lowercase(),
+    };
+    match format.as_str() {
+        "toml" => {
+            let table: toml::Table = toml::from_str(&text).map_err(|e| format!("load_data: `{path}` is not valid TOML: {}", e.message()))?;
+            serde_json::to_value(table).map_err(|e| e.to_string().into())
+        }
+        "json" => serde_json::from_str(&text).map_err(|e| format!("load_data: `{path}` is not valid JSON: {e}").into()),
+        "csv" => {
+            let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
+            let headers: Vec<String> = reader
+                .headers()
+                .map_err(|e| format!("load_data: `{path}`: {e}"))?
+                .iter()
+                .map(|h| h.trim_start_matches('\u{feff}').to_string())
+                .collect();
+            let mut records = Vec::new();
+            for record in reader.records() {
+                let record = record.map_err(|e| format!("load_data: `{path}`: {e} (every row needs as many cells as the header)"))?;
+                records.push(Value::Array(record.iter().map(|c| Value::String(c.to_string())).collect()));
+            }
+            Ok(json!({ "headers": headers, "records": records }))
+        }
+        "plain" | "txt" | "md" | "html" => Ok(Value::String(text)),
+        other => Err(format!("load_data: unknown format `{other}`; use toml, json, csv or plain").into()),
+    }
+}
+
+/// Resolves `path` against the site root and refuses anything that would leave it.
+fn inside_site(root: &Path, path: &str) -> tera::Result<PathBuf> {
+    let relative = Path::new(path.trim_start_matches('/'));
+    let escapes = relative.components().any(|c| !matches!(c, std::path::Component::Normal(_)));
+    let outside = || format!("load_data: `{path}` is outside the site folder; data files must be inside it");
+    if escapes {
+        return Err(outside().into());
+    }
+    let file = root.join(relative);
+    // A symbolic link could still point outside; compare real paths when the file exists.
+    let root = if root.as_os_str().is_empty() { Path::new(".") } else { root };
+    if let (Ok(real), Ok(real_root)) = (file.canonicalize(), root.canonicalize()) {
+        if !real.starts_with(real_root) {
+            return Err(outside().into());
+        }
+    }
+    Ok(file)
+}
+
+/// `2023-06-01` → `2023年6月1日`.
+fn date_zh(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+    let text = value.as_str().ok_or("date_zh takes a date such as 2023-06-01")?;
+    let date = Date::parse(text).ok_or_else(|| format!("date_zh: `{text}` is not a date such as 2023-06-01"))?;
+    use chrono::Datelike;
+    let day = date.day();
+    Ok(Value::String(format!("{}年{}月{}日", day.year(), day.month(), day.day())))
+}
+
+/// Builds the shortcode's arguments map into a context object.
+pub fn args_object(args: &Map<String, Value>) -> Value {
+    Value::Object(args.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_zh_formats_without_leading_zeros() {
+        let out = date_zh(&json!("2023-06-01"), &HashMap::new()).unwrap();
+        assert_eq!(out, json!("2023年6月1日"));
+        assert!(date_zh(&json!("June"), &HashMap::new()).is_err());
+    }
+
+    #[test]
+    fn load_data_stays_inside_the_site() {
+        let root = std::env::temp_dir();
+        let args = HashMap::from([("path".to_string(), json!("../etc/passwd"))]);
+        assert!(load_data(&root, &args).unwrap_err().to_string().contains("outside"));
+    }
+}

@@ -1,0 +1,387 @@
+//! Rendering: Markdown bodies (with shortcodes), then every page, section, taxonomy and special page
+//! through Tera, in parallel, into an in-memory [`Output`]. A pure function of the loaded site.
+
+pub mod functions;
+pub mod shortcodes;
+pub mod templates;
+pub mod values;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use serde_json::{json, Value};
+use tera::{Context, Tera};
+
+use crate::config::Config;
+use crate::content::library::locate;
+use crate::content::{output_file, Library};
+use crate::error::{Error, Errors};
+use crate::markdown::{self, Rendered};
+use crate::output::Output;
+use functions::SiteData;
+use templates::Templates;
+use values::{Pagination, Shapes};
+
+/// Renders the whole site into `output`.
+pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+    // Shortcodes render while bodies are being made, so they see pages without bodies.
+    let mut shortcode_tera = templates.tera.clone();
+    let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
+    functions::register(&mut shortcode_tera, early);
+    let config_value = config.to_value();
+    let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library };
+
+    let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
+    let section_bodies: Vec<Result<Rendered, Vec<Error>>> =
+        (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
+    let mut errors = Errors::default();
+    let page_bodies = collect_ok(page_bodies, &mut errors);
+    let section_bodies = collect_ok(section_bodies, &mut errors);
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
+
+    let shapes = Arc::new(Shapes::new(library, config, page_bodies, section_bodies));
+    let mut tera = templates.tera.clone();
+    let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
+    functions::register(&mut tera, data);
+    let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: &shapes };
+
+    let jobs = pages.jobs();
+    let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
+    for result in rendered {
+        match result {
+            Ok((path, html)) => output.add(path, html.into_bytes()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
+    pages.redirects(output);
+    pages.assets(output);
+    Ok(shapes)
+}
+
+fn collect_ok(results: Vec<Result<Rendered, Vec<Error>>>, errors: &mut Errors) -> Vec<Arc<Rendered>> {
+    results
+        .into_iter()
+        .map(|r| match r {
+            Ok(rendered) => Arc::new(rendered),
+            Err(list) => {
+                errors.0.extend(list);
+                Arc::new(Rendered::default())
+            }
+        })
+        .collect()
+}
+
+/// Renders Markdown bodies with their shortcodes.
+struct Bodies<'a> {
+    tera: &'a Tera,
+    config_value: &'a Value,
+    templates: &'a Templates,
+    config: &'a Config,
+    library: &'a Library,
+}
+
+impl Bodies<'_> {
+    fn page(&self, index: usize) -> Result<Rendered, Vec<Error>> {
+        let page = &self.library.pages[index];
+        let meta = values::page_listing(self.library, self.config, page, None);
+        self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta))
+    }
+
+    fn section(&self, index: usize) -> Result<Rendered, Vec<Error>> {
+        let section = &self.library.sections[index];
+        let meta = values::section_meta(self.library, self.config, section);
+        self.body(&section.body, &section.file, section.body_line, &self.config.permalink(&section.path), ("section", meta))
+    }
+
+    fn body(&self, body: &str, file: &Path, body_line: usize, permalink: &str, owner: (&str, Value)) -> Result<Rendered, Vec<Error>> {
+        let (text, calls) = shortcodes::extract(body)
+            .map_err(|e| vec![Error::at(file, body_line + e.line - 1, e.column, e.message).with_hint(SHORTCODE_HINT)])?;
+        let mut html_calls = Vec::with_capacity(calls.len());
+        let mut errors = Vec::new();
+        for call in &calls {
+            let line = body_line + call.line - 1;
+            let name = format!("shortcodes/{}.html", call.name);
+            if !self.templates.has(&name) {
+                errors.push(
+                    Error::at(file, line, call.column, format!("there is no shortcode `{}`", call.name))
+                        .with_hint(format!("shortcodes are templates in templates/shortcodes/; known: {}", self.templates.shortcodes().join(", "))),
+                );
+                continue;
+            }
+            let mut context = Context::new();
+            for (key, value) in &call.args {
+                context.insert(key, value);
+            }
+            if let Some(body) = &call.body {
+                context.insert("body", body);
+            }
+            context.insert("nth", &call.nth);
+            context.insert(owner.0, &owner.1);
+            context.insert("config", self.config_value);
+            context.insert("lang", &self.config.default_language);
+            match self.tera.render(&name, &context) {
+                Ok(html) => html_calls.push(html),
+                Err(e) => errors.push(
+                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, templates::describe(&e)))
+                        .with_hint(format!("check its arguments here, or the template {}", self.templates.origin(&name))),
+                ),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let cx = markdown::Context {
+            config: &self.config.markdown,
+            library: self.library,
+            base_url: &self.config.base_url,
+            file,
+            body_line,
+            permalink,
+        };
+        let mut rendered = markdown::render(&text, &cx)?;
+        if !html_calls.is_empty() {
+            rendered.content = shortcodes::insert(&rendered.content, &html_calls);
+            rendered.summary = rendered.summary.map(|s| shortcodes::insert(&s, &html_calls));
+        }
+        Ok(rendered)
+    }
+}
+
+const SHORTCODE_HINT: &str = "shortcodes look like {{ name(key=\"value\") }}, or {% name() %}...{% end %} with a body";
+
+/// One HTML file to render.
+enum Job {
+    Page(usize),
+    SectionPager { section: usize, pager: usize },
+    TaxonomyList(usize),
+    TermPager { taxonomy: usize, term: usize, pager: usize },
+    NotFound,
+}
+
+/// Renders pages, listings and special files through the site's templates.
+struct Pages<'a> {
+    tera: &'a Tera,
+    config_value: &'a Value,
+    templates: &'a Templates,
+    config: &'a Config,
+    library: &'a Library,
+    shapes: &'a Shapes,
+}
+
+impl Pages<'_> {
+    fn jobs(&self) -> Vec<Job> {
+        let mut jobs: Vec<Job> = (0..self.library.pages.len()).map(Job::Page).collect();
+        for (i, section) in self.library.sections.iter().enumerate() {
+            if !section.meta.render || section.meta.redirect_to.is_some() {
+                continue;
+            }
+            let pagers = pager_count(section.pages.len(), section.meta.paginate_by);
+            jobs.extend((1..=pagers).map(|pager| Job::SectionPager { section: i, pager }));
+        }
+        for (t, taxonomy) in self.library.taxonomies.iter().enumerate() {
+            if !taxonomy.config.render {
+                continue;
+            }
+            jobs.push(Job::TaxonomyList(t));
+            for (n, term) in taxonomy.terms.iter().enumerate() {
+                let pagers = pager_count(term.pages.len(), taxonomy.config.paginate_by);
+                jobs.extend((1..=pagers).map(|pager| Job::TermPager { taxonomy: t, term: n, pager }));
+            }
+        }
+        if self.templates.has("404.html") {
+            jobs.push(Job::NotFound);
+        }
+        jobs
+    }
+
+    fn base_context(&self, path: &str) -> Context {
+        let mut context = Context::new();
+        context.insert("config", self.config_value);
+        context.insert("lang", &self.config.default_language);
+        context.insert("current_path", path);
+        context.insert("current_url", &self.config.permalink(path));
+        context
+    }
+
+    fn render(&self, job: &Job) -> Result<(String, String), Error> {
+        let lib = self.library;
+        match *job {
+            Job::Page(i) => {
+                let page = &lib.pages[i];
+                let template = match &page.meta.template {
+                    Some(t) => t.clone(),
+                    None => lib
+                        .ancestors(Some(page.section))
+                        .into_iter()
+                        .rev()
+                        .find_map(|s| lib.sections[s].meta.page_template.clone())
+                        .unwrap_or_else(|| "page.html".into()),
+                };
+                let mut context = self.base_context(&page.path);
+                context.insert("page", &self.shapes.page(lib, i));
+                let html = self.render_template(&template, &context, &page.file, "template")?;
+                Ok((output_file(&page.path), html))
+            }
+            Job::SectionPager { section: i, pager } => {
+                let section = &lib.sections[i];
+                let default = if section.relative == "_index.md" { "index.html" } else { "section.html" };
+                let template = section.meta.template.clone().unwrap_or_else(|| default.into());
+                let pagination = Pagination {
+                    base_path: &section.path,
+                    paginate_path: &section.meta.paginate_path,
+                    paginate_by: section.meta.paginate_by.unwrap_or(0),
+                    total_items: section.pages.len(),
+                };
+                let path = pagination.pager_path(pager);
+                let mut context = self.base_context(&path);
+                let pages = match section.meta.paginate_by {
+                    Some(by) => {
+                        let mut order = section.pages.clone();
+                        if section.meta.paginate_reversed {
+                            order.reverse();
+                        }
+                        let slice: Vec<usize> = order.chunks(by).nth(pager - 1).unwrap_or(&[]).to_vec();
+                        let count = pager_count(section.pages.len(), Some(by));
+                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.page_listing[p].clone()).collect());
+                        context.insert("paginator", &pagination.value(self.config, pager, count, listed));
+                        slice
+                    }
+                    None => section.pages.clone(),
+                };
+                context.insert("section", &self.shapes.section(lib, self.config, i, &pages, true));
+                let html = self.render_template(&template, &context, &section.file, "template")?;
+                Ok((output_file(&path), html))
+            }
+            Job::TaxonomyList(t) => {
+                let taxonomy = &lib.taxonomies[t];
+                let mut context = self.base_context(&taxonomy.path);
+                context.insert("taxonomy", &taxonomy_value(taxonomy));
+                let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term(self.config, term, &term.pages)).collect();
+                context.insert("terms", &terms);
+                let html = self.render_template("taxonomy_list.html", &context, Path::new("config.toml"), "taxonomies")?;
+                Ok((output_file(&taxonomy.path), html))
+            }
+            Job::TermPager { taxonomy: t, term: n, pager } => {
+                let taxonomy = &lib.taxonomies[t];
+                let term = &taxonomy.terms[n];
+                let pagination = Pagination {
+                    base_path: &term.path,
+                    paginate_path: &taxonomy.config.paginate_path,
+                    paginate_by: taxonomy.config.paginate_by.unwrap_or(0),
+                    total_items: term.pages.len(),
+                };
+                let path = pagination.pager_path(pager);
+                let mut context = self.base_context(&path);
+                context.insert("taxonomy", &taxonomy_value(taxonomy));
+                let pages: Vec<usize> = match taxonomy.config.paginate_by {
+                    Some(by) => {
+                        let slice = term.pages.chunks(by).nth(pager - 1).unwrap_or(&[]).to_vec();
+                        let count = pager_count(term.pages.len(), Some(by));
+                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.page_listing[p].clone()).collect());
+                        context.insert("paginator", &pagination.value(self.config, pager, count, listed));
+                        slice
+                    }
+                    None => term.pages.clone(),
+                };
+                context.insert("term", &self.shapes.term(self.config, term, &pages));
+                let html = self.render_template("taxonomy_single.html", &context, Path::new("config.toml"), "taxonomies")?;
+                Ok((output_file(&path), html))
+            }
+            Job::NotFound => {
+                let context = self.base_context("/404.html");
+                let html = self.render_template("404.html", &context, Path::new("templates/404.html"), "")?;
+                Ok(("404.html".into(), html))
+            }
+        }
+    }
+
+    fn render_template(&self, template: &str, context: &Context, file: &Path, key: &str) -> Result<String, Error> {
+        if !self.templates.has(template) {
+            let error = Error::in_file(file, format!("the template `{template}` does not exist"))
+                .with_hint(format!("templates are looked up in {}", self.templates.search_path()));
+            let source = std::fs::read_to_string(file).unwrap_or_default();
+            return Err(locate(error, &source, key));
+        }
+        self.tera.render(template, context).map_err(|e| {
+            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), templates::describe(&e)))
+                .located(self.templates.origin_path(template), 0, 0)
+                .with_hint("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`")
+        })
+    }
+
+    /// Alias and `redirect_to` pages, plus the pager-1 redirect Zola writes for paginated listings.
+    fn redirects(&self, output: &mut Output) {
+        let lib = self.library;
+        let mut redirects: Vec<(String, String)> = Vec::new();
+        for page in &lib.pages {
+            for alias in &page.meta.aliases {
+                redirects.push((alias.clone(), self.config.permalink(&page.path)));
+            }
+        }
+        for section in &lib.sections {
+            for alias in &section.meta.aliases {
+                redirects.push((alias.clone(), self.config.permalink(&section.path)));
+            }
+            if let Some(target) = &section.meta.redirect_to {
+                let to = if target.starts_with("http") { target.clone() } else { self.config.permalink(&format!("/{}", target.trim_start_matches('/'))) };
+                redirects.push((section.path.clone(), to));
+            }
+            if section.meta.paginate_by.is_some() && section.meta.render {
+                redirects.push((format!("{}{}/1/", section.path, section.meta.paginate_path), self.config.permalink(&section.path)));
+            }
+        }
+        for (from, to) in redirects {
+            output.add(output_file(&from), redirect_page(&to).into_bytes());
+        }
+    }
+
+    /// Bundle and section assets, copied beside their page.
+    fn assets(&self, output: &mut Output) {
+        let lib = self.library;
+        let items = lib.pages.iter().map(|p| (&p.path, &p.assets)).chain(lib.sections.iter().map(|s| (&s.path, &s.assets)));
+        for (path, assets) in items {
+            for file in assets {
+                if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
+                    output.copy(format!("{}{name}", path.trim_start_matches('/')), file.clone());
+                }
+            }
+        }
+    }
+}
+
+fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {
+    json!({
+        "name": taxonomy.config.name,
+        "slug": taxonomy.path.trim_matches('/'),
+        "paginate_by": taxonomy.config.paginate_by,
+        "paginate_path": taxonomy.config.paginate_path,
+        "feed": taxonomy.config.feed,
+    })
+}
+
+/// How many pagers a listing of `items` needs; an empty listing still gets its first page.
+fn pager_count(items: usize, paginate_by: Option<usize>) -> usize {
+    match paginate_by {
+        Some(by) if by > 0 => items.div_ceil(by).max(1),
+        _ => 1,
+    }
+}
+
+/// A tiny page that sends browsers (with or without JavaScript) and search engines to `to`.
+pub fn redirect_page(to: &str) -> String {
+    let to = markdown::escape_attr(to);
+    format!(
+        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>页面已移动</title>\
+         <link rel=\"canonical\" href=\"{to}\"><meta name=\"robots\" content=\"noindex\">\
+         <meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
+         <body><p>此页面已移至 <a href=\"{to}\">{to}</a>。</p></body></html>\n"
+    )
+}

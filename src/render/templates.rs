@@ -1,0 +1,165 @@
+//! Loading Tera templates: the theme's first, the site's own `templates/` overriding them by name.
+//! The default theme is built into the binary and used when the site has no copy of it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use tera::Tera;
+use walkdir::WalkDir;
+
+use crate::config::Config;
+use crate::error::{Error, Errors};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
+}
+
+/// The theme folder name of the built-in theme.
+pub const DEFAULT_THEME: &str = "default";
+
+/// The parsed templates and where each came from.
+pub struct Templates {
+    pub tera: Tera,
+    /// Template name → the file it was read from (`None` for the built-in theme).
+    origins: BTreeMap<String, Option<PathBuf>>,
+    search_path: String,
+}
+
+/// Where a theme's files come from.
+pub enum ThemeSource {
+    Folder(PathBuf),
+    BuiltIn,
+    None,
+}
+
+/// The theme named in the config: its folder under `themes/`, else the built-in default theme.
+pub fn theme_source(root: &Path, config: &Config) -> Result<ThemeSource, Error> {
+    let Some(name) = &config.theme else { return Ok(ThemeSource::None) };
+    let dir = root.join("themes").join(name);
+    if dir.is_dir() {
+        Ok(ThemeSource::Folder(dir))
+    } else if name == DEFAULT_THEME {
+        Ok(ThemeSource::BuiltIn)
+    } else {
+        Err(Error::in_file(root.join("config.toml"), format!("the theme `{name}` is not in `themes/{name}/`"))
+            .with_hint(format!("copy the theme there, or use theme = \"{DEFAULT_THEME}\"")))
+    }
+}
+
+/// Files of the built-in theme under `prefix` (like `static/`), as (path below prefix, bytes).
+pub fn built_in_files(prefix: &str) -> impl Iterator<Item = (&'static str, &'static [u8])> + '_ {
+    embedded::FILES.iter().filter_map(move |(path, bytes)| path.strip_prefix(prefix).map(|rest| (rest, *bytes)))
+}
+
+impl Templates {
+    pub fn load(root: &Path, config: &Config) -> Result<Templates, Errors> {
+        let mut sources: BTreeMap<String, (String, Option<PathBuf>)> = BTreeMap::new();
+        let mut searched = Vec::new();
+        match theme_source(root, config)? {
+            ThemeSource::Folder(dir) => {
+                let dir = dir.join("templates");
+                searched.push(dir.display().to_string());
+                read_folder(&dir, &mut sources)?;
+            }
+            ThemeSource::BuiltIn => {
+                searched.push("the built-in default theme".into());
+                for (name, bytes) in built_in_files("templates/") {
+                    sources.insert(name.to_string(), (String::from_utf8_lossy(bytes).into_owned(), None));
+                }
+            }
+            ThemeSource::None => {}
+        }
+        let own = root.join("templates");
+        searched.insert(0, own.display().to_string());
+        read_folder(&own, &mut sources)?;
+
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        let origins: BTreeMap<String, Option<PathBuf>> = sources.iter().map(|(k, (_, p))| (k.clone(), p.clone())).collect();
+        if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (text, _))| (name.as_str(), text.as_str()))) {
+            return Err(template_error(&e, &origins).into());
+        }
+        Ok(Templates { tera, origins, search_path: searched.join(" and ") })
+    }
+
+    pub fn has(&self, name: &str) -> bool {
+        self.origins.contains_key(name)
+    }
+
+    /// The names of the shortcodes the site can use.
+    pub fn shortcodes(&self) -> Vec<&str> {
+        self.origins.keys().filter_map(|k| k.strip_prefix("shortcodes/")?.strip_suffix(".html")).collect()
+    }
+
+    /// Where the template `name` was read from, for messages.
+    pub fn origin(&self, name: &str) -> String {
+        match self.origins.get(name) {
+            Some(Some(path)) => format!("`{}`", path.display()),
+            _ => format!("`{name}` of the built-in theme"),
+        }
+    }
+
+    /// The file of template `name`, or its name when it is built in.
+    pub fn origin_path(&self, name: &str) -> PathBuf {
+        match self.origins.get(name) {
+            Some(Some(path)) => path.clone(),
+            _ => PathBuf::from(format!("(built-in theme)/templates/{name}")),
+        }
+    }
+
+    pub fn search_path(&self) -> &str {
+        &self.search_path
+    }
+}
+
+fn read_folder(dir: &Path, sources: &mut BTreeMap<String, (String, Option<PathBuf>)>) -> Result<(), Errors> {
+    if !dir.is_dir() {
+        return Ok(());
+    }
+    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+        let path = entry.path();
+        if !entry.file_type().is_file() || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
+            continue;
+        }
+        let Ok(relative) = path.strip_prefix(dir) else { continue };
+        let name: Vec<String> = relative.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "read the template", e))?;
+        sources.insert(name.join("/"), (text, Some(path.to_path_buf())));
+    }
+    Ok(())
+}
+
+/// A template that does not parse: the file, and the line and column Tera reports.
+fn template_error(error: &tera::Error, origins: &BTreeMap<String, Option<PathBuf>>) -> Error {
+    let text = describe(error);
+    let name = text.split('\'').nth(1).unwrap_or("").to_string();
+    let file = origins.get(&name).cloned().flatten().unwrap_or_else(|| PathBuf::from(format!("templates/{name}")));
+    let (line, column) = text
+        .split("--> ")
+        .nth(1)
+        .and_then(|rest| {
+            let spot = rest.split_whitespace().next()?;
+            let (l, c) = spot.split_once(':')?;
+            Some((l.parse().ok()?, c.parse().ok()?))
+        })
+        .unwrap_or((0, 0));
+    let detail = text.lines().filter(|l| l.trim_start().starts_with("= ")).map(|l| l.trim_start()[2..].to_string()).next();
+    let message = match detail {
+        Some(d) => format!("the template `{name}` has a syntax error: {d}"),
+        None => format!("the template could not be read: {}", text.lines().next().unwrap_or("")),
+    };
+    Error::at(file, line, column, message).with_hint("Tera syntax: {{ value }}, {% if x %}...{% endif %}, {% for p in pages %}...{% endfor %}")
+}
+
+/// Tera's error with its causes, on one line each.
+pub fn describe(error: &tera::Error) -> String {
+    use std::error::Error as _;
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}

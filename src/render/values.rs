@@ -1,0 +1,204 @@
+//! The shapes templates see: `page`, `section`, `term`, `paginator`. Each page's value is built once
+//! and shared by every listing, so a big site does not serialise the same page thousands of times.
+
+use std::sync::Arc;
+
+use serde_json::{json, Map, Value};
+
+use crate::config::Config;
+use crate::content::{Library, Page, Section};
+use crate::markdown::Rendered;
+
+/// Precomputed template values for every page and section.
+pub struct Shapes {
+    /// Listing shape of each page: everything but `content`, `toc`, `lower` and `higher`.
+    pub page_listing: Vec<Value>,
+    /// Rendered bodies, by page and by section index.
+    pub page_bodies: Vec<Arc<Rendered>>,
+    pub section_bodies: Vec<Arc<Rendered>>,
+}
+
+impl Shapes {
+    pub fn new(library: &Library, config: &Config, page_bodies: Vec<Arc<Rendered>>, section_bodies: Vec<Arc<Rendered>>) -> Shapes {
+        let page_listing =
+            library.pages.iter().enumerate().map(|(i, p)| page_listing(library, config, p, Some(&page_bodies[i]))).collect();
+        Shapes { page_listing, page_bodies, section_bodies }
+    }
+
+    /// The full `page` value: the listing shape plus body, table of contents and neighbours.
+    pub fn page(&self, library: &Library, index: usize) -> Value {
+        let mut value = self.page_listing[index].clone();
+        let page = &library.pages[index];
+        let body = &self.page_bodies[index];
+        if let Value::Object(map) = &mut value {
+            map.insert("content".into(), Value::String(body.content.clone()));
+            map.insert("toc".into(), json!(body.toc));
+            map.insert("lower".into(), page.lower.map(|i| self.page_listing[i].clone()).unwrap_or(Value::Null));
+            map.insert("higher".into(), page.higher.map(|i| self.page_listing[i].clone()).unwrap_or(Value::Null));
+        }
+        value
+    }
+
+    /// The `section` value, listing `pages` (a paginated section passes only the current pager's pages).
+    pub fn section(&self, library: &Library, config: &Config, index: usize, pages: &[usize], with_body: bool) -> Value {
+        let section = &library.sections[index];
+        let mut value = section_meta(library, config, section);
+        if let Value::Object(map) = &mut value {
+            if with_body {
+                let body = &self.section_bodies[index];
+                map.insert("content".into(), Value::String(body.content.clone()));
+                map.insert("toc".into(), json!(body.toc));
+                map.insert("word_count".into(), json!(body.word_count));
+                map.insert("reading_time".into(), json!(body.reading_time));
+            }
+            map.insert("pages".into(), Value::Array(pages.iter().map(|&i| self.page_listing[i].clone()).collect()));
+        }
+        value
+    }
+
+    /// A taxonomy term with the given pages.
+    pub fn term(&self, config: &Config, term: &crate::content::Term, pages: &[usize]) -> Value {
+        json!({
+            "name": term.name,
+            "slug": term.slug,
+            "path": term.path,
+            "permalink": config.permalink(&term.path),
+            "page_count": term.pages.len(),
+            "pages": pages.iter().map(|&i| self.page_listing[i].clone()).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// A page as listings show it. `body` is `None` before Markdown is rendered (for shortcodes).
+pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Option<&Rendered>) -> Value {
+    let meta = &page.meta;
+    let mut taxonomies = Map::new();
+    for (name, terms) in &meta.taxonomies {
+        taxonomies.insert(name.clone(), json!(terms));
+    }
+    let ancestors: Vec<&str> =
+        library.ancestors(Some(page.section)).into_iter().map(|i| library.sections[i].relative.as_str()).collect();
+    let (year, month, day) = match &page.date {
+        Some(d) => {
+            use chrono::Datelike;
+            let day = d.day();
+            (json!(day.year()), json!(day.month()), json!(day.day()))
+        }
+        None => (Value::Null, Value::Null, Value::Null),
+    };
+    json!({
+        "relative_path": page.relative,
+        "title": meta.title,
+        "description": meta.description,
+        "date": page.date.as_ref().map(|d| &d.text),
+        "updated": meta.updated.as_ref().map(|d| &d.text),
+        "expires": meta.expires.as_ref().map(|d| &d.text),
+        "expired": page.expired,
+        "year": year, "month": month, "day": day,
+        "slug": page.slug,
+        "path": page.path,
+        "permalink": config.permalink(&page.path),
+        "components": components(&page.path),
+        "summary": body.and_then(|b| b.summary.clone()),
+        "word_count": body.map(|b| b.word_count),
+        "reading_time": body.map(|b| b.reading_time),
+        "taxonomies": taxonomies,
+        "extra": null_to_object(&meta.extra),
+        "draft": meta.draft,
+        "weight": meta.weight,
+        "authors": meta.authors,
+        "in_search_index": meta.in_search_index,
+        "lang": config.default_language,
+        "assets": assets(&page.path, &page.assets),
+        "ancestors": ancestors,
+    })
+}
+
+/// A section's own fields, without its body or pages.
+pub fn section_meta(library: &Library, config: &Config, section: &Section) -> Value {
+    let meta = &section.meta;
+    let ancestors: Vec<&str> =
+        library.ancestors(section.parent).into_iter().map(|i| library.sections[i].relative.as_str()).collect();
+    let subsections: Vec<&str> = {
+        let mut subs: Vec<&Section> = section.subsections.iter().map(|&i| &library.sections[i]).collect();
+        subs.sort_by(|a, b| a.meta.weight.cmp(&b.meta.weight).then(a.relative.cmp(&b.relative)));
+        subs.into_iter().map(|s| s.relative.as_str()).collect()
+    };
+    json!({
+        "relative_path": section.relative,
+        "title": meta.title,
+        "description": meta.description,
+        "path": section.path,
+        "permalink": config.permalink(&section.path),
+        "components": components(&section.path),
+        "extra": null_to_object(&meta.extra),
+        "weight": meta.weight,
+        "paginate_by": meta.paginate_by,
+        "transparent": meta.transparent,
+        "in_search_index": meta.in_search_index,
+        "subsections": subsections,
+        "ancestors": ancestors,
+        "assets": assets(&section.path, &section.assets),
+        "lang": config.default_language,
+        "page_count": section.pages.len(),
+        "content": "",
+        "toc": [],
+        "pages": [],
+    })
+}
+
+fn components(path: &str) -> Vec<&str> {
+    path.split('/').filter(|c| !c.is_empty()).collect()
+}
+
+fn assets(path: &str, files: &[std::path::PathBuf]) -> Vec<String> {
+    let mut urls: Vec<String> = files
+        .iter()
+        .filter_map(|f| f.file_name()?.to_str().map(|name| format!("{path}{name}")))
+        .collect();
+    urls.sort();
+    urls
+}
+
+fn null_to_object(value: &Value) -> Value {
+    if value.is_null() {
+        Value::Object(Map::new())
+    } else {
+        value.clone()
+    }
+}
+
+/// The `paginator` value of pager `index` (0-based) out of `pagers`.
+pub struct Pagination<'a> {
+    pub base_path: &'a str,
+    pub paginate_path: &'a str,
+    pub paginate_by: usize,
+    pub total_items: usize,
+}
+
+impl Pagination<'_> {
+    /// The URL path of pager `n` (1-based): the first pager lives at the base path itself.
+    pub fn pager_path(&self, n: usize) -> String {
+        if n <= 1 {
+            self.base_path.to_string()
+        } else {
+            format!("{}{}/{n}/", self.base_path, self.paginate_path)
+        }
+    }
+
+    pub fn value(&self, config: &Config, n: usize, count: usize, pages: Value) -> Value {
+        let link = |k: usize| config.permalink(&self.pager_path(k));
+        json!({
+            "paginate_by": self.paginate_by,
+            "base_url": config.permalink(&format!("{}{}/", self.base_path, self.paginate_path)),
+            "number_pagers": count,
+            "first": link(1),
+            "last": link(count),
+            "previous": if n > 1 { json!(link(n - 1)) } else { Value::Null },
+            "next": if n < count { json!(link(n + 1)) } else { Value::Null },
+            "current_index": n,
+            "total_pages": self.total_items,
+            "pages": pages,
+        })
+    }
+}
