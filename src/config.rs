@@ -44,19 +44,19 @@ pub struct Config {
     pub extra: Value,
 
     // Zola keys that placard accepts so that a Zola site builds, but does not act on.
-    compile_sass: Option<IgnoredAny>,
-    minify_html: Option<IgnoredAny>,
-    build_search_index: Option<IgnoredAny>,
-    hard_link_static: Option<IgnoredAny>,
-    ignored_content: Option<IgnoredAny>,
-    ignored_static: Option<IgnoredAny>,
-    author: Option<IgnoredAny>,
-    languages: Option<IgnoredAny>,
-    translations: Option<IgnoredAny>,
-    slugify: Option<IgnoredAny>,
-    search: Option<IgnoredAny>,
-    link_checker: Option<IgnoredAny>,
-    preserve_dotfiles_in_output: Option<IgnoredAny>,
+    compile_sass: Option<Value>,
+    minify_html: Option<Value>,
+    build_search_index: Option<Value>,
+    hard_link_static: Option<Value>,
+    ignored_content: Option<Value>,
+    ignored_static: Option<Value>,
+    author: Option<Value>,
+    languages: Option<Value>,
+    translations: Option<Value>,
+    slugify: Option<Value>,
+    search: Option<Value>,
+    link_checker: Option<Value>,
+    preserve_dotfiles_in_output: Option<Value>,
 }
 
 /// One `[[taxonomies]]` entry.
@@ -93,15 +93,15 @@ pub struct MarkdownConfig {
     #[serde(default = "yes")]
     pub external_links_no_referrer: bool,
 
-    highlight_code: Option<IgnoredAny>,
-    highlight_theme: Option<IgnoredAny>,
-    highlight_themes_css: Option<IgnoredAny>,
-    render_emoji: Option<IgnoredAny>,
-    bottom_footnotes: Option<IgnoredAny>,
-    extra_syntaxes_and_themes: Option<IgnoredAny>,
-    lazy_async_image: Option<IgnoredAny>,
+    highlight_code: Option<Value>,
+    highlight_theme: Option<Value>,
+    highlight_themes_css: Option<Value>,
+    render_emoji: Option<Value>,
+    bottom_footnotes: Option<Value>,
+    extra_syntaxes_and_themes: Option<Value>,
+    lazy_async_image: Option<Value>,
     #[allow(dead_code)] // accepted so that Zola sites build
-    insert_anchor_links: Option<IgnoredAny>,
+    insert_anchor_links: Option<Value>,
 }
 
 impl Default for MarkdownConfig {
@@ -204,32 +204,32 @@ impl Config {
 
     fn ignored_keys(&self) -> Vec<&'static str> {
         let top = [
-            ("compile_sass", self.compile_sass.is_some()),
-            ("minify_html", self.minify_html.is_some()),
-            ("build_search_index", self.build_search_index.is_some()),
-            ("hard_link_static", self.hard_link_static.is_some()),
-            ("ignored_content", self.ignored_content.is_some()),
-            ("ignored_static", self.ignored_static.is_some()),
-            ("author", self.author.is_some()),
-            ("languages", self.languages.is_some()),
-            ("translations", self.translations.is_some()),
-            ("slugify", self.slugify.is_some()),
-            ("search", self.search.is_some()),
-            ("link_checker", self.link_checker.is_some()),
-            ("preserve_dotfiles_in_output", self.preserve_dotfiles_in_output.is_some()),
+            ("compile_sass", asks(&self.compile_sass)),
+            ("minify_html", asks(&self.minify_html)),
+            ("build_search_index", asks(&self.build_search_index)),
+            ("hard_link_static", asks(&self.hard_link_static)),
+            ("ignored_content", asks(&self.ignored_content)),
+            ("ignored_static", asks(&self.ignored_static)),
+            ("author", asks(&self.author)),
+            ("languages", asks(&self.languages)),
+            ("translations", asks(&self.translations)),
+            ("slugify", asks(&self.slugify)),
+            ("search", asks(&self.search)),
+            ("link_checker", asks(&self.link_checker)),
+            ("preserve_dotfiles_in_output", asks(&self.preserve_dotfiles_in_output)),
         ];
         let md = &self.markdown;
         let markdown = [
-            ("highlight_code", md.highlight_code.is_some()),
-            ("highlight_theme", md.highlight_theme.is_some()),
-            ("highlight_themes_css", md.highlight_themes_css.is_some()),
-            ("render_emoji", md.render_emoji.is_some()),
-            ("bottom_footnotes", md.bottom_footnotes.is_some()),
-            ("extra_syntaxes_and_themes", md.extra_syntaxes_and_themes.is_some()),
-            ("lazy_async_image", md.lazy_async_image.is_some()),
-            ("insert_anchor_links", md.insert_anchor_links.is_some()),
+            ("highlight_code", asks(&md.highlight_code)),
+            ("highlight_theme", asks(&md.highlight_theme)),
+            ("highlight_themes_css", asks(&md.highlight_themes_css)),
+            ("render_emoji", asks(&md.render_emoji)),
+            ("bottom_footnotes", asks(&md.bottom_footnotes)),
+            ("extra_syntaxes_and_themes", asks(&md.extra_syntaxes_and_themes)),
+            ("lazy_async_image", asks(&md.lazy_async_image)),
+            ("insert_anchor_links", asks(&md.insert_anchor_links)),
         ];
-        top.into_iter().chain(markdown).filter(|(_, set)| *set).map(|(k, _)| k).collect()
+        top.into_iter().chain(markdown).filter(|(_, asks)| *asks).map(|(k, _)| k).collect()
     }
 
     /// The taxonomy configured under `name`.
@@ -263,6 +263,11 @@ impl Config {
     }
 }
 
+/// Whether an ignored Zola setting asks for something placard does not do (`false` asks for nothing).
+fn asks(value: &Option<Value>) -> bool {
+    value.as_ref().is_some_and(|v| v != &Value::Bool(false))
+}
+
 /// The line where `key` is set, for locating errors about a value that parsed but is not valid.
 fn line_of_key(text: &str, key: &str) -> usize {
     text.lines()
@@ -293,6 +298,6 @@ mod tests {
     #[test]
     fn zola_keys_are_accepted() {
         let config = parse("base_url = \"https://a.cn\"\ncompile_sass = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n").unwrap();
-        assert_eq!(config.ignored_keys(), vec!["compile_sass", "build_search_index", "highlight_code"]);
+        assert_eq!(config.ignored_keys(), vec!["compile_sass", "highlight_code"]);
     }
 }

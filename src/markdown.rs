@@ -133,6 +133,8 @@ fn options(config: &MarkdownConfig) -> Options<'static> {
     // Lets **强调** work next to Chinese punctuation, where plain CommonMark refuses it.
     ext.cjk_friendly_emphasis = true;
     options.parse.smart = config.smart_punctuation;
+    // Error columns count characters, as editors do, not UTF-8 bytes.
+    options.parse.sourcepos_chars = true;
     options.render.r#unsafe = config.allow_html;
     // Escaped, not dropped: authors see the HTML they typed instead of losing text silently.
     options.render.escape = !config.allow_html;

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::serde_errors::{from_toml, from_yaml};
 
 /// A Markdown file cut into its front matter and body.
+#[derive(Debug)]
 pub struct Split<'a> {
     pub front_matter: &'a str,
     /// 1-based line of the first front-matter line (the line after the opening fence).

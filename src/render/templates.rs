@@ -75,6 +75,8 @@ impl Templates {
 
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".htm", ".xml"]);
+        // Tera's default also escapes `/`, which bloats every URL in a page for no safety gain.
+        tera.set_escape_fn(crate::markdown::escape_attr);
         let origins: BTreeMap<String, Option<PathBuf>> = sources.iter().map(|(k, (_, p))| (k.clone(), p.clone())).collect();
         if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (text, _))| (name.as_str(), text.as_str()))) {
             return Err(template_error(&e, &origins).into());
