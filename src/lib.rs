@@ -4,6 +4,7 @@
 //! [`render`] (pages through Tera) → outputs ([`feeds`]) → [`output`] (one atomic writer). [`site`]
 //! orchestrates a build.
 
+pub mod browser;
 pub mod config;
 pub mod content;
 pub mod error;

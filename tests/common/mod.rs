@@ -106,3 +106,77 @@ impl Scratch {
         build(&self.site(), &self.public(), extra)
     }
 }
+
+/// Whether real-tool tests must run: `.ci/run` sets PLACARD_REQUIRE_TOOLS=1 after installing them.
+pub fn tools_required() -> bool {
+    std::env::var("PLACARD_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// `found` when the tool is there; otherwise skip with a message, or fail when tools are required.
+pub fn require_tool(name: &str, found: Option<PathBuf>) -> Option<PathBuf> {
+    match found {
+        Some(path) => Some(path),
+        None if tools_required() => panic!("{name} is required (PLACARD_REQUIRE_TOOLS=1) but was not found"),
+        None => {
+            eprintln!("skipped: {name} is not installed (apt-get install {name}); set PLACARD_REQUIRE_TOOLS=1 to make this a failure");
+            None
+        }
+    }
+}
+
+/// A minimal static file server on 127.0.0.1 for browser tests: serves `dir`, answers 404 otherwise.
+pub fn serve(dir: &Path) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let dir = dir.to_path_buf();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut line = String::new();
+            if BufReader::new(&stream).read_line(&mut line).is_err() {
+                continue;
+            }
+            let raw = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/").to_string();
+            let path = percent_decode(&raw);
+            let mut file = dir.join(path.trim_start_matches('/'));
+            if path.ends_with('/') {
+                file = file.join("index.html");
+            }
+            let safe = !path.contains("..");
+            let (status, body) = match std::fs::read(&file) {
+                Ok(body) if safe => ("200 OK", body),
+                _ => ("404 Not Found", std::fs::read(dir.join("404.html")).unwrap_or_default()),
+            };
+            let kind = match file.extension().and_then(|e| e.to_str()) {
+                Some("css") => "text/css",
+                Some("js") => "text/javascript",
+                Some("png") => "image/png",
+                Some("svg") => "image/svg+xml",
+                Some("xml") => "application/xml",
+                _ => "text/html; charset=utf-8",
+            };
+            let head = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n", body.len());
+            let _ = stream.write_all(head.as_bytes()).and_then(|_| stream.write_all(&body));
+        }
+    });
+    base
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
