@@ -663,10 +663,14 @@ def hugo_config() -> str:
         "buildFuture = true",
         "paginate = 10",
         "pluralizeListTitles = false",
-        "enableRobotsTXT = false",
-        # Match placard's feeds: one for the whole site and one per `targets` term
-        # (Hugo writes RSS where placard writes Atom). `tags` terms get no feed, see content/tags/_index.md.
-        'disableKinds = []',
+        # placard writes robots.txt and sitemap.xml too.
+        "enableRobotsTXT = true",
+        "",
+        # Match placard's feeds: one for the whole site and one per `targets` term, newest 20 pages
+        # each (placard's default feed_limit). Hugo writes RSS with its built-in template (summaries)
+        # where placard writes Atom (full content). `tags` terms get no feed: see content/tags/_index.md.
+        "[services.rss]",
+        "  limit = 20",
         "",
         "[taxonomies]",
         '  target = "targets"',

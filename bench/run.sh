@@ -6,8 +6,9 @@
 # For each N: generates both flavors under $BENCH_DIR/N/{placard,hugo} (kept between runs while N
 # and bench/gen.py are unchanged), builds each $RUNS times into $BENCH_DIR/N/out-{placard,hugo}
 # (the output directory is removed before every run, outside the timing), and reports the median
-# wall time and the largest peak RSS as measured by `/usr/bin/time -f '%e %M'`, plus the number and
-# total size of the output files.
+# wall time and the largest peak RSS as measured by `/usr/bin/time -f '%e %M'` (plus the median CPU
+# time, user + system, which other load on the machine disturbs less), and the number and total size
+# of the output files.
 #
 # Environment: BENCH_DIR (default /dev/shm/placard-bench), RUNS (default 3),
 #              PLACARD (default <repo>/target/release/placard), HUGO (default: hugo on PATH),
@@ -66,6 +67,8 @@ echo "== machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/10485
 echo "== runs per tool: $RUNS; sites under $BENCH_DIR"
 
 # --- helpers ----------------------------------------------------------------------------------
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
 gen_sum=$(sha256sum "$GEN" | cut -c1-16)
 
 generate() { # N
@@ -84,33 +87,37 @@ generate() { # N
     echo "$stamp" >"$dir/stamp"
 }
 
-# measure NAME OUTDIR LOG cmd... → sets M_TIME (median s), M_RSS (max KiB), M_FILES, M_BYTES, M_OK
+# measure NAME OUTDIR LOG cmd... → sets M_TIME (median s), M_CPU (median user+sys s), M_RSS (max KiB),
+# M_FILES, M_BYTES, M_OK
 measure() {
     local name=$1 out=$2 log=$3; shift 3
-    local times=() rss=() tfile
+    local times=() cpus=() rss=() tfile
     tfile=$(mktemp)
     M_OK=1
     for i in $(seq 1 "$RUNS"); do
         rm -rf "$out"
         sync
-        if ! /usr/bin/time -f '%e %M' -o "$tfile" "$@" >"$log" 2>&1; then
+        if ! /usr/bin/time -f '%e %M %U %S' -o "$tfile" "$@" >"$log" 2>&1; then
             echo "!! $name failed (run $i): exit status non-zero; last lines of $log:" >&2
             tail -n 20 "$log" >&2
             M_OK=0
             break
         fi
-        read -r t m <"$tfile"
-        times+=("$t"); rss+=("$m")
-        printf '   %-8s run %d: %6.2f s  %8d KiB\n' "$name" "$i" "$t" "$m"
+        read -r t m u s <"$tfile"
+        c=$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')
+        times+=("$t"); rss+=("$m"); cpus+=("$c")
+        printf '   %-8s run %d: %6.2f s wall  %6.2f s cpu  %8d KiB peak RSS   (load %s)\n' \
+            "$name" "$i" "$t" "$c" "$m" "$(cut -d' ' -f1-3 /proc/loadavg)"
     done
     rm -f "$tfile"
     if [ $M_OK = 1 ]; then
-        M_TIME=$(printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+        M_TIME=$(printf '%s\n' "${times[@]}" | median)
+        M_CPU=$(printf '%s\n' "${cpus[@]}" | median)
         M_RSS=$(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)
         M_FILES=$(find "$out" -type f | wc -l)
         M_BYTES=$(du -sb "$out" | cut -f1)
     else
-        M_TIME=- M_RSS=- M_FILES=- M_BYTES=-
+        M_TIME=- M_CPU=- M_RSS=- M_FILES=- M_BYTES=-
     fi
 }
 
@@ -126,44 +133,44 @@ for n in "$@"; do
     if [ $have_placard = 1 ]; then
         measure placard "$dir/out-placard" "$dir/placard.log" \
             "$PLACARD" build --root "$dir/placard" --output-dir "$dir/out-placard"
-        R[$n,p]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES"
+        R[$n,p]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES $M_CPU"
     else
-        R[$n,p]="0 - - - -"
+        R[$n,p]="0 - - - - -"
     fi
     if [ $have_hugo = 1 ]; then
         measure hugo "$dir/out-hugo" "$dir/hugo.log" \
             "$HUGO" --source "$dir/hugo" --destination "$dir/out-hugo" --quiet
-        R[$n,h]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES"
+        R[$n,h]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES $M_CPU"
     else
-        R[$n,h]="0 - - - -"
+        R[$n,h]="0 - - - - -"
     fi
 done
 
 # --- report -----------------------------------------------------------------------------------
 echo
-echo "| N | tool | median wall (s) | max peak RSS (MiB) | output files | output size (MiB) |"
-echo "|---:|---|---:|---:|---:|---:|"
+echo "| N | tool | median wall (s) | median CPU (s) | max peak RSS (MiB) | output files | output size (MiB) |"
+echo "|---:|---|---:|---:|---:|---:|---:|"
 for n in "$@"; do
     for t in p h; do
-        read -r ok tm rss files bytes <<<"${R[$n,$t]}"
+        read -r ok tm rss files bytes cpu <<<"${R[$n,$t]}"
         name=$([ $t = p ] && echo placard || echo hugo)
         if [ "$ok" = 1 ]; then
-            printf '| %s | %s | %.2f | %.1f | %s | %.1f |\n' "$n" "$name" "$tm" \
+            printf '| %s | %s | %.2f | %.2f | %.1f | %s | %.1f |\n' "$n" "$name" "$tm" "$cpu" \
                 "$(awk -v k="$rss" 'BEGIN{print k/1024}')" "$files" "$(awk -v b="$bytes" 'BEGIN{print b/1048576}')"
         else
-            printf '| %s | %s | failed or skipped | | | |\n' "$n" "$name"
+            printf '| %s | %s | failed or skipped | | | | |\n' "$n" "$name"
         fi
     done
 done
 echo
 for n in "$@"; do
-    read -r pok ptm prss _ _ <<<"${R[$n,p]}"
-    read -r hok htm hrss _ _ <<<"${R[$n,h]}"
+    read -r pok ptm prss _ _ pcpu <<<"${R[$n,p]}"
+    read -r hok htm hrss _ _ hcpu <<<"${R[$n,h]}"
     if [ "$pok" = 1 ] && [ "$hok" = 1 ]; then
-        awk -v n="$n" -v pt="$ptm" -v ht="$htm" -v pm="$prss" -v hm="$hrss" 'BEGIN {
-            rt = (ht > 0) ? pt / ht : 0; rm = (hm > 0) ? pm / hm : 0
-            printf "N=%s: placard/hugo time %.2f (target <= 0.50: %s), memory %.2f (target <= 0.33: %s)%s\n",
-                n, rt, (rt <= 0.5 ? "MET" : "MISSED"), rm, (rm <= 1/3 ? "MET" : "MISSED"),
+        awk -v n="$n" -v pt="$ptm" -v ht="$htm" -v pm="$prss" -v hm="$hrss" -v pc="$pcpu" -v hc="$hcpu" 'BEGIN {
+            rt = (ht > 0) ? pt / ht : 0; rm = (hm > 0) ? pm / hm : 0; rc = (hc > 0) ? pc / hc : 0
+            printf "N=%s: placard/hugo wall time %.2f (target <= 0.50: %s), peak memory %.2f (target <= 0.33: %s); cpu time %.2f%s\n",
+                n, rt, (rt <= 0.5 ? "MET" : "MISSED"), rm, (rm <= 1/3 ? "MET" : "MISSED"), rc,
                 (n == 10000 ? "  <- the targets are set at N=10000" : "")
         }'
     else

@@ -104,6 +104,8 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
         }
         None => (html, None),
     };
+    let mut content = content;
+    content.shrink_to_fit();
     Ok(Rendered { content, summary, toc, word_count, reading_time })
 }
 

@@ -130,7 +130,7 @@ fn get_taxonomy(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<
         .find(|t| t.config.name == kind)
         .ok_or_else(|| format!("get_taxonomy: taxonomy `{kind}` is not configured in config.toml"))?;
     let items: Vec<Value> = match &data.shapes {
-        Some(shapes) => taxonomy.terms.iter().map(|t| shapes.term(&data.config, t, &t.pages)).collect(),
+        Some(shapes) => taxonomy.terms.iter().map(|t| shapes.term_in_list(&data.library, &data.config, t)).collect(),
         None => taxonomy
             .terms
             .iter()

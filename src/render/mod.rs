@@ -53,7 +53,11 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
     for result in rendered {
         match result {
-            Ok((path, html)) => output.add(path, html.into_bytes()),
+            Ok((path, mut html)) => {
+                // Tera grows its buffer by doubling; without this the whole site could take twice its size.
+                html.shrink_to_fit();
+                output.add(path, html.into_bytes())
+            }
             Err(e) => errors.push(e),
         }
     }
@@ -264,7 +268,7 @@ impl Pages<'_> {
                 let taxonomy = &lib.taxonomies[t];
                 let mut context = self.base_context(&taxonomy.path);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
-                let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term(self.config, term, &term.pages)).collect();
+                let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term_in_list(lib, self.config, term)).collect();
                 context.insert("terms", &terms);
                 let html = self.render_template("taxonomy_list.html", &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&taxonomy.path), html))

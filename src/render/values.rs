@@ -56,6 +56,32 @@ impl Shapes {
         value
     }
 
+    /// A term for the list of all terms: its pages in link shape only (`title`, `path`, `permalink`,
+    /// `date`), because that list can name every page of the site many times over.
+    pub fn term_in_list(&self, library: &Library, config: &Config, term: &crate::content::Term) -> Value {
+        let pages: Vec<Value> = term
+            .pages
+            .iter()
+            .map(|&i| {
+                let page = &library.pages[i];
+                json!({
+                    "title": page.meta.title,
+                    "path": page.path,
+                    "permalink": config.permalink(&page.path),
+                    "date": page.date.as_ref().map(|d| &d.text),
+                })
+            })
+            .collect();
+        json!({
+            "name": term.name,
+            "slug": term.slug,
+            "path": term.path,
+            "permalink": config.permalink(&term.path),
+            "page_count": term.pages.len(),
+            "pages": pages,
+        })
+    }
+
     /// A taxonomy term with the given pages.
     pub fn term(&self, config: &Config, term: &crate::content::Term, pages: &[usize]) -> Value {
         json!({
