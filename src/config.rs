@@ -34,6 +34,9 @@ pub struct Config {
     pub taxonomies: Vec<TaxonomyConfig>,
     #[serde(default)]
     pub markdown: MarkdownConfig,
+    /// placard: where reporting channels live and where their short links and check page go.
+    #[serde(default)]
+    pub channels: ChannelsConfig,
     /// Relative to the site root; `--output-dir` overrides it.
     pub output_dir: Option<PathBuf>,
     #[serde(default = "yes")]
@@ -74,6 +77,38 @@ pub struct TaxonomyConfig {
     /// Zola's multilingual key; placard builds one language.
     #[allow(dead_code)] // accepted so that Zola sites build
     lang: Option<IgnoredAny>,
+}
+
+/// The `[channels]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelsConfig {
+    /// The content section whose pages are channels.
+    #[serde(default = "default_channels_section")]
+    pub section: String,
+    /// Short QR landing pages live at `/<short_path>/<id>/`; short, because a shorter payload gives
+    /// bigger modules at the same printed size.
+    #[serde(default = "default_short_path")]
+    pub short_path: String,
+    /// The page listing every official number, address and QR target, so a poster can be checked.
+    #[serde(default = "default_verify_path")]
+    pub verify_path: String,
+}
+
+impl Default for ChannelsConfig {
+    fn default() -> Self {
+        ChannelsConfig { section: default_channels_section(), short_path: default_short_path(), verify_path: default_verify_path() }
+    }
+}
+
+fn default_channels_section() -> String {
+    "channels".into()
+}
+fn default_short_path() -> String {
+    "q".into()
+}
+fn default_verify_path() -> String {
+    "verify".into()
 }
 
 /// The `[markdown]` table.
@@ -190,6 +225,11 @@ impl Config {
                 errors.push(Error::at(path, at("taxonomies"), 1, format!("taxonomy `{name}` has paginate_by = 0")).with_hint("use a positive number, or leave paginate_by out"));
             }
         }
+        for (key, value) in [("short_path", &self.channels.short_path), ("verify_path", &self.channels.verify_path), ("section", &self.channels.section)] {
+            if crate::content::clean_url_path(value).map(|p| p == "/").unwrap_or(true) {
+                errors.push(Error::at(path, at(key), 1, format!("[channels] {key} = \"{value}\" is not a usable folder name")).with_hint("use a short name of letters, like \"q\" or \"verify\""));
+            }
+        }
         for name in &self.feed_filenames {
             if name.contains('/') || name.contains("..") || name.is_empty() {
                 errors.push(Error::at(path, at("feed_filenames"), 1, format!("feed file name `{name}` must be a plain file name")));
@@ -257,6 +297,11 @@ impl Config {
             "markdown": {
                 "allow_html": self.markdown.allow_html,
                 "smart_punctuation": self.markdown.smart_punctuation,
+            },
+            "channels": {
+                "section": self.channels.section,
+                "short_path": self.channels.short_path,
+                "verify_path": self.channels.verify_path,
             },
             "extra": self.extra,
         })

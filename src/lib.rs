@@ -5,6 +5,7 @@
 //! orchestrates a build.
 
 pub mod browser;
+pub mod channels;
 pub mod config;
 pub mod content;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod feeds;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub mod qr;
 pub mod render;
 mod serde_errors;
 pub mod site;

@@ -165,6 +165,8 @@ pub struct PageFrontMatter {
     pub taxonomies: BTreeMap<String, Vec<String>>,
     #[serde(default)]
     pub extra: Value,
+    /// placard: this page is a reporting channel (in the channels section).
+    pub channel: Option<crate::channels::ChannelFrontMatter>,
     /// Zola keys accepted for compatibility.
     #[allow(dead_code)] // accepted so that Zola sites build
     #[serde(default)]

@@ -72,6 +72,8 @@ pub struct Library {
     pub pages: Vec<Page>,
     pub sections: Vec<Section>,
     pub taxonomies: Vec<Taxonomy>,
+    /// Reporting channels, primary first.
+    pub channels: Vec<crate::channels::Channel>,
     by_relative: HashMap<String, Item>,
 }
 
@@ -127,7 +129,7 @@ impl Library {
         }
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
-        let mut library = Library { pages, sections, taxonomies: vec![], by_relative: HashMap::new() };
+        let mut library = Library { pages, sections, taxonomies: vec![], channels: vec![], by_relative: HashMap::new() };
         library.attach_assets(found.assets, &mut errors);
         library.link_sections();
         for page in &mut library.pages {
@@ -136,6 +138,7 @@ impl Library {
         library.index();
         library.sort_listings();
         library.taxonomies = taxonomies::collect(&library, config, &mut errors);
+        library.channels = crate::channels::collect(&library, config, &mut errors);
         library.check_unique_urls(config, &mut errors);
         errors.sort();
         if errors.has_errors() {
@@ -149,6 +152,11 @@ impl Library {
     pub fn get(&self, relative: &str) -> Option<Item> {
         let relative = relative.trim_start_matches("@/").trim_start_matches('/');
         self.by_relative.get(relative).copied()
+    }
+
+    /// The channel with `id`.
+    pub fn channel(&self, id: &str) -> Option<&crate::channels::Channel> {
+        self.channels.iter().find(|c| c.id == id)
     }
 
     /// The URL path of the page or section at `relative`.
@@ -300,6 +308,7 @@ impl Library {
 
     /// Two pages, sections, aliases or taxonomy pages on one URL is an error naming both files.
     fn check_unique_urls(&self, config: &Config, errors: &mut Errors) {
+        let verify = format!("/{}/", config.channels.verify_path.trim_matches('/'));
         let mut owners: BTreeMap<&str, Vec<(&Path, &str)>> = BTreeMap::new();
         for s in &self.sections {
             owners.entry(&s.path).or_default().push((&s.file, "section"));
@@ -314,6 +323,10 @@ impl Library {
             }
         }
         let config_file = Path::new("config.toml");
+        for c in &self.channels {
+            owners.entry(&c.short_path).or_default().push((&self.pages[c.page].file, "channel's short link"));
+        }
+        owners.entry(&verify).or_default().push((config_file, "verification page"));
         for t in &self.taxonomies {
             owners.entry(&t.path).or_default().push((config_file, "taxonomy"));
         }

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use tera::{Function, Tera};
 
 use super::values::{page_listing, section_meta, Shapes};
@@ -35,6 +35,21 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
     tera.register_function("get_taxonomy_url", move |args: &HashMap<String, Value>| get_taxonomy_url(&d, args));
     let d = data.clone();
     tera.register_function("load_data", move |args: &HashMap<String, Value>| load_data(&d.root, args));
+    let d = data.clone();
+    tera.register_function("get_channels", move |args: &HashMap<String, Value>| {
+        let primary_only = args.get("primary").and_then(Value::as_bool).unwrap_or(false);
+        let channels: Vec<&crate::channels::Channel> = d.library.channels.iter().filter(|c| !primary_only || c.primary).collect();
+        serde_json::to_value(channels).map_err(|e| e.to_string().into())
+    });
+    let d = data.clone();
+    tera.register_function("get_channel", move |args: &HashMap<String, Value>| {
+        let id = string_arg(args, "id", "get_channel")?;
+        let channel = d.library.channel(id).ok_or_else(|| {
+            let known: Vec<&str> = d.library.channels.iter().map(|c| c.id.as_str()).collect();
+            format!("get_channel: there is no channel `{id}`; channels are: {}", known.join(", "))
+        })?;
+        serde_json::to_value(channel).map_err(|e| e.to_string().into())
+    });
     for name in ["now", "get_random", "get_env"] {
         tera.register_function(name, Refused(name));
     }
@@ -224,11 +239,6 @@ fn date_zh(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
     use chrono::Datelike;
     let day = date.day();
     Ok(Value::String(format!("{}年{}月{}日", day.year(), day.month(), day.day())))
-}
-
-/// Builds the shortcode's arguments map into a context object.
-pub fn args_object(args: &Map<String, Value>) -> Value {
-    Value::Object(args.clone())
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! through Tera, in parallel, into an in-memory [`Output`]. A pure function of the loaded site.
 
 pub mod functions;
+pub mod qr_codes;
 pub mod shortcodes;
 pub mod templates;
 pub mod values;
@@ -20,6 +21,7 @@ use crate::error::{Error, Errors};
 use crate::markdown::{self, Rendered};
 use crate::output::Output;
 use functions::SiteData;
+use qr_codes::{QrCodes, QrFunction};
 use templates::Templates;
 use values::{Pagination, Shapes};
 
@@ -28,6 +30,8 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     // Shortcodes render while bodies are being made, so they see pages without bodies.
     let mut shortcode_tera = templates.tera.clone();
     let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
+    let codes = Arc::new(QrCodes::default());
+    shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
     functions::register(&mut shortcode_tera, early);
     let config_value = config.to_value();
     let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library };
@@ -46,6 +50,7 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     let shapes = Arc::new(Shapes::new(library, config, page_bodies, section_bodies));
     let mut tera = templates.tera.clone();
     let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
+    tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
     functions::register(&mut tera, data);
     let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: &shapes };
 
@@ -60,6 +65,19 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
             }
             Err(e) => errors.push(e),
         }
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
+    // The verification page comes last, so it can list every QR code the other pages printed.
+    match pages.verify_page(&codes) {
+        Ok(Some((path, html))) => output.add(path, html.into_bytes()),
+        Ok(None) => {}
+        Err(e) => errors.push(e),
+    }
+    if let Err(e) = codes.finish(output) {
+        errors.0.extend(e.0);
     }
     if errors.has_errors() {
         errors.sort();
@@ -134,7 +152,7 @@ impl Bodies<'_> {
             match self.tera.render(&name, &context) {
                 Ok(html) => html_calls.push(html),
                 Err(e) => errors.push(
-                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, templates::describe(&e)))
+                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, templates::cause(&e)))
                         .with_hint(format!("check its arguments here, or the template {}", self.templates.origin(&name))),
                 ),
             }
@@ -164,6 +182,8 @@ const SHORTCODE_HINT: &str = "shortcodes look like {{ name(key=\"value\") }}, or
 /// One HTML file to render.
 enum Job {
     Page(usize),
+    /// A channel's page again at its short QR link `/q/<id>/`, so a scan lands in one request.
+    ShortLink(usize),
     SectionPager { section: usize, pager: usize },
     TaxonomyList(usize),
     TermPager { taxonomy: usize, term: usize, pager: usize },
@@ -183,6 +203,7 @@ struct Pages<'a> {
 impl Pages<'_> {
     fn jobs(&self) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.library.pages.len()).map(Job::Page).collect();
+        jobs.extend((0..self.library.channels.len()).map(Job::ShortLink));
         for (i, section) in self.library.sections.iter().enumerate() {
             if !section.meta.render || section.meta.redirect_to.is_some() {
                 continue;
@@ -218,22 +239,8 @@ impl Pages<'_> {
     fn render(&self, job: &Job) -> Result<(String, String), Error> {
         let lib = self.library;
         match *job {
-            Job::Page(i) => {
-                let page = &lib.pages[i];
-                let template = match &page.meta.template {
-                    Some(t) => t.clone(),
-                    None => lib
-                        .ancestors(Some(page.section))
-                        .into_iter()
-                        .rev()
-                        .find_map(|s| lib.sections[s].meta.page_template.clone())
-                        .unwrap_or_else(|| "page.html".into()),
-                };
-                let mut context = self.base_context(&page.path);
-                context.insert("page", &self.shapes.page(lib, i));
-                let html = self.render_template(&template, &context, &page.file, "template")?;
-                Ok((output_file(&page.path), html))
-            }
+            Job::Page(i) => self.render_page(i, &lib.pages[i].path),
+            Job::ShortLink(c) => self.render_page(lib.channels[c].page, &lib.channels[c].short_path),
             Job::SectionPager { section: i, pager } => {
                 let section = &lib.sections[i];
                 let default = if section.relative == "_index.md" { "index.html" } else { "section.html" };
@@ -307,6 +314,38 @@ impl Pages<'_> {
         }
     }
 
+    /// Renders page `i` at the URL `path` (its own, or a channel's short link).
+    fn render_page(&self, i: usize, path: &str) -> Result<(String, String), Error> {
+        let lib = self.library;
+        let page = &lib.pages[i];
+        let template = match &page.meta.template {
+            Some(t) => t.clone(),
+            None => lib
+                .ancestors(Some(page.section))
+                .into_iter()
+                .rev()
+                .find_map(|s| lib.sections[s].meta.page_template.clone())
+                .unwrap_or_else(|| "page.html".into()),
+        };
+        let mut context = self.base_context(path);
+        context.insert("page", &self.shapes.page(lib, i));
+        let html = self.render_template(&template, &context, &page.file, "template")?;
+        Ok((output_file(path), html))
+    }
+
+    /// The verification page (核验): every official channel and every QR target the site prints.
+    fn verify_page(&self, codes: &QrCodes) -> Result<Option<(String, String)>, Error> {
+        let path = format!("/{}/", self.config.channels.verify_path.trim_matches('/'));
+        if !self.templates.has("verify.html") {
+            return Ok(None);
+        }
+        let mut context = self.base_context(&path);
+        context.insert("channels", &self.library.channels);
+        context.insert("qr_codes", &codes.list());
+        let html = self.render_template("verify.html", &context, Path::new("config.toml"), "")?;
+        Ok(Some((output_file(&path), html)))
+    }
+
     fn render_template(&self, template: &str, context: &Context, file: &Path, key: &str) -> Result<String, Error> {
         if !self.templates.has(template) {
             let error = Error::in_file(file, format!("the template `{template}` does not exist"))
@@ -315,7 +354,7 @@ impl Pages<'_> {
             return Err(locate(error, &source, key));
         }
         self.tera.render(template, context).map_err(|e| {
-            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), templates::describe(&e)))
+            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), templates::cause(&e)))
                 .located(self.templates.origin_path(template), 0, 0)
                 .with_hint("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`")
         })

@@ -153,6 +153,17 @@ fn template_error(error: &tera::Error, origins: &BTreeMap<String, Option<PathBuf
     Error::at(file, line, column, message).with_hint("Tera syntax: {{ value }}, {% if x %}...{% endif %}, {% for p in pages %}...{% endfor %}")
 }
 
+/// The innermost cause of a Tera error: the sentence that says what is wrong (a missing variable, a
+/// function's own message), without Tera's "Failed to render" wrappers.
+pub fn cause(error: &tera::Error) -> String {
+    use std::error::Error as _;
+    let mut last: &dyn std::error::Error = error;
+    while let Some(next) = last.source() {
+        last = next;
+    }
+    last.to_string()
+}
+
 /// Tera's error with its causes, on one line each.
 pub fn describe(error: &tera::Error) -> String {
     use std::error::Error as _;

@@ -137,6 +137,7 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
         "lang": config.default_language,
         "assets": assets(&page.path, &page.assets),
         "ancestors": ancestors,
+        "channel": library.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page)),
     })
 }
 
