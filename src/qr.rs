@@ -409,7 +409,7 @@ impl QrCode {
 /// several phone scanners mishandle it, while all common ones read plain UTF-8 bytes as UTF-8.
 fn encode_bits(payload: &str, version: i16, ec: EcLevel) -> Result<Bits, LibQrError> {
     let mut bits = Bits::new(Version::Normal(version));
-    if payload.is_ascii() {
+    if true {
         bits.push_optimal_data(payload.as_bytes())?;
     } else {
         bits.push_byte_data(payload.as_bytes())?;
