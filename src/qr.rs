@@ -409,7 +409,7 @@ impl QrCode {
 /// several phone scanners mishandle it, while all common ones read plain UTF-8 bytes as UTF-8.
 fn encode_bits(payload: &str, version: i16, ec: EcLevel) -> Result<Bits, LibQrError> {
     let mut bits = Bits::new(Version::Normal(version));
-    if true {
+    if payload.is_ascii() {
         bits.push_optimal_data(payload.as_bytes())?;
     } else {
         bits.push_byte_data(payload.as_bytes())?;
@@ -770,8 +770,9 @@ mod tests {
             "the library no longer picks Kanji mode here; keep the guard anyway: {segments:?}"
         );
         // Our stream is one byte-mode segment: mode 0100, an 8-bit length (versions 1–9), the UTF-8
-        // bytes as they are. (rqrr cannot tell: it returns Kanji-mode pairs as raw bytes too, so
-        // only this check and the zbarimg test in tests/qr_tools.rs catch a Kanji segment.)
+        // bytes as they are. (rqrr and zbar cannot tell: both return Kanji-mode pairs as the raw
+        // bytes, but ZXing-based phone scanners convert them from Shift JIS. Only this check
+        // catches a Kanji segment.)
         let mut expected = vec![false, true, false, false];
         for byte in std::iter::once(text.len() as u8).chain(text.bytes()) {
             expected.extend((0..8).rev().map(|i| byte >> i & 1 == 1));

@@ -1,7 +1,9 @@
 //! QR codes read by real tools, the way residents' phones would: the PNG decoded by zbar's
-//! `zbarimg` (a decoder independent of both our encoder and rqrr, which converts text encodings the
-//! way phone scanners do, so it catches Kanji-mode mojibake), and the SVG drawn by headless Chromium
-//! at its real millimetre size, screenshotted and decoded by `zbarimg` too.
+//! `zbarimg` (a decoder independent of both our encoder and rqrr, with its own text-encoding
+//! handling, so UTF-8 Chinese must come out as the same Chinese), and the SVG drawn by headless
+//! Chromium at its real millimetre size, screenshotted and decoded by `zbarimg` too.
+//! (zbar, like rqrr, returns Kanji-mode segments as raw bytes, so it cannot see the Kanji-mode
+//! hazard; the unit test `chinese_text_is_byte_mode_not_kanji` in src/qr.rs guards that.)
 //! Skips when a tool is missing, unless PLACARD_REQUIRE_TOOLS=1 (as CI sets), which makes it a failure.
 
 use std::path::{Path, PathBuf};
