@@ -13,6 +13,7 @@ pub mod feeds;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub mod print;
 pub mod qr;
 pub mod render;
 mod serde_errors;

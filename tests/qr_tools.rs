@@ -77,7 +77,7 @@ fn zbarimg_reads_every_png_as_its_exact_payload() {
         let code = QrCode::new(&payload, 40.0).unwrap_or_else(|e| panic!("{payload}: {e}"));
         let path = dir.path().join(code.file_name());
         std::fs::write(&path, code.png(6)).unwrap();
-        assert_eq!(zbar_decode(&zbarimg, &path), [payload.clone()], "version {} level {}", code.version, code.ec);
+        assert_eq!(zbar_decode(&zbarimg, &path), [payload.as_str()], "version {} level {}", code.version, code.ec);
     }
 }
 
@@ -97,7 +97,12 @@ fn chromium_draws_the_svg_at_print_size_and_zbarimg_reads_it() {
         let svg = dir.path().join(format!("code-{i}.svg"));
         std::fs::write(&svg, code.svg("举报二维码")).unwrap();
         let shot = screenshot(&chromium, dir.path(), &svg, &format!("svg-{i}"));
-        assert_eq!(zbar_decode(&zbarimg, &shot), [payload.clone()], "standalone SVG");
+        assert_eq!(zbar_decode(&zbarimg, &shot), [payload.as_str()], "standalone SVG");
+        // It is drawn at its millimetre size: the dark modules span `modules` of the
+        // `modules + 8` module widths of 40 mm (96 CSS px per inch).
+        let expected = 40.0 / 25.4 * 96.0 * code.modules as f64 / (code.modules + 8) as f64;
+        let width = dark_width(&shot);
+        assert!((width as f64 - expected).abs() <= 2.0, "dark area is {width} px wide, expected about {expected:.1} px");
     }
 
     let code = QrCode::new(&url, 40.0).unwrap();
@@ -112,6 +117,14 @@ fn chromium_draws_the_svg_at_print_size_and_zbarimg_reads_it() {
     .unwrap();
     let shot = screenshot(&chromium, dir.path(), &html, "html");
     assert_eq!(zbar_decode(&zbarimg, &shot), [url], "SVG inline in HTML");
+}
+
+/// Width in pixels of the dark area of a screenshot (from the leftmost to the rightmost dark pixel).
+fn dark_width(png: &Path) -> u32 {
+    let image = image::open(png).unwrap().to_luma8();
+    let dark_xs: Vec<u32> = image.enumerate_pixels().filter(|(_, _, p)| p[0] < 128).map(|(x, _, _)| x).collect();
+    assert!(!dark_xs.is_empty(), "{} is blank", png.display());
+    dark_xs.iter().max().unwrap() - dark_xs.iter().min().unwrap() + 1
 }
 
 /// Screenshots `file` in a 400×400 headless Chromium window and returns the PNG path.

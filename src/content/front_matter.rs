@@ -167,6 +167,12 @@ pub struct PageFrontMatter {
     pub extra: Value,
     /// placard: this page is a reporting channel (in the channels section).
     pub channel: Option<crate::channels::ChannelFrontMatter>,
+    /// placard: this page is a unit (village, community…) that print items make variants for.
+    pub unit: Option<crate::print::UnitFrontMatter>,
+    /// placard: this page is a poster.
+    pub poster: Option<crate::print::PosterFrontMatter>,
+    /// placard: this page is a letter to residents.
+    pub letter: Option<crate::print::LetterFrontMatter>,
     /// Zola keys accepted for compatibility.
     #[allow(dead_code)] // accepted so that Zola sites build
     #[serde(default)]

@@ -74,6 +74,8 @@ pub struct Library {
     pub taxonomies: Vec<Taxonomy>,
     /// Reporting channels, primary first.
     pub channels: Vec<crate::channels::Channel>,
+    /// Units, posters and letters.
+    pub print: crate::print::Print,
     by_relative: HashMap<String, Item>,
 }
 
@@ -129,7 +131,7 @@ impl Library {
         }
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
-        let mut library = Library { pages, sections, taxonomies: vec![], channels: vec![], by_relative: HashMap::new() };
+        let mut library = Library { pages, sections, taxonomies: vec![], channels: vec![], print: Default::default(), by_relative: HashMap::new() };
         library.attach_assets(found.assets, &mut errors);
         library.link_sections();
         for page in &mut library.pages {
@@ -139,6 +141,7 @@ impl Library {
         library.sort_listings();
         library.taxonomies = taxonomies::collect(&library, config, &mut errors);
         library.channels = crate::channels::collect(&library, config, &mut errors);
+        library.print = crate::print::Print::collect(&library, config, &mut errors);
         library.check_unique_urls(config, &mut errors);
         errors.sort();
         if errors.has_errors() {
@@ -325,6 +328,9 @@ impl Library {
         let config_file = Path::new("config.toml");
         for c in &self.channels {
             owners.entry(&c.short_path).or_default().push((&self.pages[c.page].file, "channel's short link"));
+        }
+        for u in &self.print.units {
+            owners.entry(&u.short_path).or_default().push((&self.pages[u.page].file, "unit's short link"));
         }
         owners.entry(&verify).or_default().push((config_file, "verification page"));
         for t in &self.taxonomies {

@@ -76,6 +76,10 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
+    if !library.print.items.is_empty() {
+        let rows = crate::print::order::rows(&library.print);
+        output.add(format!("{}/order.csv", crate::print::PRINT_DIR), crate::print::order::csv(&rows));
+    }
     if let Err(e) = codes.finish(output) {
         errors.0.extend(e.0);
     }
@@ -184,6 +188,12 @@ enum Job {
     Page(usize),
     /// A channel's page again at its short QR link `/q/<id>/`, so a scan lands in one request.
     ShortLink(usize),
+    /// A unit's page again at its short link, where its posters' QR codes land.
+    UnitLink(usize),
+    /// A print item's page for one variant, or (`None`) all variants one after another.
+    Print { item: usize, variant: Option<usize> },
+    /// The list of all print material, with the order sheet.
+    PrintIndex,
     SectionPager { section: usize, pager: usize },
     TaxonomyList(usize),
     TermPager { taxonomy: usize, term: usize, pager: usize },
@@ -204,6 +214,14 @@ impl Pages<'_> {
     fn jobs(&self) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.library.pages.len()).map(Job::Page).collect();
         jobs.extend((0..self.library.channels.len()).map(Job::ShortLink));
+        jobs.extend((0..self.library.print.units.len()).map(Job::UnitLink));
+        for (i, item) in self.library.print.items.iter().enumerate() {
+            jobs.push(Job::Print { item: i, variant: None });
+            jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: i, variant: Some(v) }));
+        }
+        if self.templates.has("print/index.html") && !self.library.print.items.is_empty() {
+            jobs.push(Job::PrintIndex);
+        }
         for (i, section) in self.library.sections.iter().enumerate() {
             if !section.meta.render || section.meta.redirect_to.is_some() {
                 continue;
@@ -241,6 +259,19 @@ impl Pages<'_> {
         match *job {
             Job::Page(i) => self.render_page(i, &lib.pages[i].path),
             Job::ShortLink(c) => self.render_page(lib.channels[c].page, &lib.channels[c].short_path),
+            Job::UnitLink(u) => self.render_page(lib.print.units[u].page, &lib.print.units[u].short_path),
+            Job::Print { item, variant } => self.render_print(item, variant),
+            Job::PrintIndex => {
+                let path = format!("/{}/", crate::print::PRINT_DIR);
+                let mut context = self.base_context(&path);
+                let rows = crate::print::order::rows(&lib.print);
+                context.insert("items", &lib.print.items);
+                context.insert("units", &lib.print.units);
+                context.insert("order", &rows);
+                context.insert("totals", &crate::print::order::totals(&rows));
+                let html = self.render_template("print/index.html", &context, Path::new("config.toml"), "")?;
+                Ok((output_file(&path), html))
+            }
             Job::SectionPager { section: i, pager } => {
                 let section = &lib.sections[i];
                 let default = if section.relative == "_index.md" { "index.html" } else { "section.html" };
@@ -331,6 +362,32 @@ impl Pages<'_> {
         context.insert("page", &self.shapes.page(lib, i));
         let html = self.render_template(&template, &context, &page.file, "template")?;
         Ok((output_file(path), html))
+    }
+
+    /// A print page: the sheets of one variant of a poster or letter, or of all its variants.
+    fn render_print(&self, index: usize, variant: Option<usize>) -> Result<(String, String), Error> {
+        let lib = self.library;
+        let item = &lib.print.items[index];
+        let page = &lib.pages[item.page];
+        let variants = item.variants();
+        let path = match variant {
+            Some(v) => item.variant_path(variants[v]),
+            None => item.path.clone(),
+        };
+        let template = match item.kind {
+            crate::print::ItemKind::Poster => "print/poster.html",
+            crate::print::ItemKind::Letter => "print/letter.html",
+        };
+        let mut context = self.base_context(&path);
+        let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
+        value["content"] = Value::String(self.shapes.page_bodies[item.page].content.clone());
+        context.insert("item", &value);
+        context.insert("sheets", &lib.print.sheets(lib, item, variant.map(|v| variants[v])));
+        // Print pages link their assets relatively, so they open from the disk in any browser.
+        let depth = path.trim_matches('/').split('/').count();
+        context.insert("root", &"../".repeat(depth));
+        let html = self.render_template(template, &context, &page.file, "poster")?;
+        Ok((output_file(&path), html))
     }
 
     /// The verification page (核验): every official channel and every QR target the site prints.

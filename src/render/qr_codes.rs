@@ -147,7 +147,14 @@ impl Function for QrFunction {
             }
             _ => return Err("qr needs either data=\"...\" (what to encode) or channel=\"id\" (a reporting channel), not both".into()),
         };
-        let code = self.codes.get(&payload, size_mm, &label)?;
+        let mut code = self.codes.get(&payload, size_mm, &label)?;
+        // Print templates ask for a minimum module size (1 mm on posters): grow the code to reach it.
+        if let Some(min) = args.get("min_module_mm").and_then(Value::as_f64) {
+            if code.module_mm + 1e-9 < min {
+                let grown = (code.min_size_mm(min) * 2.0).ceil() / 2.0;
+                code = self.codes.get(&payload, grown, &label)?;
+            }
+        }
         let png = format!("{}/{QR_DIR}/{}", self.data.config.base_url, code.file_name());
         let caption_label = if label.is_empty() { String::new() } else { format!("<span class=\"qr-label\">{}</span>", escape_attr(&label)) };
         Ok(Value::String(format!(

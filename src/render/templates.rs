@@ -156,7 +156,6 @@ fn template_error(error: &tera::Error, origins: &BTreeMap<String, Option<PathBuf
 /// The innermost cause of a Tera error: the sentence that says what is wrong (a missing variable, a
 /// function's own message), without Tera's "Failed to render" wrappers.
 pub fn cause(error: &tera::Error) -> String {
-    use std::error::Error as _;
     let mut last: &dyn std::error::Error = error;
     while let Some(next) = last.source() {
         last = next;

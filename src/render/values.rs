@@ -138,6 +138,11 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
         "assets": assets(&page.path, &page.assets),
         "ancestors": ancestors,
         "channel": library.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page)),
+        "unit": library.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page)).map(|u| library.print.unit_value(library, &u.id)),
+        "print": library.print.items.iter().find(|i| std::ptr::eq(&library.pages[i.page], page)).map(|i| json!({
+            "kind": i.kind, "id": i.id, "path": i.path, "permalink": config.permalink(&i.path),
+            "paper": i.sheet.describe(), "variants": i.variants(),
+        })),
     })
 }
 
