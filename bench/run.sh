@@ -4,7 +4,7 @@
 #   bench/run.sh 1000 10000
 #
 # For each N: generates both flavors under $BENCH_DIR/N/{placard,hugo} (kept between runs while N
-# and bench/gen.py are unchanged), builds each $RUNS times into $BENCH_DIR/N/out-{placard,hugo}
+# and bench/gen.py are unchanged), builds each $RUNS times, the two tools taking turns, into $BENCH_DIR/N/out-{placard,hugo}
 # (the output directory is removed before every run, outside the timing), and reports the median
 # wall time and the largest peak RSS as measured by `/usr/bin/time -f '%e %M'` (plus the median CPU
 # time, user + system, which other load on the machine disturbs less), and the number and total size
@@ -87,42 +87,40 @@ generate() { # N
     echo "$stamp" >"$dir/stamp"
 }
 
-# measure NAME OUTDIR LOG cmd... → sets M_TIME (median s), M_CPU (median user+sys s), M_RSS (max KiB),
-# M_FILES, M_BYTES, M_OK
-measure() {
-    local name=$1 out=$2 log=$3; shift 3
-    local times=() cpus=() rss=() tfile
+# run_once TOOL(p|h) NAME OUTDIR LOG cmd... → appends this run's wall, cpu, rss to T_<tool>, C_<tool>,
+# M_<tool>; sets OK_<tool>=0 when the build fails
+run_once() {
+    local k=$1 name=$2 out=$3 log=$4; shift 4
+    local tfile t m u s c
     tfile=$(mktemp)
-    M_OK=1
-    for i in $(seq 1 "$RUNS"); do
-        rm -rf "$out"
-        sync
-        if ! /usr/bin/time -f '%e %M %U %S' -o "$tfile" "$@" >"$log" 2>&1; then
-            echo "!! $name failed (run $i): exit status non-zero; last lines of $log:" >&2
-            tail -n 20 "$log" >&2
-            M_OK=0
-            break
-        fi
-        read -r t m u s <"$tfile"
-        c=$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')
-        times+=("$t"); rss+=("$m"); cpus+=("$c")
-        printf '   %-8s run %d: %6.2f s wall  %6.2f s cpu  %8d KiB peak RSS   (load %s)\n' \
-            "$name" "$i" "$t" "$c" "$m" "$(cut -d' ' -f1-3 /proc/loadavg)"
-    done
-    rm -f "$tfile"
-    if [ $M_OK = 1 ]; then
-        M_TIME=$(printf '%s\n' "${times[@]}" | median)
-        M_CPU=$(printf '%s\n' "${cpus[@]}" | median)
-        M_RSS=$(printf '%s\n' "${rss[@]}" | sort -n | tail -n 1)
-        M_FILES=$(find "$out" -type f | wc -l)
-        M_BYTES=$(du -sb "$out" | cut -f1)
-    else
-        M_TIME=- M_CPU=- M_RSS=- M_FILES=- M_BYTES=-
+    rm -rf "$out"
+    sync
+    if ! /usr/bin/time -f '%e %M %U %S' -o "$tfile" "$@" >"$log" 2>&1; then
+        echo "!! $name failed: exit status non-zero; last lines of $log:" >&2
+        tail -n 20 "$log" >&2
+        eval "OK_$k=0"
+        rm -f "$tfile"
+        return
     fi
+    read -r t m u s <"$tfile"
+    rm -f "$tfile"
+    c=$(awk -v u="$u" -v s="$s" 'BEGIN{print u+s}')
+    eval "T_$k+=(\"$t\"); C_$k+=(\"$c\"); M_$k+=(\"$m\")"
+    printf '   %-8s run %d: %6.2f s wall  %6.2f s cpu  %8d KiB peak RSS   (load %s)\n' \
+        "$name" "$i" "$t" "$c" "$m" "$(cut -d' ' -f1-3 /proc/loadavg)"
+}
+
+# summary TOOL OUTDIR → "ok median_wall max_rss files bytes median_cpu"
+summary() {
+    local k=$1 out=$2 ok
+    eval "ok=\$OK_$k"
+    if [ "$ok" != 1 ]; then echo "0 - - - - -"; return; fi
+    local -n tt=T_$k cc=C_$k mm=M_$k
+    echo "1 $(printf '%s\n' "${tt[@]}" | median) $(printf '%s\n' "${mm[@]}" | sort -n | tail -n 1)" \
+        "$(find "$out" -type f | wc -l) $(du -sb "$out" | cut -f1) $(printf '%s\n' "${cc[@]}" | median)"
 }
 
 declare -A R
-rows=()
 
 for n in "$@"; do
     generate "$n"
@@ -130,20 +128,17 @@ for n in "$@"; do
     src_files=$(find "$dir/placard/content" -name '*.md' | wc -l)
     src_bytes=$(du -sb "$dir/placard/content" | cut -f1)
     echo "== N=$n: $src_files Markdown files, $((src_bytes / 1024 / 1024)) MiB of content"
-    if [ $have_placard = 1 ]; then
-        measure placard "$dir/out-placard" "$dir/placard.log" \
+    # The tools take turns run by run, so that load from elsewhere on the machine falls on both alike.
+    T_p=(); C_p=(); M_p=(); OK_p=$have_placard
+    T_h=(); C_h=(); M_h=(); OK_h=$have_hugo
+    for i in $(seq 1 "$RUNS"); do
+        [ "$OK_p" = 1 ] && run_once p placard "$dir/out-placard" "$dir/placard.log" \
             "$PLACARD" build --root "$dir/placard" --output-dir "$dir/out-placard"
-        R[$n,p]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES $M_CPU"
-    else
-        R[$n,p]="0 - - - - -"
-    fi
-    if [ $have_hugo = 1 ]; then
-        measure hugo "$dir/out-hugo" "$dir/hugo.log" \
+        [ "$OK_h" = 1 ] && run_once h hugo "$dir/out-hugo" "$dir/hugo.log" \
             "$HUGO" --source "$dir/hugo" --destination "$dir/out-hugo" --quiet
-        R[$n,h]="$M_OK $M_TIME $M_RSS $M_FILES $M_BYTES $M_CPU"
-    else
-        R[$n,h]="0 - - - - -"
-    fi
+    done
+    R[$n,p]=$(summary p "$dir/out-placard")
+    R[$n,h]=$(summary h "$dir/out-hugo")
 done
 
 # --- report -----------------------------------------------------------------------------------

@@ -144,6 +144,25 @@ pub fn encode_iri(url: &str) -> String {
     out
 }
 
+/// Decodes `%XX` escapes (as browsers send Chinese paths); invalid escapes are kept as they are.
+pub fn decode_percent(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Some(b) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +171,7 @@ mod tests {
     fn chinese_urls_are_percent_encoded() {
         assert_eq!(encode_iri("https://a.cn/政策/"), "https://a.cn/%E6%94%BF%E7%AD%96/");
         assert_eq!(escape_xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+        assert_eq!(decode_percent("/%E6%94%BF%E7%AD%96/"), "/政策/");
+        assert_eq!(decode_percent("100%"), "100%");
     }
 }

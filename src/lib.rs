@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod channels;
+pub mod check;
 pub mod config;
 pub mod content;
 pub mod error;

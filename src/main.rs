@@ -38,6 +38,16 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Check the site without writing anything: broken links and anchors, images without alt
+    /// text, invalid channels, QR codes, expired notices still linked; exits non-zero on errors
+    Check {
+        /// The site folder, holding config.toml and content/
+        #[arg(long, short = 'r', default_value = ".")]
+        root: PathBuf,
+        /// Include pages marked `draft = true`
+        #[arg(long)]
+        drafts: bool,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,9 +63,21 @@ fn main() -> ExitCode {
             }
             Err(e) => report(&Errors::from(e), Path::new(".")),
         },
+        Command::Check { root, drafts } => {
+            let root = site_root(root);
+            let report = placard::check::check(&BuildOptions { root: root.clone(), drafts, ..Default::default() });
+            print_all(&report.problems, &root);
+            let errors = report.problems.0.iter().filter(|e| !e.is_warning()).count();
+            let warnings = report.problems.0.len() - errors;
+            println!("checked {} pages and {} links: {errors} error{}, {warnings} warning{}", report.pages, report.links, plural(errors), plural(warnings));
+            if errors > 0 {
+                ExitCode::FAILURE
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
         Command::Build { root, output_dir, base_url, drafts } => {
-            // Messages name files relative to the site, so `./content/a.md` reads as `content/a.md`.
-            let root = if root == Path::new(".") { PathBuf::new() } else { root };
+            let root = site_root(root);
             let options = BuildOptions { root: root.clone(), output_dir, base_url, drafts, today: None };
             match placard::build(&options) {
                 Ok(report) => {
@@ -76,6 +98,23 @@ fn main() -> ExitCode {
     }
 }
 
+/// Messages name files relative to the site, so `./content/a.md` reads as `content/a.md`.
+fn site_root(root: PathBuf) -> PathBuf {
+    if root == Path::new(".") {
+        PathBuf::new()
+    } else {
+        root
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
 fn print_all(diagnostics: &Errors, root: &Path) {
     for d in &diagnostics.0 {
         eprint!("{}", d.render(root));
@@ -86,6 +125,6 @@ fn print_all(diagnostics: &Errors, root: &Path) {
 fn report(errors: &Errors, root: &Path) -> ExitCode {
     print_all(errors, root);
     let count = errors.0.iter().filter(|e| !e.is_warning()).count();
-    eprintln!("error: build failed with {count} error{}; the previous output was left as it was", if count == 1 { "" } else { "s" });
+    eprintln!("error: build failed with {count} error{}; the previous output was left as it was", plural(count));
     ExitCode::FAILURE
 }

@@ -109,6 +109,42 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
     Ok(Rendered { content, summary, toc, word_count, reading_time })
 }
 
+/// A link or image found in Markdown, with its position in the body (1-based line and column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reference {
+    pub image: bool,
+    pub url: String,
+    /// For images: the alt text (empty when missing).
+    pub text: String,
+    pub line: usize,
+    pub column: usize,
+}
+
+/// Every link and image in `markdown`, for `placard check`.
+pub fn references(markdown: &str, config: &MarkdownConfig) -> Vec<Reference> {
+    let source = mark_summary(markdown);
+    let options = options(config);
+    let arena = Arena::new();
+    let root = comrak::parse_document(&arena, &source, &options);
+    let mut found = Vec::new();
+    for node in root.descendants() {
+        let data = node.data.borrow();
+        let (image, url) = match &data.value {
+            NodeValue::Link(link) => (false, link.url.clone()),
+            NodeValue::Image(link) => (true, link.url.clone()),
+            _ => continue,
+        };
+        let mut text = String::new();
+        for child in node.descendants().skip(1) {
+            if let NodeValue::Text(t) = &child.data.borrow().value {
+                text.push_str(t);
+            }
+        }
+        found.push(Reference { image, url, text, line: data.sourcepos.start.line, column: data.sourcepos.start.column });
+    }
+    found
+}
+
 /// Renders Markdown that is not a page body (the `markdown` filter); `inline` drops the outer `<p>`.
 pub fn render_fragment(markdown: &str, config: &MarkdownConfig, inline: bool) -> String {
     let options = options(config);

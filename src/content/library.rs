@@ -89,6 +89,17 @@ pub enum Item {
 impl Library {
     /// Loads `content/` under `root`, collecting every problem instead of stopping at the first.
     pub fn load(root: &Path, config: &Config, options: &LoadOptions) -> Result<(Library, Errors), Errors> {
+        let (library, errors) = Library::load_partial(root, config, options)?;
+        if errors.has_errors() {
+            Err(errors)
+        } else {
+            Ok((library, errors))
+        }
+    }
+
+    /// Loads what can be loaded, returning the problems beside it: `placard check` uses this to go
+    /// on looking for more problems after the first ones. Files that failed to parse are left out.
+    pub fn load_partial(root: &Path, config: &Config, options: &LoadOptions) -> Result<(Library, Errors), Errors> {
         let content = root.join("content");
         let mut errors = Errors::default();
         let found = discover(&content, &mut errors)?;
@@ -144,11 +155,7 @@ impl Library {
         library.print = crate::print::Print::collect(&library, config, &mut errors);
         library.check_unique_urls(config, &mut errors);
         errors.sort();
-        if errors.has_errors() {
-            Err(errors)
-        } else {
-            Ok((library, errors))
-        }
+        Ok((library, errors))
     }
 
     /// The page or section at `relative` (a path inside `content/`, like `news/first.md`).
