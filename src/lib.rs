@@ -17,7 +17,9 @@ pub mod output;
 pub mod print;
 pub mod qr;
 pub mod render;
+pub mod search;
 mod serde_errors;
+pub mod serve;
 pub mod site;
 
 pub use error::{Error, Errors};

@@ -38,6 +38,24 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Serve the site from memory on this computer, rebuilding and reloading the browser on every edit
+    Serve {
+        /// The site folder, holding config.toml and content/
+        #[arg(long, short = 'r', default_value = ".")]
+        root: PathBuf,
+        /// The address to listen on; the default keeps the preview on this computer
+        #[arg(long, short = 'i', default_value = "127.0.0.1")]
+        interface: String,
+        /// The port to listen on (0 picks a free one)
+        #[arg(long, short = 'p', default_value_t = 1111)]
+        port: u16,
+        /// Open the site in the default browser
+        #[arg(long, short = 'O')]
+        open: bool,
+        /// Include pages marked `draft = true`
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Check the site without writing anything: broken links and anchors, images without alt
     /// text, invalid channels, QR codes, expired notices still linked; exits non-zero on errors
     Check {
@@ -63,6 +81,14 @@ fn main() -> ExitCode {
             }
             Err(e) => report(&Errors::from(e), Path::new(".")),
         },
+        Command::Serve { root, interface, port, open, drafts } => {
+            let root = site_root(root);
+            let options = BuildOptions { root: root.clone(), drafts, ..Default::default() };
+            match placard::serve::serve(options, &interface, port, open) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => report(&Errors::from(e), &root),
+            }
+        }
         Command::Check { root, drafts } => {
             let root = site_root(root);
             let report = placard::check::check(&BuildOptions { root: root.clone(), drafts, ..Default::default() });

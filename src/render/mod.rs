@@ -198,6 +198,8 @@ enum Job {
     TaxonomyList(usize),
     TermPager { taxonomy: usize, term: usize, pager: usize },
     NotFound,
+    /// The search page at `/search/`, beside the index under `search/`.
+    Search,
 }
 
 /// Renders pages, listings and special files through the site's templates.
@@ -241,6 +243,10 @@ impl Pages<'_> {
         }
         if self.templates.has("404.html") {
             jobs.push(Job::NotFound);
+        }
+        let taken = |path: &str| self.library.pages.iter().any(|p| p.path == path) || self.library.sections.iter().any(|s| s.path == path);
+        if self.templates.has("search.html") && !taken("/search/") {
+            jobs.push(Job::Search);
         }
         jobs
     }
@@ -341,6 +347,11 @@ impl Pages<'_> {
                 let context = self.base_context("/404.html");
                 let html = self.render_template("404.html", &context, Path::new("templates/404.html"), "")?;
                 Ok(("404.html".into(), html))
+            }
+            Job::Search => {
+                let context = self.base_context("/search/");
+                let html = self.render_template("search.html", &context, Path::new("templates/search.html"), "")?;
+                Ok((output_file("/search/"), html))
             }
         }
     }
