@@ -449,6 +449,11 @@ impl Pages<'_> {
                 redirects.push((format!("{}{}/1/", section.path, section.meta.paginate_path), self.config.permalink(&section.path)));
             }
         }
+        for taxonomy in lib.taxonomies.iter().filter(|t| t.config.render && t.config.paginate_by.is_some()) {
+            for term in &taxonomy.terms {
+                redirects.push((format!("{}{}/1/", term.path, taxonomy.config.paginate_path), self.config.permalink(&term.path)));
+            }
+        }
         for (from, to) in redirects {
             output.add(output_file(&from), redirect_page(&to).into_bytes());
         }
