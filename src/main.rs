@@ -56,6 +56,28 @@ enum Command {
         #[arg(long)]
         drafts: bool,
     },
+    /// Build the site, then export every poster and letter as PDF (one page per village or
+    /// community) and PNG (1080 px wide) through a headless Chromium
+    Print {
+        /// The site folder, holding config.toml and content/
+        #[arg(long, short = 'r', default_value = ".")]
+        root: PathBuf,
+        /// Where to write the site and the exports (public/ by default)
+        #[arg(long, short = 'o')]
+        output_dir: Option<PathBuf>,
+        /// Export PDFs (with neither --pdf nor --png, both are exported)
+        #[arg(long)]
+        pdf: bool,
+        /// Export PNGs for WeChat groups and screens
+        #[arg(long)]
+        png: bool,
+        /// Export only the poster or letter with this id
+        #[arg(long)]
+        only: Option<String>,
+        /// The Chromium (or Chrome) program to use, when it is not on PATH
+        #[arg(long)]
+        chrome: Option<PathBuf>,
+    },
     /// Check the site without writing anything: broken links and anchors, images without alt
     /// text, invalid channels, QR codes, expired notices still linked; exits non-zero on errors
     Check {
@@ -87,6 +109,41 @@ fn main() -> ExitCode {
             match placard::serve::serve(options, &interface, port, open) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => report(&Errors::from(e), &root),
+            }
+        }
+        Command::Print { root, output_dir, pdf, png, only, chrome } => {
+            let root = site_root(root);
+            let options = BuildOptions { root: root.clone(), output_dir, ..Default::default() };
+            let (site, built) = match placard::site::build_site(&options) {
+                Ok(done) => done,
+                Err(errors) => return report(&errors, &root),
+            };
+            print_all(&built.warnings, &root);
+            let items = placard::print::export_items(&site.library.print);
+            let export = placard::print::export::ExportOptions { pdf: pdf || !png, png: png || !pdf, only, chrome };
+            let started = std::time::Instant::now();
+            let mut progress = |done: usize, total: usize, label: &str| progress_bar(done, total, label);
+            match placard::print::export::export(&built.output_dir, &items, &export, &mut progress) {
+                Ok(done) => {
+                    eprintln!();
+                    println!(
+                        "exported {} PDF{} ({} pages) and {} PNG{} in {:.1} s → {}",
+                        done.pdfs.len(),
+                        plural(done.pdfs.len()),
+                        done.pages,
+                        done.pngs.len(),
+                        plural(done.pngs.len()),
+                        started.elapsed().as_secs_f64(),
+                        built.output_dir.join("print").display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!();
+                    print_all(&Errors::from(e), &root);
+                    eprintln!("error: the export stopped; the site itself was built into {}", built.output_dir.display());
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Check { root, drafts } => {
@@ -122,6 +179,19 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// A one-line progress bar on the terminal; nothing when the output is not a terminal.
+fn progress_bar(done: usize, total: usize, label: &str) {
+    use std::io::{IsTerminal, Write};
+    let mut err = std::io::stderr();
+    if !err.is_terminal() || total == 0 {
+        return;
+    }
+    let width = 24;
+    let filled = done * width / total;
+    let _ = write!(err, "\r[{}{}] {done}/{total} {label:<40}", "#".repeat(filled), ".".repeat(width - filled));
+    let _ = err.flush();
 }
 
 /// Messages name files relative to the site, so `./content/a.md` reads as `content/a.md`.

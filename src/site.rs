@@ -121,6 +121,11 @@ impl Site {
 
 /// Loads, renders and writes the site; the previous output stays untouched unless all of it worked.
 pub fn build(options: &BuildOptions) -> Result<BuildReport, Errors> {
+    build_site(options).map(|(_, report)| report)
+}
+
+/// [`build`], also handing back the loaded site (for `placard print`, which exports what it built).
+pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors> {
     let started = Instant::now();
     let site = Site::load(options)?;
     let output_dir = site.output_dir(options);
@@ -130,14 +135,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Errors> {
         errors
     })?;
     output.write_atomically(&output_dir)?;
-    Ok(BuildReport {
+    let report = BuildReport {
         pages: site.library.pages.len(),
         sections: site.library.sections.len(),
         files: output.len(),
         elapsed: started.elapsed(),
         output_dir,
-        warnings: site.warnings,
-    })
+        warnings: Errors(site.warnings.0.clone()),
+    };
+    Ok((site, report))
 }
 
 /// Copies every non-hidden file under `dir` into the output root.

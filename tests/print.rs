@@ -121,3 +121,69 @@ fn poster_text_stays_inside_the_safe_area_in_a_real_browser() {
         assert!(problems.is_empty(), "{}: {problems:#?}", combined.display());
     }
 }
+
+fn on_path(name: &str) -> Option<std::path::PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
+}
+
+/// `placard print` on the example: every PDF page has the exact sheet size, fonts are embedded,
+/// and at 150 dpi zbarimg reads on every page the QR code of that page's own unit.
+#[test]
+fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
+    let Some(_) = require_tool("chromium", placard::browser::find_chromium()) else { return };
+    let Some(pdfinfo) = require_tool("pdfinfo", on_path("pdfinfo")) else { return };
+    let Some(pdffonts) = require_tool("pdffonts", on_path("pdffonts")) else { return };
+    let Some(pdftoppm) = require_tool("pdftoppm", on_path("pdftoppm")) else { return };
+    let Some(zbarimg) = require_tool("zbarimg", on_path("zbarimg")) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let out = placard().arg("print").arg("--root").arg(repo()).arg("--output-dir").arg(&public).output().unwrap();
+    assert_ok(&out);
+    let files = tree(&public);
+    let pdfs: Vec<&String> = files.keys().filter(|k| k.ends_with(".pdf")).collect();
+    assert!(pdfs.len() >= 4, "3 posters and a letter: {pdfs:?}");
+    let pngs = files.keys().filter(|k| k.starts_with("print/") && k.ends_with(".png")).count();
+    assert!(pngs >= 10, "one PNG per variant: {pngs}");
+    for pdf in pdfs {
+        let path = public.join(pdf);
+        let html = read(&public, &pdf.replace(".pdf", "/index.html"));
+        let (w, h) = if pdf.contains("letters/") { (210.0, 297.0) } else { page_size(&html) };
+        let info = String::from_utf8_lossy(&std::process::Command::new(&pdfinfo).args(["-f", "1", "-l", "999"]).arg(&path).output().unwrap().stdout).into_owned();
+        let sizes: Vec<&str> = info.lines().filter(|l| l.starts_with("Page") && l.contains("size:")).collect();
+        assert!(!sizes.is_empty(), "{info}");
+        for line in &sizes {
+            let nums: Vec<f64> = line.split_whitespace().filter_map(|t| t.parse().ok()).collect();
+            let (pw, ph) = (nums[nums.len() - 2] * 25.4 / 72.0, nums[nums.len() - 1] * 25.4 / 72.0);
+            assert!((pw - w).abs() < 0.5 && (ph - h).abs() < 0.5, "{pdf}: page is {pw:.1}×{ph:.1} mm, expected {w}×{h} mm");
+        }
+        let fonts = String::from_utf8_lossy(&std::process::Command::new(&pdffonts).arg(&path).output().unwrap().stdout).into_owned();
+        let rows: Vec<&str> = fonts.lines().skip(2).collect();
+        assert!(!rows.is_empty(), "{pdf} has fonts");
+        for row in rows {
+            let cols: Vec<&str> = row.split_whitespace().collect();
+            assert_eq!(cols[cols.len() - 5], "yes", "{pdf}: font not embedded: {row}");
+        }
+        // Rasterise at 150 dpi, as a print check would, and read every page's codes.
+        let prefix = dir.path().join("page");
+        let status = std::process::Command::new(&pdftoppm).args(["-r", "150", "-png"]).arg(&path).arg(&prefix).status().unwrap();
+        assert!(status.success());
+        let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("page")).collect();
+        pages.sort();
+        let expected: std::collections::BTreeSet<String> = html.split("data-payload=\"").skip(1).map(|s| s.split('"').next().unwrap().replace("&amp;", "&")).collect();
+        let mut read_any = std::collections::BTreeSet::new();
+        for page in &pages {
+            let out = std::process::Command::new(&zbarimg).args(["--quiet", "--raw"]).arg(page).output().unwrap();
+            let decoded: Vec<String> = String::from_utf8_lossy(&out.stdout).lines().map(str::to_string).collect();
+            // A two-page letter carries its code on its last page only.
+            if !pdf.contains("letters/") {
+                assert!(!decoded.is_empty(), "{pdf}: no QR code could be read on {}", page.display());
+            }
+            for d in decoded {
+                assert!(expected.contains(&d), "{pdf}: read `{d}`, which the page does not print");
+                read_any.insert(d);
+            }
+            std::fs::remove_file(page).unwrap();
+        }
+        assert_eq!(read_any, expected, "{pdf}: every code printed was read");
+    }
+}

@@ -394,6 +394,26 @@ impl Print {
     }
 }
 
+/// The items as the exporter sees them: output-relative HTML files of the combined page and each variant.
+pub fn export_items(print: &Print) -> Vec<export::PrintItem> {
+    print
+        .items
+        .iter()
+        .map(|item| export::PrintItem {
+            kind: match item.kind {
+                ItemKind::Poster => "poster".into(),
+                ItemKind::Letter => "letter".into(),
+            },
+            id: item.id.clone(),
+            title: item.title.clone(),
+            combined: crate::content::output_file(&item.path),
+            variants: item.variants().into_iter().map(|v| (v.to_string(), crate::content::output_file(&item.variant_path(v)))).collect(),
+            width_mm: item.sheet.width_mm,
+            height_mm: item.sheet.height_mm,
+        })
+        .collect()
+}
+
 fn is_hex_color(text: &str) -> bool {
     text.len() == 7 && text.starts_with('#') && text[1..].chars().all(|c| c.is_ascii_hexdigit())
 }
