@@ -18,15 +18,17 @@
 //! - list: for each document, `(delta << 1) | (weight != 1)`, then the weight when that bit is set;
 //!   `delta` is the id for the first document and the difference from the previous id after that;
 //! - bitmap (for tokens in many documents): `~`, then one digit per six documents (bit `i` of digit
-//!   `k` is document `6k + i`; trailing zero digits left out), then `.`, then `(delta, weight)` pairs for
-//!   the documents whose weight is not 1 (deltas between those documents, the first from 0).
+//!   `k` is document `6k + i`; trailing zero digits left out), then either `.` and `(delta, weight)`
+//!   pairs for the documents whose weight is not 1 (deltas between those documents, the first from
+//!   0), or `:` and one digit per document of the bitmap, in order: its weight.
 //!
 //! A posting's weight is what the token adds to a document's score: [`W_TITLE`] when it is in the
-//! title, [`W_META`] in the description or a taxonomy term, [`W_HEADING`] in a heading, and the body
-//! adds 1, or 2 when the token occurs there at least three times. A query's tokens must all match
-//! (when none does, documents matching some of them are shown, most tokens first); documents are
-//! ranked by the sum of their weights, then by id. `themes/default/static/search.js` does the same
-//! in the browser; [`query`] does it here, for tests and measurements.
+//! title, [`W_META`] in the description or a taxonomy term, [`W_HEADING`] in a heading, [`W_BODY`]
+//! anywhere in the text (how often does not count: that would make posting lists much bigger). A
+//! query's tokens must all match (when none does, documents matching some of them are shown, most
+//! tokens first); documents are ranked by the sum of their weights, then by id.
+//! `themes/default/static/search.js` does the same in the browser; [`query`] does it here, for tests
+//! and measurements.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
@@ -58,6 +60,7 @@ const MAX_TOKEN_CHARS: usize = 32;
 pub const W_TITLE: u32 = 10;
 pub const W_META: u32 = 3;
 pub const W_HEADING: u32 = 2;
+pub const W_BODY: u32 = 1;
 
 /// Digit values of the posting alphabet.
 const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -105,6 +108,11 @@ pub fn fold(c: char) -> char {
 /// Han ideographs (with 〇), kana and Hangul: text without spaces between words.
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3007 | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
+}
+
+/// CJK characters and the full-width punctuation around them, where a line break means no space.
+fn is_wide(c: char) -> bool {
+    is_cjk(c) || matches!(c as u32, 0x2014 | 0x2018..=0x201F | 0x2026 | 0x3000..=0x303F | 0xFF00..=0xFFEF)
 }
 
 fn class(c: char) -> Class {
@@ -352,7 +360,7 @@ fn collapse(text: &str) -> String {
             continue;
         }
         if gap && !out.is_empty() {
-            let soft_wrap = !hard && !spaces && newline && out.chars().next_back().is_some_and(is_cjk) && is_cjk(c);
+            let soft_wrap = !hard && !spaces && newline && out.chars().next_back().is_some_and(is_wide) && is_wide(c);
             if !soft_wrap {
                 out.push(' ');
             }
@@ -446,7 +454,8 @@ pub fn decode_postings(text: &str) -> Option<Vec<(u32, u32)>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     if let Some(rest) = text.strip_prefix('~') {
-        let (bitmap, exceptions) = rest.split_once('.')?;
+        let split = rest.find(['.', ':'])?;
+        let (bitmap, tail) = (&rest[..split], &rest[split + 1..]);
         for (k, &c) in bitmap.as_bytes().iter().enumerate() {
             let d = digit(c)?;
             for bit in 0..6 {
@@ -455,11 +464,21 @@ pub fn decode_postings(text: &str) -> Option<Vec<(u32, u32)>> {
                 }
             }
         }
-        let ex = exceptions.as_bytes();
+        let tail = tail.as_bytes();
+        if rest.as_bytes()[split] == b':' {
+            // One digit per document, in order.
+            if tail.len() != out.len() {
+                return None;
+            }
+            for (posting, &c) in out.iter_mut().zip(tail) {
+                posting.1 = digit(c)?;
+            }
+            return Some(out);
+        }
         let (mut at, mut doc) = (0, 0u32);
-        while at < ex.len() {
-            doc += read_number(ex, &mut at)?;
-            let weight = read_number(ex, &mut at)?;
+        while at < tail.len() {
+            doc += read_number(tail, &mut at)?;
+            let weight = read_number(tail, &mut at)?;
             let slot = out.binary_search_by_key(&doc, |p| p.0).ok()?;
             out[slot].1 = weight;
         }
@@ -498,11 +517,17 @@ fn finish_postings(list: String, docs: usize) -> String {
     while bits.last() == Some(&0) {
         bits.pop();
     }
-    let mut bitmap = String::with_capacity(bits.len() + exceptions.len() + 2);
+    let mut bitmap = String::with_capacity(bits.len() + postings.len() + 2);
     bitmap.push('~');
     bitmap.extend(bits.iter().map(|&b| ALPHABET[b as usize] as char));
-    bitmap.push('.');
-    bitmap.push_str(&exceptions);
+    // The weights either as exceptions to 1, or one digit each when that is shorter (and they fit).
+    if exceptions.len() > postings.len() && postings.iter().all(|p| p.1 < 64) {
+        bitmap.push(':');
+        bitmap.extend(postings.iter().map(|p| ALPHABET[p.1 as usize] as char));
+    } else {
+        bitmap.push('.');
+        bitmap.push_str(&exceptions);
+    }
     if bitmap.len() < list.len() {
         bitmap
     } else {
@@ -612,6 +637,7 @@ fn analyse(library: &Library, shapes: &Shapes, i: usize, channel: Option<&crate:
         }
     }
     let mut text = shapes.page_bodies.get(i).map(|b| html_text(&b.content)).unwrap_or_default();
+    let excerpt = excerpt(if description.trim().is_empty() { &text.body } else { &description });
     if let Some(c) = channel {
         // A channel's number, hours and notes are on its page, from the template rather than the body.
         for part in [Some(&c.value), Some(&c.display), c.hours.as_ref(), c.answered_by.as_ref(), c.notes.as_ref(), c.postcode.as_ref()].into_iter().flatten() {
@@ -641,16 +667,13 @@ fn analyse(library: &Library, shapes: &Shapes, i: usize, channel: Option<&crate:
             if heading_tokens.contains_key(t) {
                 weight += W_HEADING;
             }
-            weight += match body_tokens.get(t) {
-                Some(&n) if n >= 3 => 2,
-                Some(_) => 1,
-                None => 0,
-            };
+            if body_tokens.contains_key(t) {
+                weight += W_BODY;
+            }
             (t.clone(), weight)
         })
         .collect();
-    let source = if description.trim().is_empty() { text.body.as_str() } else { description.as_str() };
-    (tokens, excerpt(source))
+    (tokens, excerpt)
 }
 
 fn excerpt(text: &str) -> String {
@@ -695,7 +718,7 @@ pub struct Search {
 /// does, reading doc shards for the first `shown` hits.
 pub fn search(index_dir: &Path, q: &str, shown: usize) -> std::io::Result<Search> {
     let mut result = Search { tokens: query_tokens(q), ..Default::default() };
-    let mut read = |name: &str, result: &mut Search| -> std::io::Result<Value> {
+    let read = |name: &str, result: &mut Search| -> std::io::Result<Value> {
         let bytes = std::fs::read(index_dir.join(name))?;
         if !result.files.iter().any(|f| f == name) {
             result.files.push(name.to_string());
@@ -825,6 +848,13 @@ mod tests {
             let finished = finish_postings(p.list.clone(), docs);
             assert_eq!(decode_postings(&finished).unwrap(), case, "{finished}");
         }
+        let mut p = Postings::default();
+        for d in 0..300 {
+            p.push(d, d % 5 + 1);
+        }
+        let finished = finish_postings(p.list, 300);
+        assert!(finished.starts_with('~') && finished.contains(':'), "{finished}");
+        assert_eq!(decode_postings(&finished).unwrap(), (0..300).map(|d| (d, d % 5 + 1)).collect::<Vec<_>>());
         // Dense lists become bitmaps.
         let mut p = Postings::default();
         for d in 0..600 {

@@ -14,6 +14,7 @@ use notify::{EventKind, RecursiveMode, Watcher};
 use crate::error::{Error, Errors};
 use crate::feeds::decode_percent;
 use crate::output::{Entry, Output};
+use crate::render::values::Shapes;
 use crate::site::{BuildOptions, Site};
 
 /// Where the live-reload script and its stylesheet are served; no site file can live there.
@@ -22,6 +23,8 @@ const INTERNAL: &str = "/__placard/";
 /// What the server shows: the last good build, and the current error if the last build failed.
 struct State {
     output: Output,
+    /// The last good build's site and page shapes, for re-rendering one edited page.
+    built: Option<(Site, Arc<Shapes>)>,
     /// Bumped after every build, good or bad; browsers wait for it to change.
     generation: u64,
     /// The last build's errors, rendered for the overlay.
@@ -47,14 +50,15 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
     options.base_url = Some(base_url.clone());
 
     let started = Instant::now();
-    let (output, error) = match build(&options) {
-        Ok(output) => (output, None),
+    let (output, built, error) = match build(&options) {
+        Ok((site, output, shapes)) => (output, Some((site, shapes)), None),
         Err(errors) => {
             print_errors(&errors, &options.root);
-            (Output::default(), Some(overlay_text(&errors, &options.root)))
+            (Output::default(), None, Some(overlay_text(&errors, &options.root)))
         }
     };
-    let shared = Arc::new(Shared { state: Mutex::new(State { output, generation: 1, error, css_only: false }), changed: Condvar::new() });
+    let state = State { output, built, generation: 1, error, css_only: false };
+    let shared = Arc::new(Shared { state: Mutex::new(state), changed: Condvar::new() });
     println!("serving {} at {base_url}/ (built in {} ms); press Ctrl+C to stop", options.root.display(), started.elapsed().as_millis());
     if interface != "127.0.0.1" && interface != "localhost" && interface != "::1" {
         eprintln!("warning: serving on {interface}, so other machines can reach this preview");
@@ -74,11 +78,11 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
     Ok(())
 }
 
-fn build(options: &BuildOptions) -> Result<Output, Errors> {
+fn build(options: &BuildOptions) -> Result<(Site, Output, Arc<Shapes>), Errors> {
     let site = Site::load(options)?;
-    let output = site.render()?;
+    let (output, shapes) = site.render_keeping_shapes()?;
     print_errors(&site.warnings, &options.root);
-    Ok(output)
+    Ok((site, output, shapes))
 }
 
 /// Prints a line; a closed terminal must not take the server down with it (println! would panic).
@@ -117,30 +121,63 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
             events.push(more);
         }
         // Reading a file is an event too (the build itself reads them all): only changes count.
-        let paths: Vec<PathBuf> = events
+        let mut paths: Vec<PathBuf> = events
             .into_iter()
             .flatten()
             .filter(|e| matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)))
             .flat_map(|e| e.paths)
             .filter(|p| !is_editor_noise(p))
             .collect();
+        paths.sort();
+        paths.dedup();
         if paths.is_empty() {
             continue;
         }
         let css_only = paths.iter().all(|p| p.extension().is_some_and(|e| e == "css"));
         let started = Instant::now();
-        let result = build(&options);
         let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        match result {
-            Ok(output) => {
-                state.output = output;
-                state.error = None;
-                say(&format!("rebuilt in {} ms after a change to {}", started.elapsed().as_millis(), shown(&paths[0], &root)));
+        // One Markdown file whose front matter did not change: re-render only what shows it.
+        let quick = match (&paths[..], state.built.take()) {
+            ([path], Some((mut site, mut shapes))) if path.extension().is_some_and(|e| e == "md") && state.error.is_none() => {
+                let State { output, .. } = &mut *state;
+                let result = site.update_page_body(&mut shapes, output, path);
+                state.built = Some((site, shapes));
+                result
             }
-            Err(errors) => {
+            (_, built) => {
+                state.built = built;
+                None
+            }
+        };
+        match quick {
+            Some(Ok(files)) => {
+                state.error = None;
+                say(&format!("updated {files} files in {} ms after a change to {}", started.elapsed().as_millis(), shown(&paths[0], &root)));
+            }
+            Some(Err(errors)) => {
                 print_errors(&errors, &options.root);
                 let _ = writeln!(std::io::stderr(), "the last good build is still being served");
                 state.error = Some(overlay_text(&errors, &options.root));
+                // The site in memory may now be half updated: the next change rebuilds it all.
+                state.built = None;
+            }
+            None => {
+                drop(state);
+                let result = build(&options);
+                state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+                match result {
+                    Ok((site, output, shapes)) => {
+                        state.output = output;
+                        state.built = Some((site, shapes));
+                        state.error = None;
+                        say(&format!("rebuilt in {} ms after a change to {}", started.elapsed().as_millis(), shown(&paths[0], &root)));
+                    }
+                    Err(errors) => {
+                        print_errors(&errors, &options.root);
+                        let _ = writeln!(std::io::stderr(), "the last good build is still being served");
+                        state.error = Some(overlay_text(&errors, &options.root));
+                    }
+                }
             }
         }
         state.css_only = css_only && state.error.is_none();

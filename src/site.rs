@@ -13,6 +13,7 @@ use crate::content::{Library, LoadOptions};
 use crate::error::{Error, Errors};
 use crate::output::Output;
 use crate::render::templates::{built_in_files, theme_source, Templates, ThemeSource};
+use crate::render::values::Shapes;
 use crate::{feeds, render};
 
 /// What the command line asks of a build.
@@ -81,6 +82,12 @@ impl Site {
 
     /// Renders the whole site into memory.
     pub fn render(&self) -> Result<Output, Errors> {
+        self.render_keeping_shapes().map(|(output, _)| output)
+    }
+
+    /// [`Site::render`], also handing back the page shapes, which `serve` keeps so that it can
+    /// re-render one edited page with [`Site::update_page_body`].
+    pub fn render_keeping_shapes(&self) -> Result<(Output, Arc<Shapes>), Errors> {
         let mut output = Output::default();
         self.add_static_files(&mut output)?;
         let shapes = render::render_site(&self.root, &self.config, &self.library, &self.templates, &mut output)?;
@@ -88,7 +95,24 @@ impl Site {
         crate::search::write_index(&self.config, &self.library, &shapes, &mut output);
         // The site's own static files win over anything generated, as in Zola.
         self.add_site_static(&mut output)?;
-        Ok(output)
+        Ok((output, shapes))
+    }
+
+    /// Re-renders after an edit to the body of one page, when its front matter did not change (so no
+    /// URL, listing order or taxonomy moved). `None` means "rebuild everything instead".
+    pub fn update_page_body(&mut self, shapes: &mut Arc<Shapes>, output: &mut Output, file: &Path) -> Option<Result<usize, Errors>> {
+        let file = file.canonicalize().ok()?;
+        let index = self.library.pages.iter().position(|p| p.file.canonicalize().is_ok_and(|f| f == file))?;
+        let source = std::fs::read_to_string(&file).ok()?;
+        let split = crate::content::front_matter::split(&source, &file).ok()?;
+        let page = &self.library.pages[index];
+        if split.front_matter != page.front_matter {
+            return None;
+        }
+        let library = Arc::get_mut(&mut self.library)?;
+        library.pages[index].body = split.body.to_string();
+        library.pages[index].body_line = split.body_line;
+        Some(render::rerender_page(&self.root, &self.config, &self.library, &self.templates, shapes, index, output))
     }
 
     /// The output folder: `--output-dir`, else `output_dir` from the config, else `public/`.

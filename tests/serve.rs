@@ -112,6 +112,11 @@ fn edits_show_up_and_build_errors_keep_the_last_good_site() {
     assert!(server.text("/").contains("欢迎。"));
     scratch.write("content/_index.md", "+++\ntitle = \"测试镇\"\n+++\n今天的新句子。\n");
     server.wait_for("/", "the edited sentence", |t| t.contains("今天的新句子。"));
+    // A page whose front matter stays the same is re-rendered on its own, QR codes included.
+    let page = std::fs::read_to_string(scratch.site().join("content/poster-text.md")).unwrap();
+    scratch.write("content/poster-text.md", &page.replace("扫码举报：", "请扫码举报："));
+    let html = server.wait_for("/poster-text/", "the edited page", |t| t.contains("请扫码举报："));
+    assert!(html.contains("class=\"qr\""), "the page still has its QR codes");
 
     scratch.write("content/_index.md", "+++\ntitle = \"测试镇\n+++\n坏了。\n");
     let status = server.wait_for("/__placard/wait?since=0", "the build error", |t| t.contains("content/_index.md:2"));

@@ -30,6 +30,8 @@ pub struct Page {
     /// The path inside `content/`, with `/` separators, as `@/` links and `get_page` name it.
     pub relative: String,
     pub meta: PageFrontMatter,
+    /// The front matter as written, so `serve` can tell an edit of the body alone.
+    pub front_matter: String,
     pub body: String,
     /// The line of the file where `body` starts.
     pub body_line: usize,
@@ -469,6 +471,7 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
         }
     };
     Ok(Parsed::Page(Box::new(Page {
+        front_matter: split.front_matter.to_string(),
         file,
         relative: relative.to_string(),
         meta,

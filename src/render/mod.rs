@@ -92,6 +92,56 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     Ok(shapes)
 }
 
+/// Re-renders what shows page `index` after its body (not its front matter) changed: the page and
+/// its short links and print pages, its neighbours, the listings and term pages that show it, the
+/// home page and the feeds. `serve` uses this so that saving one page on a 10,000-page site does not
+/// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
+/// template functions are gone by then); returns the number of files rendered.
+pub fn rerender_page(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, shapes: &mut Arc<Shapes>, index: usize, output: &mut Output) -> Result<usize, Errors> {
+    let codes = Arc::new(QrCodes::default());
+    let config_value = config.to_value();
+    let body = {
+        let mut shortcode_tera = templates.tera.clone();
+        let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
+        shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
+        functions::register(&mut shortcode_tera, early);
+        let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library };
+        bodies.page(index).map_err(Errors)?
+    };
+    let Some(shapes_mut) = Arc::get_mut(shapes) else {
+        return Err(Error::new("the page shapes are still shared; rebuilding everything instead").into());
+    };
+    shapes_mut.page_listing[index] = values::page_listing(library, config, &library.pages[index], Some(&body));
+    shapes_mut.page_bodies[index] = Arc::new(body);
+
+    let mut tera = templates.tera.clone();
+    let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
+    tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
+    functions::register(&mut tera, data);
+    let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: shapes.as_ref() };
+    let jobs = pages.jobs_showing(index);
+    let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
+    let mut errors = Errors::default();
+    let count = rendered.len();
+    for result in rendered {
+        match result {
+            Ok((path, html)) => output.add(path, html.into_bytes()),
+            Err(e) => errors.push(e),
+        }
+    }
+    if let Err(e) = codes.finish(output) {
+        errors.0.extend(e.0);
+    }
+    drop(pages);
+    drop(tera);
+    crate::feeds::write_all(config, library, shapes, output);
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(count)
+    }
+}
+
 fn collect_ok(results: Vec<Result<Rendered, Vec<Error>>>, errors: &mut Errors) -> Vec<Arc<Rendered>> {
     results
         .into_iter()
@@ -247,6 +297,41 @@ impl Pages<'_> {
         let taken = |path: &str| self.library.pages.iter().any(|p| p.path == path) || self.library.sections.iter().any(|s| s.path == path);
         if self.templates.has("search.html") && !taken("/search/") {
             jobs.push(Job::Search);
+        }
+        jobs
+    }
+
+    /// The jobs whose output shows page `i`: see [`rerender_page`].
+    fn jobs_showing(&self, i: usize) -> Vec<Job> {
+        let lib = self.library;
+        let page = &lib.pages[i];
+        let mut jobs = vec![Job::Page(i)];
+        jobs.extend(page.lower.into_iter().chain(page.higher).map(Job::Page));
+        jobs.extend(lib.channels.iter().enumerate().filter(|(_, c)| c.page == i).map(|(c, _)| Job::ShortLink(c)));
+        jobs.extend(lib.print.units.iter().enumerate().filter(|(_, u)| u.page == i).map(|(u, _)| Job::UnitLink(u)));
+        for (n, item) in lib.print.items.iter().enumerate().filter(|(_, item)| item.page == i) {
+            jobs.push(Job::Print { item: n, variant: None });
+            jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: n, variant: Some(v) }));
+        }
+        for (s, section) in lib.sections.iter().enumerate() {
+            if !section.meta.render || section.meta.redirect_to.is_some() {
+                continue;
+            }
+            if let Some(position) = section.pages.iter().position(|&p| p == i) {
+                let pager = section.meta.paginate_by.map(|by| position / by + 1).unwrap_or(1);
+                jobs.push(Job::SectionPager { section: s, pager });
+            } else if section.parent.is_none() {
+                // The home page lists the newest pages of every section.
+                jobs.push(Job::SectionPager { section: s, pager: 1 });
+            }
+        }
+        for (t, taxonomy) in lib.taxonomies.iter().enumerate().filter(|(_, t)| t.config.render) {
+            for (n, term) in taxonomy.terms.iter().enumerate() {
+                if let Some(position) = term.pages.iter().position(|&p| p == i) {
+                    let pager = taxonomy.config.paginate_by.map(|by| position / by + 1).unwrap_or(1);
+                    jobs.push(Job::TermPager { taxonomy: t, term: n, pager });
+                }
+            }
         }
         jobs
     }
