@@ -49,7 +49,9 @@ pub struct Config {
     // Zola keys that placard accepts so that a Zola site builds, but does not act on.
     compile_sass: Option<Value>,
     minify_html: Option<Value>,
-    build_search_index: Option<Value>,
+    /// Writes the search index and page (`/search/`), as in Zola; off unless asked for.
+    #[serde(default)]
+    pub build_search_index: bool,
     hard_link_static: Option<Value>,
     ignored_content: Option<Value>,
     ignored_static: Option<Value>,
@@ -246,7 +248,6 @@ impl Config {
         let top = [
             ("compile_sass", asks(&self.compile_sass)),
             ("minify_html", asks(&self.minify_html)),
-            ("build_search_index", asks(&self.build_search_index)),
             ("hard_link_static", asks(&self.hard_link_static)),
             ("ignored_content", asks(&self.ignored_content)),
             ("ignored_static", asks(&self.ignored_static)),
@@ -290,6 +291,7 @@ impl Config {
             "description": self.description,
             "default_language": self.default_language,
             "generate_feeds": self.generate_feeds,
+            "build_search_index": self.build_search_index,
             "feed_filenames": self.feed_filenames,
             "taxonomies": self.taxonomies.iter().map(|t| json!({
                 "name": t.name, "paginate_by": t.paginate_by, "paginate_path": t.paginate_path, "feed": t.feed,

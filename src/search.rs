@@ -30,7 +30,8 @@
 //! `themes/default/static/search.js` does the same in the browser; [`query`] does it here, for tests
 //! and measurements.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 use std::path::Path;
 
 use rayon::prelude::*;
@@ -67,6 +68,32 @@ const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 
 /// A hard break in extracted text: an element boundary that no bigram may cross.
 const BREAK: char = '\u{0}';
+
+/// A hash map keyed by short tokens. Indexing hashes tens of millions of them, where the standard
+/// hasher's protection against crafted keys buys nothing (the keys are the site's own text).
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+/// The multiply-rotate hash of rustc's `FxHasher`: fast on short keys, and deterministic.
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
 
 /// 32-bit FNV-1a over the UTF-8 bytes of `text`.
 pub fn fnv1a32(text: &str) -> u32 {
@@ -168,16 +195,28 @@ fn runs(text: &str) -> Vec<Run> {
 /// Every token of `text` as the index stores it, with how often it occurs: each CJK character and
 /// each pair of neighbouring CJK characters, each word, each digit run, and digit runs joined
 /// across single hyphens.
-pub fn index_tokens(text: &str) -> HashMap<String, u32> {
-    let mut counts: HashMap<String, u32> = HashMap::new();
-    let mut add = |token: String| *counts.entry(token).or_insert(0) += 1;
+pub fn index_tokens(text: &str) -> FastMap<String, u32> {
+    let mut counts: FastMap<String, u32> = FastMap::default();
+    each_token(text, |token| match counts.get_mut(token) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(token.to_string(), 1);
+        }
+    });
+    counts
+}
+
+/// Calls `found` with every token of `text` (see [`index_tokens`]), from one reused buffer, so that
+/// indexing allocates per distinct token rather than per occurrence.
+fn each_token(text: &str, mut found: impl FnMut(&str)) {
+    let mut buffer = String::new();
     let mut number = String::new();
     let mut number_parts = 0;
     for run in runs(text) {
         if run.class == Class::Digit {
             if !run.joined {
                 if number_parts > 1 && number.chars().count() <= MAX_TOKEN_CHARS {
-                    add(std::mem::take(&mut number));
+                    found(&number);
                 }
                 number.clear();
                 number_parts = 0;
@@ -188,20 +227,26 @@ pub fn index_tokens(text: &str) -> HashMap<String, u32> {
         match run.class {
             Class::Cjk => {
                 for (i, &c) in run.chars.iter().enumerate() {
-                    add(c.to_string());
+                    buffer.clear();
+                    buffer.push(c);
+                    found(&buffer);
                     if let Some(&next) = run.chars.get(i + 1) {
-                        add([c, next].iter().collect());
+                        buffer.push(next);
+                        found(&buffer);
                     }
                 }
             }
-            _ if run.chars.len() <= MAX_TOKEN_CHARS => add(run.chars.iter().collect()),
+            _ if run.chars.len() <= MAX_TOKEN_CHARS => {
+                buffer.clear();
+                buffer.extend(run.chars.iter());
+                found(&buffer);
+            }
             _ => {}
         }
     }
     if number_parts > 1 && number.chars().count() <= MAX_TOKEN_CHARS {
-        add(number);
+        found(&number);
     }
-    counts
 }
 
 /// The tokens a query looks up, in order, without repeats: a single CJK character alone, longer CJK
@@ -561,17 +606,37 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
 
     let mut docs = Vec::with_capacity(pages.len());
     let mut excerpts = Vec::with_capacity(pages.len());
-    let mut postings: HashMap<String, Postings> = HashMap::new();
-    // Pages are read in parallel, a chunk at a time, so a big site never holds all token sets at once.
-    for (c, chunk) in pages.chunks(256).enumerate() {
-        let analysed: Vec<(Vec<(String, u32)>, String)> =
-            chunk.par_iter().map(|&i| analyse(library, shapes, i, channel_of.get(&i).copied())).collect();
-        for (k, (tokens, excerpt)) in analysed.into_iter().enumerate() {
-            let id = (c * 256 + k) as u32;
-            for (token, weight) in tokens {
-                postings.entry(token).or_default().push(id, weight);
+    let mut postings: FastMap<String, Postings> = FastMap::default();
+    // Pages are read in parallel, a block at a time; each block gathers its own postings (in doc
+    // order), so the merge touches each distinct token once per block rather than once per page.
+    const BLOCK: usize = 64;
+    for (c, chunk) in pages.chunks(BLOCK * 16).enumerate() {
+        let blocks: Vec<(FastMap<String, Vec<(u32, u32)>>, Vec<String>)> = chunk
+            .par_chunks(BLOCK)
+            .enumerate()
+            .map(|(b, block)| {
+                let mut local: FastMap<String, Vec<(u32, u32)>> = FastMap::default();
+                let mut block_excerpts = Vec::with_capacity(block.len());
+                for (k, &i) in block.iter().enumerate() {
+                    let id = (c * BLOCK * 16 + b * BLOCK + k) as u32;
+                    let (tokens, excerpt) = analyse(library, shapes, i, channel_of.get(&i).copied());
+                    for (token, weight) in tokens {
+                        local.entry(token).or_default().push((id, weight));
+                    }
+                    block_excerpts.push(excerpt);
+                }
+                (local, block_excerpts)
+            })
+            .collect();
+        // Blocks come back in order, so each token's postings stay in doc order.
+        for (local, block_excerpts) in blocks {
+            for (token, list) in local {
+                let entry = postings.entry(token).or_default();
+                for (id, weight) in list {
+                    entry.push(id, weight);
+                }
             }
-            excerpts.push(excerpt);
+            excerpts.extend(block_excerpts);
         }
     }
     for &i in &pages {
@@ -645,35 +710,34 @@ fn analyse(library: &Library, shapes: &Shapes, i: usize, channel: Option<&crate:
             text.body.push_str(part);
         }
     }
-    let title_tokens = index_tokens(&title);
-    let meta_tokens = index_tokens(&meta_text);
-    let heading_tokens = index_tokens(&text.headings);
-    let body_tokens = index_tokens(&text.body);
-    let mut all: HashSet<&String> = HashSet::new();
-    all.extend(title_tokens.keys());
-    all.extend(meta_tokens.keys());
-    all.extend(heading_tokens.keys());
-    all.extend(body_tokens.keys());
-    let tokens = all
+    // Which fields each token occurs in; its weight is the sum of those fields' weights.
+    let mut fields: FastMap<String, u32> = FastMap::default();
+    for (text, weight) in [(&title, W_TITLE), (&meta_text, W_META), (&text.headings, W_HEADING), (&text.body, W_BODY)] {
+        each_token(text, |token| match fields.get_mut(token) {
+            Some(bits) => *bits |= 1 << weight_bit(weight),
+            None => {
+                fields.insert(token.to_string(), 1 << weight_bit(weight));
+            }
+        });
+    }
+    let tokens = fields
         .into_iter()
-        .map(|t| {
-            let mut weight = 0;
-            if title_tokens.contains_key(t) {
-                weight += W_TITLE;
-            }
-            if meta_tokens.contains_key(t) {
-                weight += W_META;
-            }
-            if heading_tokens.contains_key(t) {
-                weight += W_HEADING;
-            }
-            if body_tokens.contains_key(t) {
-                weight += W_BODY;
-            }
-            (t.clone(), weight)
+        .map(|(token, bits)| {
+            let weight = [W_TITLE, W_META, W_HEADING, W_BODY].iter().filter(|w| bits & (1 << weight_bit(**w)) != 0).sum();
+            (token, weight)
         })
         .collect();
     (tokens, excerpt)
+}
+
+/// A distinct bit per field weight, for the field set of a token.
+fn weight_bit(weight: u32) -> u32 {
+    match weight {
+        W_TITLE => 0,
+        W_META => 1,
+        W_HEADING => 2,
+        _ => 3,
+    }
 }
 
 fn excerpt(text: &str) -> String {
@@ -781,7 +845,7 @@ pub fn query(index_dir: &Path, q: &str) -> Vec<(String, u32)> {
 mod tests {
     use super::*;
 
-    fn sorted(map: HashMap<String, u32>) -> Vec<String> {
+    fn sorted(map: FastMap<String, u32>) -> Vec<String> {
         let mut keys: Vec<String> = map.into_keys().collect();
         keys.sort();
         keys

@@ -92,7 +92,9 @@ impl Site {
         self.add_static_files(&mut output)?;
         let shapes = render::render_site(&self.root, &self.config, &self.library, &self.templates, &mut output)?;
         feeds::write_all(&self.config, &self.library, &shapes, &mut output);
-        crate::search::write_index(&self.config, &self.library, &shapes, &mut output);
+        if self.config.build_search_index {
+            crate::search::write_index(&self.config, &self.library, &shapes, &mut output);
+        }
         // The site's own static files win over anything generated, as in Zola.
         self.add_site_static(&mut output)?;
         Ok((output, shapes))

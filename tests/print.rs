@@ -122,9 +122,6 @@ fn poster_text_stays_inside_the_safe_area_in_a_real_browser() {
     }
 }
 
-fn on_path(name: &str) -> Option<std::path::PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
-}
 
 /// `placard print` on the example: every PDF page has the exact sheet size, fonts are embedded,
 /// and at 150 dpi zbarimg reads on every page the QR code of that page's own unit.

@@ -8,25 +8,8 @@ use std::time::Instant;
 
 use placard::print::export::{export, png_width, ExportOptions, PrintItem};
 
-fn tools_required() -> bool {
-    std::env::var("PLACARD_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
-}
-
-/// `found`, or `None` after saying the test is skipped (a panic when tools are required, as in CI).
-fn require(name: &str, package: &str, found: Option<PathBuf>) -> Option<PathBuf> {
-    match found {
-        Some(path) => Some(path),
-        None if tools_required() => panic!("{name} is required (PLACARD_REQUIRE_TOOLS=1) but was not found"),
-        None => {
-            eprintln!("skipped: {name} is not installed (apt-get install {package}); set PLACARD_REQUIRE_TOOLS=1 to make this a failure");
-            None
-        }
-    }
-}
-
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH").and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()))
-}
+mod common;
+use common::{on_path, require_tool};
 
 /// Shared by both pages: reached by a relative URL, as the real print pages reach `print.css`. The
 /// screen rules mimic the real theme's grey backdrop, which must not show in a PNG.
@@ -149,9 +132,9 @@ fn mm_to_pt(mm: f64) -> f64 {
 
 #[test]
 fn exports_pdfs_of_the_right_size_with_embedded_fonts_and_1080_px_pngs() {
-    let Some(chromium) = require("chromium", "chromium", placard::browser::find_chromium()) else { return };
-    let Some(pdfinfo) = require("pdfinfo", "poppler-utils", on_path("pdfinfo")) else { return };
-    let Some(pdffonts) = require("pdffonts", "poppler-utils", on_path("pdffonts")) else { return };
+    let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
+    let Some(pdfinfo) = require_tool("pdfinfo", on_path("pdfinfo")) else { return };
+    let Some(pdffonts) = require_tool("pdffonts", on_path("pdffonts")) else { return };
     let dir = tempfile::tempdir().unwrap();
     let items = site(dir.path());
     let options = ExportOptions { pdf: true, png: true, only: None, chrome: Some(chromium) };
@@ -209,7 +192,7 @@ fn exports_pdfs_of_the_right_size_with_embedded_fonts_and_1080_px_pngs() {
 
 #[test]
 fn only_exports_one_item_and_unknown_ids_are_listed() {
-    let Some(chromium) = require("chromium", "chromium", placard::browser::find_chromium()) else { return };
+    let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let dir = tempfile::tempdir().unwrap();
     let items = site(dir.path());
     let options = ExportOptions { pdf: true, png: false, only: Some("to-residents".into()), chrome: Some(chromium.clone()) };

@@ -10,9 +10,6 @@ use std::process::Command;
 
 use common::*;
 
-fn on_path(name: &str) -> Option<PathBuf> {
-    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
-}
 
 /// What zbarimg reads in `image`, one payload per symbol.
 fn zbar(zbarimg: &Path, image: &Path) -> BTreeSet<String> {

@@ -12,30 +12,8 @@ use std::time::{Duration, Instant};
 
 use placard::qr::{mecard_payload, sms_payload, tel_payload, QrCode};
 
-/// Whether a missing tool must fail the test rather than skip it.
-fn tools_required() -> bool {
-    std::env::var("PLACARD_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
-}
-
-/// Finds `name` on PATH; when it is missing, prints `skipped: …` and returns None, or panics if
-/// PLACARD_REQUIRE_TOOLS=1.
-fn require_tool(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|p| p.is_file()));
-    skip_unless(name, found)
-}
-
-fn skip_unless(name: &str, found: Option<PathBuf>) -> Option<PathBuf> {
-    match found {
-        Some(path) => Some(path),
-        None if tools_required() => panic!("{name} is required (PLACARD_REQUIRE_TOOLS=1) but was not found"),
-        None => {
-            let package = if name == "zbarimg" { "zbar-tools" } else { name };
-            eprintln!("skipped: {name} is not installed (apt-get install {package}); set PLACARD_REQUIRE_TOOLS=1 to make this a failure");
-            None
-        }
-    }
-}
+mod common;
+use common::{on_path, require_tool};
 
 /// The payloads residents meet: a campaign link, the township's landline, the national 12337
 /// line, an SMS, a contact card with a Chinese name, and plain Chinese text.
@@ -71,7 +49,7 @@ fn zbar_decode(zbarimg: &Path, image: &Path) -> Vec<String> {
 
 #[test]
 fn zbarimg_reads_every_png_as_its_exact_payload() {
-    let Some(zbarimg) = require_tool("zbarimg") else { return };
+    let Some(zbarimg) = require_tool("zbarimg", on_path("zbarimg")) else { return };
     let dir = tempfile::tempdir().unwrap();
     for payload in payloads() {
         let code = QrCode::new(&payload, 40.0).unwrap_or_else(|e| panic!("{payload}: {e}"));
@@ -83,8 +61,8 @@ fn zbarimg_reads_every_png_as_its_exact_payload() {
 
 #[test]
 fn chromium_draws_the_svg_at_print_size_and_zbarimg_reads_it() {
-    let Some(zbarimg) = require_tool("zbarimg") else { return };
-    let Some(chromium) = skip_unless("chromium", placard::browser::find_chromium()) else { return };
+    let Some(zbarimg) = require_tool("zbarimg", on_path("zbarimg")) else { return };
+    let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let dir = tempfile::tempdir().unwrap();
     let url = "https://qinghe.example.gov.cn/q/hotline/".to_string();
     let mecard = payloads()[4].clone();

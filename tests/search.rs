@@ -107,8 +107,17 @@ fn expired_draft_and_print_pages_are_not_indexed() {
 }
 
 #[test]
+fn no_index_unless_asked_for_as_in_zola() {
+    let scratch = Scratch::of("zola-site");
+    assert_ok(&scratch.build(&[]));
+    assert!(!scratch.public().join("search").exists(), "build_search_index = false writes no index");
+}
+
+#[test]
 fn pages_and_sections_can_stay_out_of_the_index() {
     let scratch = Scratch::of("zola-site");
+    let config = std::fs::read_to_string(scratch.site().join("config.toml")).unwrap();
+    scratch.write("config.toml", &config.replace("build_search_index = false", "build_search_index = true"));
     scratch.write("content/blog/hidden.md", "+++\ntitle = \"Hidden zebra\"\nin_search_index = false\n+++\nzebra\n");
     scratch.write("content/blog/shown.md", "+++\ntitle = \"Shown zebra\"\n+++\nzebra\n");
     scratch.write("content/private/_index.md", "+++\ntitle = \"Private\"\nin_search_index = false\n+++\n");
@@ -174,7 +183,7 @@ fn wait_for_results(browser: &mut Browser, session: &str, q: &str, first: &str) 
         let report: Value = serde_json::from_str(evaluate(browser, session, probe).as_str().unwrap()).unwrap();
         let href = report["href"].as_str().unwrap_or("");
         let path = href.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
-        let decoded = String::from_utf8(percent_decode(&path)).unwrap();
+        let decoded = placard::feeds::decode_percent(&path);
         if report["n"].as_u64().unwrap_or(0) > 0 && decoded == first {
             let status = report["status"].as_str().unwrap();
             assert!(status.contains("找到") && status.contains("条结果"), "{q}: status `{status}`");
@@ -185,23 +194,6 @@ fn wait_for_results(browser: &mut Browser, session: &str, q: &str, first: &str) 
     }
 }
 
-fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 3 <= bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    out
-}
 
 #[test]
 fn search_page_in_chromium_fetches_only_from_the_site() {

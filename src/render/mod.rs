@@ -295,7 +295,7 @@ impl Pages<'_> {
             jobs.push(Job::NotFound);
         }
         let taken = |path: &str| self.library.pages.iter().any(|p| p.path == path) || self.library.sections.iter().any(|s| s.path == path);
-        if self.templates.has("search.html") && !taken("/search/") {
+        if self.config.build_search_index && self.templates.has("search.html") && !taken("/search/") {
             jobs.push(Job::Search);
         }
         jobs

@@ -114,14 +114,24 @@ pub fn tools_required() -> bool {
 
 /// `found` when the tool is there; otherwise skip with a message, or fail when tools are required.
 pub fn require_tool(name: &str, found: Option<PathBuf>) -> Option<PathBuf> {
+    let package = match name {
+        "zbarimg" => "zbar-tools",
+        "pdfinfo" | "pdffonts" | "pdftoppm" => "poppler-utils",
+        other => other,
+    };
     match found {
         Some(path) => Some(path),
         None if tools_required() => panic!("{name} is required (PLACARD_REQUIRE_TOOLS=1) but was not found"),
         None => {
-            eprintln!("skipped: {name} is not installed (apt-get install {name}); set PLACARD_REQUIRE_TOOLS=1 to make this a failure");
+            eprintln!("skipped: {name} is not installed (apt-get install {package}); set PLACARD_REQUIRE_TOOLS=1 to make this a failure");
             None
         }
     }
+}
+
+/// The program `name` on PATH.
+pub fn on_path(name: &str) -> Option<PathBuf> {
+    std::env::split_paths(&std::env::var_os("PATH")?).map(|d| d.join(name)).find(|p| p.is_file())
 }
 
 /// A minimal static file server on 127.0.0.1 for browser tests: serves `dir`, answers 404 otherwise.
@@ -138,7 +148,7 @@ pub fn serve(dir: &Path) -> String {
                 continue;
             }
             let raw = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/").to_string();
-            let path = percent_decode(&raw);
+            let path = placard::feeds::decode_percent(&raw);
             let mut file = dir.join(path.trim_start_matches('/'));
             if path.ends_with('/') {
                 file = file.join("index.html");
@@ -161,22 +171,4 @@ pub fn serve(dir: &Path) -> String {
         }
     });
     base
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 0 && i + 2 <= bytes.len() - 1 {
-            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
