@@ -3,6 +3,8 @@
 
 use crate::config::Config;
 use crate::content::{output_file, Library, Page};
+// One escaper for HTML and XML text and attributes.
+use crate::markdown::escape_attr as escape_xml;
 use crate::output::Output;
 use crate::render::values::Shapes;
 
@@ -115,22 +117,6 @@ fn sitemap(config: &Config, library: &Library) -> String {
     xml
 }
 
-/// Escapes text for XML content and attributes.
-pub fn escape_xml(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
-
 /// Percent-encodes the non-ASCII bytes and spaces of a URL, so Chinese paths are valid URIs.
 pub fn encode_iri(url: &str) -> String {
     let mut out = String::with_capacity(url.len() * 2);
@@ -170,7 +156,6 @@ mod tests {
     #[test]
     fn chinese_urls_are_percent_encoded() {
         assert_eq!(encode_iri("https://a.cn/政策/"), "https://a.cn/%E6%94%BF%E7%AD%96/");
-        assert_eq!(escape_xml("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
         assert_eq!(decode_percent("/%E6%94%BF%E7%AD%96/"), "/政策/");
         assert_eq!(decode_percent("100%"), "100%");
     }

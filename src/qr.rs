@@ -450,21 +450,7 @@ fn mm_up(mm: f64) -> u64 {
 /// Escapes text for an XML/HTML attribute value. Newlines and tabs are escaped too, because
 /// parsers would otherwise normalise them to spaces and `data-payload` would no longer match.
 fn xml_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::markdown::escape_attr(text).replace('\n', "&#10;").replace('\r', "&#13;").replace('\t', "&#9;")
 }
 
 /// Normalises a Chinese phone number so it dials correctly from any phone, including one roaming
