@@ -6,10 +6,16 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use crate::content::{output_file, Library};
-use crate::error::{Error, Errors};
+use crate::error::{Error, Errors, Location};
 use crate::feeds::decode_percent;
 use crate::output::{Entry, Output};
 use crate::site::{BuildOptions, Site};
+
+/// Checking links to other sites (`--external`): how long to wait for each.
+#[derive(Debug, Clone)]
+pub struct External {
+    pub timeout: std::time::Duration,
+}
 
 /// What a check found, and how much it looked at.
 #[derive(Debug, Default)]
@@ -17,10 +23,12 @@ pub struct CheckReport {
     pub problems: Errors,
     pub pages: usize,
     pub links: usize,
+    /// Links to other sites that were checked with `--external`.
+    pub external: usize,
 }
 
 /// Runs every check. Load and render errors come back as problems too, so one run shows everything.
-pub fn check(options: &BuildOptions) -> CheckReport {
+pub fn check(options: &BuildOptions, external: Option<&External>) -> CheckReport {
     let site = match Site::load(options) {
         Ok(site) => site,
         Err(errors) => return check_sources(options, errors),
@@ -34,8 +42,12 @@ pub fn check(options: &BuildOptions) -> CheckReport {
     };
     let mut report = CheckReport { problems: Errors(site.warnings.0.clone()), ..Default::default() };
     let checker = Checker { base_url: &site.config.base_url, markdown: &site.config.markdown, library: &site.library, files: Files::Rendered(&output) };
-    checker.bodies(&mut report);
+    let outward = checker.bodies(&mut report);
     checker.templates(&output, &mut report);
+    if let Some(external) = external {
+        report.external = outward.len();
+        report.problems.0.extend(check_external(outward, external));
+    }
     report.problems.sort();
     report
 }
@@ -53,7 +65,7 @@ fn check_sources(options: &BuildOptions, errors: Errors) -> CheckReport {
         known.insert(output_file(path));
     }
     let checker = Checker { base_url: &config.base_url, markdown: &config.markdown, library: &library, files: Files::Known(&known, &options.root) };
-    checker.bodies(&mut report);
+    let _ = checker.bodies(&mut report);
     report.problems.sort();
     report.problems.0.dedup_by(|a, b| a.message == b.message && a.location == b.location);
     report
@@ -79,8 +91,16 @@ struct Target {
 }
 
 impl Checker<'_> {
-    /// Links and images written in Markdown: located precisely in the source file.
-    fn bodies(&self, report: &mut CheckReport) {
+    /// Links and images written in Markdown: located precisely in the source file. Returns the links
+    /// to other sites (with where each is written) for `--external`.
+    fn bodies(&self, report: &mut CheckReport) -> BTreeMap<String, Vec<Location>> {
+        let mut outward: BTreeMap<String, Vec<Location>> = BTreeMap::new();
+        for channel in &self.library.channels {
+            if let Some(href) = channel.href.as_ref().filter(|h| h.starts_with("http")) {
+                let file = &self.library.pages[channel.page].file;
+                outward.entry(href.clone()).or_default().push(Location { path: file.clone(), line: 0, column: 0 });
+            }
+        }
         let expired: BTreeMap<String, &Path> = self
             .library
             .pages
@@ -113,7 +133,12 @@ impl Checker<'_> {
                     },
                     None => reference.url.clone(),
                 };
-                let Some(target) = self.resolve(&url, path) else { continue };
+                let Some(target) = self.resolve(&url, path) else {
+                    if url.starts_with("http://") || url.starts_with("https://") {
+                        outward.entry(url.clone()).or_default().push(Location { path: file.to_path_buf(), line, column: reference.column });
+                    }
+                    continue;
+                };
                 if let Some(problem) = self.missing(&target) {
                     report.problems.push(at(format!("the link `{}` {problem}", reference.url)).with_hint("fix the address, or link with @/path/to/file.md so placard checks it at every build"));
                     continue;
@@ -128,6 +153,7 @@ impl Checker<'_> {
                 }
             }
         }
+        outward
     }
 
     /// Links that templates put on every page (menus, footers): each broken target reported once.
@@ -214,6 +240,60 @@ impl Checker<'_> {
         let id = format!("id=\"{}\"", crate::markdown::escape_attr(fragment));
         (!html.contains(&id)).then(|| format!("points to `#{fragment}`, which is not a heading or anchor on that page"))
     }
+}
+
+/// Asks every outward link's server whether the page is still there: in parallel across hosts, one
+/// request at a time per host (so no site is hammered), `HEAD` first and `GET` where `HEAD` is
+/// refused. Each broken link is reported where it is first written.
+fn check_external(links: BTreeMap<String, Vec<Location>>, options: &External) -> Vec<Error> {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(options.timeout))
+        .http_status_as_error(false)
+        .max_redirects(5)
+        .user_agent("placard-link-check")
+        .build()
+        .into();
+    let mut by_host: BTreeMap<String, Vec<&String>> = BTreeMap::new();
+    for url in links.keys() {
+        let host = url.split("://").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or("").to_ascii_lowercase();
+        by_host.entry(host).or_default().push(url);
+    }
+    let probe = |url: &str| -> Result<u16, String> {
+        let status = agent.head(url).call().map_err(|e| e.to_string())?.status().as_u16();
+        if matches!(status, 403 | 405 | 501) {
+            // Some servers refuse HEAD; ask the way a browser would before calling the link broken.
+            return agent.get(url).call().map(|r| r.status().as_u16()).map_err(|e| e.to_string());
+        }
+        Ok(status)
+    };
+    // Waiting on the network, not the CPU: more threads than cores.
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(8).build();
+    let run = || -> Vec<(String, Result<u16, String>)> {
+        use rayon::prelude::*;
+        by_host.par_iter().flat_map_iter(|(_, urls)| urls.iter().map(|u| (u.to_string(), probe(u))).collect::<Vec<_>>()).collect()
+    };
+    let results = match pool {
+        Ok(pool) => pool.install(run),
+        Err(_) => run(),
+    };
+    let mut problems = Vec::new();
+    for (url, result) in results {
+        let problem = match result {
+            Ok(status) if status < 400 => continue,
+            Ok(status) => format!("the link `{url}` answers {status}"),
+            Err(why) => format!("the link `{url}` could not be checked: {why}"),
+        };
+        let places = &links[&url];
+        let first = &places[0];
+        let mut error = Error::new(problem).located(first.path.clone(), first.line, first.column);
+        error = if places.len() > 1 {
+            error.with_hint(format!("linked from {} places; fix the address or remove the link", places.len()))
+        } else {
+            error.with_hint("fix the address or remove the link; the other site may have moved the page")
+        };
+        problems.push(error);
+    }
+    problems
 }
 
 /// The values of `name="..."` attributes in `html`.

@@ -87,6 +87,13 @@ enum Command {
         /// Include pages marked `draft = true`
         #[arg(long)]
         drafts: bool,
+        /// Also ask other sites whether the pages linked to still exist (in parallel, one request at
+        /// a time per site)
+        #[arg(long)]
+        external: bool,
+        /// Seconds to wait for each outside site
+        #[arg(long, default_value_t = 10)]
+        timeout: u64,
     },
 }
 
@@ -146,13 +153,15 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Check { root, drafts } => {
+        Command::Check { root, drafts, external, timeout } => {
             let root = site_root(root);
-            let report = placard::check::check(&BuildOptions { root: root.clone(), drafts, ..Default::default() });
+            let outside = external.then(|| placard::check::External { timeout: std::time::Duration::from_secs(timeout.max(1)) });
+            let report = placard::check::check(&BuildOptions { root: root.clone(), drafts, ..Default::default() }, outside.as_ref());
             print_all(&report.problems, &root);
             let errors = report.problems.0.iter().filter(|e| !e.is_warning()).count();
             let warnings = report.problems.0.len() - errors;
-            println!("checked {} pages and {} links: {errors} error{}, {warnings} warning{}", report.pages, report.links, plural(errors), plural(warnings));
+            let outside = if external { format!(" and {} outside links", report.external) } else { String::new() };
+            println!("checked {} pages, {} links{outside}: {errors} error{}, {warnings} warning{}", report.pages, report.links, plural(errors), plural(warnings));
             if errors > 0 {
                 ExitCode::FAILURE
             } else {

@@ -49,3 +49,54 @@ fn missing_anchors_and_links_to_expired_notices() {
     assert!(err.contains("points to `#不存在`, which is not a heading"), "{err}");
     assert!(!err.contains("#内容"), "{err}");
 }
+
+/// A local stand-in for other sites: `/ok` answers 200, `/gone` 404, `/slow` only after 3 s, and
+/// `/no-head` refuses HEAD (405) but serves GET.
+fn outside_server() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            std::thread::spawn(move || {
+                let mut stream = stream;
+                let mut line = String::new();
+                let _ = BufReader::new(&stream).read_line(&mut line);
+                let (method, path) = (line.split_whitespace().next().unwrap_or(""), line.split_whitespace().nth(1).unwrap_or(""));
+                let status = match path {
+                    "/ok" => "200 OK",
+                    "/no-head" if method == "HEAD" => "405 Method Not Allowed",
+                    "/no-head" => "200 OK",
+                    "/slow" => {
+                        std::thread::sleep(std::time::Duration::from_secs(3));
+                        "200 OK"
+                    }
+                    _ => "404 Not Found",
+                };
+                let _ = write!(stream, "HTTP/1.1 {status}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+            });
+        }
+    });
+    base
+}
+
+#[test]
+fn external_links_are_checked_only_when_asked() {
+    let base = outside_server();
+    let scratch = Scratch::of("channels-site");
+    // Only loopback addresses may be asked: drop the fixture's real national platform.
+    std::fs::remove_file(scratch.site().join("content/channels/platform.md")).unwrap();
+    scratch.write(
+        "content/outside.md",
+        &format!("+++\ntitle = \"外链\"\n+++\n\n[好]({base}/ok)\n\n[没了]({base}/gone)\n\n[慢]({base}/slow)\n\n[只收GET]({base}/no-head)\n"),
+    );
+    // Without --external nothing leaves the machine, and the site is clean.
+    assert_ok(&check(&scratch));
+    let out = placard().args(["check", "--external", "--timeout", "1", "--root"]).arg(scratch.site()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("the link `{base}/gone` answers 404")) && err.contains("content/outside.md:7:1"), "{err}");
+    assert!(err.contains(&format!("the link `{base}/slow` could not be checked")) && err.contains("content/outside.md:9:1"), "{err}");
+    assert!(!err.contains("/ok`") && !err.contains("/no-head`"), "{err}");
+    assert!(stdout(&out).contains("4 outside links"), "{}", stdout(&out));
+}
