@@ -149,7 +149,7 @@ fn get_taxonomy(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<
         None => taxonomy
             .terms
             .iter()
-            .map(|t| json!({"name": t.name, "slug": t.slug, "path": t.path, "permalink": data.config.permalink(&t.path), "page_count": t.pages.len(), "pages": []}))
+            .map(|t| super::values::term_value(&data.config, t, vec![]))
             .collect(),
     };
     Ok(json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "items": items }))

@@ -72,27 +72,25 @@ impl Shapes {
                 })
             })
             .collect();
-        json!({
-            "name": term.name,
-            "slug": term.slug,
-            "path": term.path,
-            "permalink": config.permalink(&term.path),
-            "page_count": term.pages.len(),
-            "pages": pages,
-        })
+        term_value(config, term, pages)
     }
 
     /// A taxonomy term with the given pages.
     pub fn term(&self, config: &Config, term: &crate::content::Term, pages: &[usize]) -> Value {
-        json!({
-            "name": term.name,
-            "slug": term.slug,
-            "path": term.path,
-            "permalink": config.permalink(&term.path),
-            "page_count": term.pages.len(),
-            "pages": pages.iter().map(|&i| self.page_listing[i].clone()).collect::<Vec<_>>(),
-        })
+        term_value(config, term, pages.iter().map(|&i| self.page_listing[i].clone()).collect())
     }
+}
+
+/// The `term` shape, with `pages` in whichever shape the caller needs.
+pub fn term_value(config: &Config, term: &crate::content::Term, pages: Vec<Value>) -> Value {
+    json!({
+        "name": term.name,
+        "slug": term.slug,
+        "path": term.path,
+        "permalink": config.permalink(&term.path),
+        "page_count": term.pages.len(),
+        "pages": pages,
+    })
 }
 
 /// A page as listings show it. `body` is `None` before Markdown is rendered (for shortcodes).
