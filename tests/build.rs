@@ -211,3 +211,17 @@ fn init_creates_a_site_that_builds() {
     let again = placard().arg("init").arg(&site).output().unwrap();
     assert_clean_failure(&again);
 }
+
+#[test]
+fn listings_carry_page_bodies_as_in_zola() {
+    let scratch = Scratch::of("zola-site");
+    scratch.write(
+        "templates/section.html",
+        "{% for p in section.pages %}<div class=\"item\">{{ p.content | safe }}{{ p.toc | length }}</div>{% endfor %}",
+    );
+    assert_ok(&scratch.build(&[]));
+    let blog = read(&scratch.public(), "blog/index.html");
+    assert!(blog.contains("<p>Body.</p>"), "{blog}");
+    let docs = read(&scratch.public(), "docs/index.html");
+    assert!(docs.contains("<p>Intro.</p>"), "{docs}");
+}

@@ -383,13 +383,13 @@ impl Pages<'_> {
                         }
                         let slice: Vec<usize> = order.chunks(by).nth(pager - 1).unwrap_or(&[]).to_vec();
                         let count = pager_count(section.pages.len(), Some(by));
-                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.page_listing[p].clone()).collect());
-                        context.insert("paginator", &pagination.value(self.config, pager, count, listed));
+                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.listed(p)).collect());
+                        put(&mut context, "paginator", pagination.value(self.config, pager, count, listed));
                         slice
                     }
                     None => section.pages.clone(),
                 };
-                context.insert("section", &self.shapes.section(lib, self.config, i, &pages, true));
+                put(&mut context, "section", self.shapes.section(lib, self.config, i, &pages, true));
                 let html = self.render_template(&template, &context, &section.file, "template")?;
                 Ok((output_file(&path), html))
             }
@@ -398,7 +398,7 @@ impl Pages<'_> {
                 let mut context = self.base_context(&taxonomy.path);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term_in_list(lib, self.config, term)).collect();
-                context.insert("terms", &terms);
+                put(&mut context, "terms", Value::Array(terms));
                 let html = self.render_template("taxonomy_list.html", &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&taxonomy.path), html))
             }
@@ -418,13 +418,13 @@ impl Pages<'_> {
                     Some(by) => {
                         let slice = term.pages.chunks(by).nth(pager - 1).unwrap_or(&[]).to_vec();
                         let count = pager_count(term.pages.len(), Some(by));
-                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.page_listing[p].clone()).collect());
-                        context.insert("paginator", &pagination.value(self.config, pager, count, listed));
+                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.listed(p)).collect());
+                        put(&mut context, "paginator", pagination.value(self.config, pager, count, listed));
                         slice
                     }
                     None => term.pages.clone(),
                 };
-                context.insert("term", &self.shapes.term(self.config, term, &pages));
+                put(&mut context, "term", self.shapes.term(self.config, term, &pages));
                 let html = self.render_template("taxonomy_single.html", &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&path), html))
             }
@@ -455,7 +455,7 @@ impl Pages<'_> {
                 .unwrap_or_else(|| "page.html".into()),
         };
         let mut context = self.base_context(path);
-        context.insert("page", &self.shapes.page(lib, i));
+        put(&mut context, "page", self.shapes.page(lib, i));
         let html = self.render_template(&template, &context, &page.file, "template")?;
         Ok((output_file(path), html))
     }
@@ -566,6 +566,16 @@ fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {
         "paginate_path": taxonomy.config.paginate_path,
         "feed": taxonomy.config.feed,
     })
+}
+
+/// Moves `value` into the template context. `Context::insert` would serialise (copy) it again, and
+/// listings with page bodies are the biggest values a build makes.
+fn put(context: &mut Context, key: &str, value: Value) {
+    let mut map = serde_json::Map::new();
+    map.insert(key.to_string(), value);
+    if let Ok(extra) = Context::from_value(Value::Object(map)) {
+        context.extend(extra);
+    }
 }
 
 /// How many pagers a listing of `items` needs; an empty listing still gets its first page.

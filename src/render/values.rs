@@ -11,7 +11,8 @@ use crate::markdown::Rendered;
 
 /// Precomputed template values for every page and section.
 pub struct Shapes {
-    /// Listing shape of each page: everything but `content`, `toc`, `lower` and `higher`.
+    /// Each page's stored shape: everything but `content`, `toc`, `lower` and `higher`, which
+    /// [`Shapes::listed`] and [`Shapes::page`] add when a template needs them.
     pub page_listing: Vec<Value>,
     /// Rendered bodies, by page and by section index.
     pub page_bodies: Vec<Arc<Rendered>>,
@@ -25,16 +26,26 @@ impl Shapes {
         Shapes { page_listing, page_bodies, section_bodies }
     }
 
-    /// The full `page` value: the listing shape plus body, table of contents and neighbours.
+    /// The full `page` value: the listed shape plus its neighbours.
     pub fn page(&self, library: &Library, index: usize) -> Value {
-        let mut value = self.page_listing[index].clone();
+        let mut value = self.listed(index);
         let page = &library.pages[index];
+        if let Value::Object(map) = &mut value {
+            map.insert("lower".into(), page.lower.map(|i| self.listed(i)).unwrap_or(Value::Null));
+            map.insert("higher".into(), page.higher.map(|i| self.listed(i)).unwrap_or(Value::Null));
+        }
+        value
+    }
+
+    /// Page `index` as a listing shows it: as Zola gives it, with its body and table of contents.
+    /// The body is added here, when a template is about to see it, rather than kept in every
+    /// stored listing value: a big site then holds each body once, not once per listing.
+    pub fn listed(&self, index: usize) -> Value {
+        let mut value = self.page_listing[index].clone();
         let body = &self.page_bodies[index];
         if let Value::Object(map) = &mut value {
             map.insert("content".into(), Value::String(body.content.clone()));
             map.insert("toc".into(), json!(body.toc));
-            map.insert("lower".into(), page.lower.map(|i| self.page_listing[i].clone()).unwrap_or(Value::Null));
-            map.insert("higher".into(), page.higher.map(|i| self.page_listing[i].clone()).unwrap_or(Value::Null));
         }
         value
     }
@@ -51,7 +62,7 @@ impl Shapes {
                 map.insert("word_count".into(), json!(body.word_count));
                 map.insert("reading_time".into(), json!(body.reading_time));
             }
-            map.insert("pages".into(), Value::Array(pages.iter().map(|&i| self.page_listing[i].clone()).collect()));
+            map.insert("pages".into(), Value::Array(pages.iter().map(|&i| self.listed(i)).collect()));
         }
         value
     }
@@ -77,7 +88,7 @@ impl Shapes {
 
     /// A taxonomy term with the given pages.
     pub fn term(&self, config: &Config, term: &crate::content::Term, pages: &[usize]) -> Value {
-        term_value(config, term, pages.iter().map(|&i| self.page_listing[i].clone()).collect())
+        term_value(config, term, pages.iter().map(|&i| self.listed(i)).collect())
     }
 }
 
