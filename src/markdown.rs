@@ -196,7 +196,7 @@ fn mark_summary(markdown: &str) -> std::borrow::Cow<'_, str> {
         } else if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             fence = Some(&trimmed[..3]);
         } else if !done && trimmed == MORE_MARKER {
-            out.push_str("\n");
+            out.push('\n');
             out.push_str(MORE_PLACEHOLDER);
             out.push_str("\n\n");
             done = true;

@@ -42,8 +42,7 @@ pub fn split<'a>(source: &'a str, path: &Path) -> Result<Split<'a>, Error> {
     };
     let start = source.find('\n').map(|i| i + 1).unwrap_or(source.len());
     let mut offset = start;
-    let mut line = 2;
-    for raw in source[start..].split_inclusive('\n') {
+    for (line, raw) in (2..).zip(source[start..].split_inclusive('\n')) {
         if raw.trim_end() == fence {
             return Ok(Split {
                 front_matter: &source[start..offset],
@@ -54,7 +53,6 @@ pub fn split<'a>(source: &'a str, path: &Path) -> Result<Split<'a>, Error> {
             });
         }
         offset += raw.len();
-        line += 1;
     }
     Err(Error::at(path, 1, 1, format!("the front matter opened with `{fence}` on line 1 is never closed"))
         .with_hint(format!("add a line holding only {fence} after the last front-matter line")))

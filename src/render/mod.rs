@@ -132,8 +132,6 @@ pub fn rerender_page(root: &Path, config: &Arc<Config>, library: &Arc<Library>, 
     if let Err(e) = codes.finish(output) {
         errors.0.extend(e.0);
     }
-    drop(pages);
-    drop(tera);
     crate::feeds::write_all(config, library, shapes, output);
     if errors.has_errors() {
         Err(errors)
