@@ -21,12 +21,12 @@ pub struct Config {
     #[serde(default = "default_language")]
     pub default_language: String,
     pub theme: Option<String>,
-    #[serde(default, alias = "generate_feed")]
+    #[serde(default, alias = "generate_feed", alias = "generate_rss")]
     pub generate_feeds: bool,
     #[serde(default = "default_feed_filenames")]
     pub feed_filenames: Vec<String>,
     /// At most this many entries per feed: a feed is read over weak networks too.
-    #[serde(default = "default_feed_limit")]
+    #[serde(default = "default_feed_limit", alias = "rss_limit")]
     pub feed_limit: usize,
     /// Zola before 0.19 named a single feed file.
     feed_filename: Option<String>,
@@ -72,7 +72,8 @@ pub struct TaxonomyConfig {
     pub paginate_by: Option<usize>,
     #[serde(default = "default_paginate_path")]
     pub paginate_path: String,
-    #[serde(default)]
+    /// Zola before 0.19 called this `rss`.
+    #[serde(default, alias = "rss")]
     pub feed: bool,
     #[serde(default = "yes")]
     pub render: bool,
@@ -340,6 +341,13 @@ mod tests {
         assert_eq!(err.message, "unknown key `titel`");
         assert_eq!(err.location.as_ref().unwrap().line, 2);
         assert_eq!(err.hint.as_deref(), Some("did you mean `title`?"));
+    }
+
+    #[test]
+    fn older_zola_feed_keys_still_work() {
+        let config = parse("base_url = \"https://a.cn\"\ngenerate_rss = true\nrss_limit = 5\ntaxonomies = [{ name = \"tags\", rss = true }]\n").unwrap();
+        assert!(config.generate_feeds && config.taxonomies[0].feed);
+        assert_eq!(config.feed_limit, 5);
     }
 
     #[test]

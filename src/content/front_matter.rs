@@ -186,9 +186,14 @@ pub struct PageFrontMatter {
 pub enum SortBy {
     /// Newest first.
     Date,
+    /// Most recently updated first (`updated`, else `date`), as Zola's `update_date`.
+    #[serde(rename = "update_date")]
+    UpdateDate,
     /// Lightest first.
     Weight,
+    #[serde(alias = "title_bytes")]
     Title,
+    Slug,
     /// By file path.
     #[default]
     None,
@@ -267,6 +272,15 @@ mod tests {
         let yaml: PageFrontMatter = parse(&s, Path::new("a.md")).unwrap();
         assert_eq!(toml.date.unwrap().text, "2024-03-01");
         assert_eq!(yaml.date.unwrap().text, "2024-03-01");
+    }
+
+    #[test]
+    fn every_zola_sort_order_is_understood() {
+        for (name, expected) in [("date", SortBy::Date), ("update_date", SortBy::UpdateDate), ("weight", SortBy::Weight), ("title", SortBy::Title), ("title_bytes", SortBy::Title), ("slug", SortBy::Slug), ("none", SortBy::None)] {
+            let text = format!("sort_by = \"{name}\"\n");
+            let meta: SectionFrontMatter = from_toml(&text, Path::new("_index.md"), 1).unwrap();
+            assert_eq!(meta.sort_by, expected, "{name}");
+        }
     }
 
     #[test]

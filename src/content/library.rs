@@ -259,6 +259,12 @@ impl Library {
                     let (wa, wb) = (pages_ref[*a].meta.weight, pages_ref[*b].meta.weight);
                     wa.is_none().cmp(&wb.is_none()).then(wa.cmp(&wb)).then_with(|| by_path(a, b))
                 }),
+                SortBy::UpdateDate => pages.sort_by(|a, b| {
+                    let changed = |i: &usize| pages_ref[*i].meta.updated.as_ref().or(pages_ref[*i].date.as_ref());
+                    let (da, db) = (changed(a), changed(b));
+                    da.is_none().cmp(&db.is_none()).then(db.cmp(&da)).then_with(|| by_path(a, b))
+                }),
+                SortBy::Slug => pages.sort_by(|a, b| pages_ref[*a].slug.cmp(&pages_ref[*b].slug).then_with(|| by_path(a, b))),
                 SortBy::Title => pages.sort_by(|a, b| {
                     let title = |i: &usize| pages_ref[*i].meta.title.clone().unwrap_or_default();
                     title(a).cmp(&title(b)).then_with(|| by_path(a, b))
