@@ -57,7 +57,8 @@ pub struct Config {
     ignored_static: Option<Value>,
     author: Option<Value>,
     languages: Option<Value>,
-    translations: Option<Value>,
+    /// Zola's `[translations]` (the default language's strings), for `trans(key=...)`.
+    pub translations: Option<Value>,
     slugify: Option<Value>,
     search: Option<Value>,
     link_checker: Option<Value>,
@@ -254,7 +255,6 @@ impl Config {
             ("ignored_static", asks(&self.ignored_static)),
             ("author", asks(&self.author)),
             ("languages", asks(&self.languages)),
-            ("translations", asks(&self.translations)),
             ("slugify", asks(&self.slugify)),
             ("search", asks(&self.search)),
             ("link_checker", asks(&self.link_checker)),

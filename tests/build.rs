@@ -60,6 +60,7 @@ fn zola_style_site_lands_at_zola_urls() {
     assert!(blog.find("Dated by file name").unwrap() < blog.find("First post").unwrap(), "{blog}");
     assert!(read(&public, "docs/index.html").contains("Getting started"));
     assert!(read(&public, "old-about/index.html").contains("url=https://example.org/about/"));
+    assert!(first.contains("<footer>Read more cGxhY2FyZA==</footer>"), "trans and base64_encode work as in Zola: {first}");
     let rust = read(&public, "tags/index.html");
     assert!(rust.contains("Rust (2)"), "{rust}");
 }

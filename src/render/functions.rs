@@ -50,6 +50,16 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         })?;
         serde_json::to_value(channel).map_err(|e| e.to_string().into())
     });
+    let d = data.clone();
+    tera.register_function("trans", move |args: &HashMap<String, Value>| {
+        let key = string_arg(args, "key", "trans")?;
+        d.config
+            .translations
+            .as_ref()
+            .and_then(|t| t.get(key))
+            .cloned()
+            .ok_or_else(|| format!("trans: there is no `{key}` under [translations] in config.toml").into())
+    });
     for name in ["now", "get_random", "get_env"] {
         tera.register_function(name, Refused(name));
     }
@@ -60,6 +70,17 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         Ok(Value::String(crate::markdown::render_fragment(text, &config.markdown, inline)))
     });
     tera.register_filter("date_zh", date_zh);
+    tera.register_filter("base64_encode", |value: &Value, _: &HashMap<String, Value>| {
+        use base64::Engine as _;
+        let text = value.as_str().ok_or("base64_encode takes text")?;
+        Ok(Value::String(base64::engine::general_purpose::STANDARD.encode(text)))
+    });
+    tera.register_filter("base64_decode", |value: &Value, _: &HashMap<String, Value>| {
+        use base64::Engine as _;
+        let text = value.as_str().ok_or("base64_decode takes text")?;
+        let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("base64_decode: {e}"))?;
+        Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+    });
 }
 
 /// Functions that would make the output depend on when or where it was built.
@@ -175,6 +196,9 @@ fn get_taxonomy_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Res
 
 /// Reads TOML, JSON or CSV from inside the site directory (never outside it).
 pub fn load_data(root: &Path, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    if args.contains_key("url") {
+        return Err("load_data(url=...) is not available: a build never contacts other hosts; save the data in the site folder and use path=...".into());
+    }
     let path = string_arg(args, "path", "load_data")?;
     let required = args.get("required").and_then(Value::as_bool).unwrap_or(true);
     let file = inside_site(root, path)?;
@@ -250,6 +274,12 @@ mod tests {
         let out = date_zh(&json!("2023-06-01"), &HashMap::new()).unwrap();
         assert_eq!(out, json!("2023年6月1日"));
         assert!(date_zh(&json!("June"), &HashMap::new()).is_err());
+    }
+
+    #[test]
+    fn load_data_never_fetches_urls() {
+        let args = HashMap::from([("url".to_string(), json!("https://cdn.example.com/x.json"))]);
+        assert!(load_data(Path::new("."), &args).unwrap_err().to_string().contains("never contacts other hosts"));
     }
 
     #[test]
