@@ -227,10 +227,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<C
 }
 
 fn valid_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 24
-        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
-        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    crate::content::is_short_id(id, 24)
 }
 
 struct Checked {

@@ -28,6 +28,16 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// Whether `id` suits a short link and a file name: lower-case ASCII letters, digits and dashes,
+/// not starting with a dash, at most `max_len` long. Channels, units and print items share it,
+/// since they share the short links `/q/<id>/`.
+pub fn is_short_id(id: &str, max_len: usize) -> bool {
+    !id.is_empty()
+        && id.len() <= max_len
+        && id.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+        && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
 /// Checks a user-written URL path (`path = ...`, aliases) and returns it as `/a/b/`, or says what is
 /// wrong. Paths stay inside the output directory: no `..`, no backslashes, no empty components.
 pub fn clean_url_path(raw: &str) -> Result<String, String> {

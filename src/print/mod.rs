@@ -264,10 +264,13 @@ impl Print {
         let primary: Vec<String> = library.channels.iter().filter(|c| c.primary).map(|c| c.id.clone()).collect();
         let all_units: Vec<String> = print.units.iter().map(|u| u.id.clone()).collect();
         for (index, page) in library.pages.iter().enumerate() {
-            let source = || std::fs::read_to_string(&page.file).unwrap_or_default();
+            if page.meta.poster.is_none() && page.meta.letter.is_none() {
+                continue;
+            }
+            // Read once, only for print items: error locations point into it.
+            let source = std::fs::read_to_string(&page.file).unwrap_or_default();
             let issuer_default = config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&config.title).to_string();
             let item = if let Some(meta) = &page.meta.poster {
-                let source = source();
                 let Some(id) = item_id(page, meta.id.as_deref(), &source, "poster", errors) else { continue };
                 let paper = meta.size.clone().unwrap_or_else(|| "A3".into());
                 let landscape = match meta.orientation.as_deref() {
@@ -311,7 +314,6 @@ impl Print {
                     page: index,
                 }
             } else if let Some(meta) = &page.meta.letter {
-                let source = source();
                 let Some(id) = item_id(page, meta.id.as_deref(), &source, "letter", errors) else { continue };
                 let seal = match &meta.seal {
                     Some(file) => {
@@ -346,7 +348,6 @@ impl Print {
             } else {
                 continue;
             };
-            let source = std::fs::read_to_string(&page.file).unwrap_or_default();
             for channel in &item.channels {
                 if library.channel(channel).is_none() {
                     errors.push(unknown_channel(page, &source, channel, library));
@@ -421,7 +422,7 @@ fn is_hex_color(text: &str) -> bool {
 /// The item's id (front matter `id` or the slug), which must suit a file name and a short link.
 fn item_id(page: &Page, id: Option<&str>, source: &str, what: &str, errors: &mut Errors) -> Option<String> {
     let id = id.map(str::to_string).unwrap_or_else(|| page.slug.clone());
-    let ok = !id.is_empty() && id.len() <= 32 && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-') && id != TOWN_VARIANT;
+    let ok = crate::content::is_short_id(&id, 32) && id != TOWN_VARIANT;
     if ok {
         Some(id)
     } else {
