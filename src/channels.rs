@@ -183,12 +183,17 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<C
             "direct" => match direct_payload(kind, meta, &checked.href) {
                 Some(p) => p,
                 None => {
-                    errors.push(at("qr", format!("a `{}` channel has no direct QR payload", meta.kind)).with_hint("use qr = \"page\", which links to the channel's landing page"));
+                    errors.push(
+                        at("qr", format!("a `{}` channel has no direct QR payload", meta.kind))
+                            .with_hint("use qr = \"page\", which links to the channel's landing page"),
+                    );
                     continue;
                 }
             },
             other => {
-                errors.push(at("qr", format!("`qr = \"{other}\"` is not a choice")).with_hint("use qr = \"page\" (a short link, scans everywhere) or qr = \"direct\""));
+                errors.push(
+                    at("qr", format!("`qr = \"{other}\"` is not a choice")).with_hint("use qr = \"page\" (a short link, scans everywhere) or qr = \"direct\""),
+                );
                 continue;
             }
         };
@@ -252,7 +257,10 @@ fn check_value(kind: Kind, meta: &ChannelFrontMatter) -> Result<Checked, Problem
         Kind::Sms => {
             let number = phone_number(value)?;
             if number.landline {
-                return Err((format!("`{value}` is a landline, which cannot receive text messages"), "use a mobile number or an SMS service number such as 12110".into()));
+                return Err((
+                    format!("`{value}` is a landline, which cannot receive text messages"),
+                    "use a mobile number or an SMS service number such as 12110".into(),
+                ));
             }
             let href = qr::tel_payload(&number.digits).replacen("tel:", "sms:", 1);
             Ok(Checked { href: Some(href), display: number.display, warning: None })
@@ -327,9 +335,7 @@ fn phone_number(value: &str) -> Result<PhoneNumber, Problem> {
         out.join(" ")
     };
     match digits.len() {
-        3..=5 if !digits.starts_with('0') && !text.contains('-') => {
-            Ok(PhoneNumber { display: digits.clone(), digits, landline: false })
-        }
+        3..=5 if !digits.starts_with('0') && !text.contains('-') => Ok(PhoneNumber { display: digits.clone(), digits, landline: false }),
         11 if digits.starts_with('1') && matches!(digits.as_bytes()[1], b'3'..=b'9') => {
             Ok(PhoneNumber { display: grouped(&[3, 4, 4]), digits, landline: false })
         }

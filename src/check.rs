@@ -101,13 +101,7 @@ impl Checker<'_> {
                 outward.entry(href.clone()).or_default().push(Location { path: file.clone(), line: 0, column: 0 });
             }
         }
-        let expired: BTreeMap<String, &Path> = self
-            .library
-            .pages
-            .iter()
-            .filter(|p| p.expired)
-            .map(|p| (output_file(&p.path), p.file.as_path()))
-            .collect();
+        let expired: BTreeMap<String, &Path> = self.library.pages.iter().filter(|p| p.expired).map(|p| (output_file(&p.path), p.file.as_path())).collect();
         let pages = self.library.pages.iter().map(|p| (&p.file, &p.body, p.body_line, &p.path, p.expired));
         let sections = self.library.sections.iter().map(|s| (&s.file, &s.body, s.body_line, &s.path, false));
         for (file, body, body_line, path, is_expired) in pages.chain(sections) {
@@ -140,7 +134,10 @@ impl Checker<'_> {
                     continue;
                 };
                 if let Some(problem) = self.missing(&target) {
-                    report.problems.push(at(format!("the link `{}` {problem}", reference.url)).with_hint("fix the address, or link with @/path/to/file.md so placard checks it at every build"));
+                    report.problems.push(
+                        at(format!("the link `{}` {problem}", reference.url))
+                            .with_hint("fix the address, or link with @/path/to/file.md so placard checks it at every build"),
+                    );
                     continue;
                 }
                 if !is_expired {
@@ -198,7 +195,11 @@ impl Checker<'_> {
             if !(rest.is_empty() || rest.starts_with('/')) {
                 return None;
             }
-            if rest.is_empty() { "/".to_string() } else { rest.to_string() }
+            if rest.is_empty() {
+                "/".to_string()
+            } else {
+                rest.to_string()
+            }
         } else if path.starts_with('/') && !path.starts_with("//") {
             path.to_string()
         } else if path.is_empty() {
@@ -206,7 +207,8 @@ impl Checker<'_> {
         } else if path.contains(':') || path.starts_with("//") {
             return None; // another site, or tel:, mailto:, data:
         } else {
-            let dir = if page_path.ends_with('/') { page_path.to_string() } else { page_path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default() };
+            let dir =
+                if page_path.ends_with('/') { page_path.to_string() } else { page_path.rsplit_once('/').map(|(d, _)| format!("{d}/")).unwrap_or_default() };
             normalize(&format!("{dir}{path}"))?
         };
         let site_path = decode_percent(&site_path);
@@ -223,9 +225,8 @@ impl Checker<'_> {
         let output = match self.files {
             Files::Rendered(output) => output,
             Files::Known(known, root) => {
-                let exists = known.contains(&target.file)
-                    || root.join("static").join(&target.file).is_file()
-                    || root.join("content").join(&target.file).is_file();
+                let exists =
+                    known.contains(&target.file) || root.join("static").join(&target.file).is_file() || root.join("content").join(&target.file).is_file();
                 return (!exists).then(|| "points to a page that does not exist".into());
             }
         };

@@ -197,10 +197,11 @@ impl Config {
         }
         config.validate(&path, &text)?;
         for key in config.ignored_keys() {
-            warnings.push(
-                Error::warning(format!("`{key}` is a Zola setting that placard does not act on; it is ignored"))
-                    .located(&path, line_of_key(&text, key), 1),
-            );
+            warnings.push(Error::warning(format!("`{key}` is a Zola setting that placard does not act on; it is ignored")).located(
+                &path,
+                line_of_key(&text, key),
+                1,
+            ));
         }
         Ok(config)
     }
@@ -226,12 +227,18 @@ impl Config {
                 errors.push(Error::at(path, at("taxonomies"), 1, format!("taxonomy `{name}` is defined twice")));
             }
             if taxonomy.paginate_by == Some(0) {
-                errors.push(Error::at(path, at("taxonomies"), 1, format!("taxonomy `{name}` has paginate_by = 0")).with_hint("use a positive number, or leave paginate_by out"));
+                errors.push(
+                    Error::at(path, at("taxonomies"), 1, format!("taxonomy `{name}` has paginate_by = 0"))
+                        .with_hint("use a positive number, or leave paginate_by out"),
+                );
             }
         }
         for (key, value) in [("short_path", &self.channels.short_path), ("verify_path", &self.channels.verify_path), ("section", &self.channels.section)] {
             if crate::content::clean_url_path(value).map(|p| p == "/").unwrap_or(true) {
-                errors.push(Error::at(path, at(key), 1, format!("[channels] {key} = \"{value}\" is not a usable folder name")).with_hint("use a short name of letters, like \"q\" or \"verify\""));
+                errors.push(
+                    Error::at(path, at(key), 1, format!("[channels] {key} = \"{value}\" is not a usable folder name"))
+                        .with_hint("use a short name of letters, like \"q\" or \"verify\""),
+                );
             }
         }
         for name in &self.feed_filenames {

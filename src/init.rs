@@ -71,8 +71,7 @@ pub fn init(dir: &Path) -> Result<Vec<String>, Error> {
     if dir.exists() {
         let mut entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "read", e))?;
         if entries.next().is_some() {
-            return Err(Error::new(format!("`{}` is not empty", dir.display()))
-                .with_hint("choose a new folder name; placard init never overwrites files"));
+            return Err(Error::new(format!("`{}` is not empty", dir.display())).with_hint("choose a new folder name; placard init never overwrites files"));
         }
     }
     let mut written = Vec::new();

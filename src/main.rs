@@ -161,7 +161,13 @@ fn main() -> ExitCode {
             let errors = report.problems.0.iter().filter(|e| !e.is_warning()).count();
             let warnings = report.problems.0.len() - errors;
             let outside = if external { format!(" and {} outside links", report.external) } else { String::new() };
-            println!("checked {} pages, {} links{outside}: {errors} error{}, {warnings} warning{}", report.pages, report.links, plural(errors), plural(warnings));
+            println!(
+                "checked {} pages, {} links{outside}: {errors} error{}, {warnings} warning{}",
+                report.pages,
+                report.links,
+                plural(errors),
+                plural(warnings)
+            );
             if errors > 0 {
                 ExitCode::FAILURE
             } else {

@@ -67,12 +67,10 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
         let mut data = node.data.borrow_mut();
         let sourcepos = data.sourcepos;
         match &mut data.value {
-            NodeValue::Link(link) if link.url.starts_with("@/") => {
-                match resolve_internal(&link.url, cx) {
-                    Ok(url) => link.url = url,
-                    Err(e) => errors.push(at(cx, sourcepos, e)),
-                }
-            }
+            NodeValue::Link(link) if link.url.starts_with("@/") => match resolve_internal(&link.url, cx) {
+                Ok(url) => link.url = url,
+                Err(e) => errors.push(at(cx, sourcepos, e)),
+            },
             NodeValue::Text(t) => text.push_str(t),
             NodeValue::Code(c) => text.push_str(&c.literal),
             NodeValue::CodeBlock(c) => text.push_str(&c.literal),
@@ -213,9 +211,7 @@ fn resolve_internal(url: &str, cx: &Context) -> Result<String, String> {
         Some((f, frag)) => (f, Some(frag)),
         None => (target, None),
     };
-    let path = cx.library.url_path(file).ok_or_else(|| {
-        format!("the link `{url}` points to `content/{file}`, which does not exist (or is a draft)")
-    })?;
+    let path = cx.library.url_path(file).ok_or_else(|| format!("the link `{url}` points to `content/{file}`, which does not exist (or is a draft)"))?;
     Ok(match fragment {
         Some(f) => format!("{}{path}#{f}", cx.base_url),
         None => format!("{}{path}", cx.base_url),

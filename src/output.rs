@@ -91,9 +91,7 @@ impl Output {
             let file = dir.join(path);
             match entry {
                 Entry::Bytes(bytes) => std::fs::write(&file, bytes).map_err(|e| Error::io(&file, "write", e)),
-                Entry::Copy(source) => {
-                    std::fs::copy(source, &file).map(|_| ()).map_err(|e| Error::io(source, "copy", e))
-                }
+                Entry::Copy(source) => std::fs::copy(source, &file).map(|_| ()).map_err(|e| Error::io(source, "copy", e)),
             }
         })
     }
@@ -120,10 +118,7 @@ fn swap_in(staging: &Path, target: &Path) -> Result<(), Error> {
 
 /// Only plain, relative, `/`-separated paths may be written.
 fn is_safe_relative(path: &str) -> bool {
-    !path.is_empty()
-        && !path.contains('\\')
-        && !path.contains('\0')
-        && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
+    !path.is_empty() && !path.contains('\\') && !path.contains('\0') && Path::new(path).components().all(|c| matches!(c, Component::Normal(_)))
 }
 
 #[cfg(test)]

@@ -133,9 +133,7 @@ pub enum QrError {
 impl fmt::Display for QrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            QrError::Empty => {
-                f.write_str("the QR code has nothing to encode; give it the link, phone number or text it should lead to")
-            }
+            QrError::Empty => f.write_str("the QR code has nothing to encode; give it the link, phone number or text it should lead to"),
             QrError::TooLong { bytes, max } => write!(
                 f,
                 "the QR code's content is {bytes} bytes long, but only up to {max} bytes still print as a code phones can \
@@ -328,19 +326,12 @@ impl QrCode {
             .map_err(|e| format!("the QR code's PNG could not be read back: {e}"))?
             .to_luma8();
         let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| {
-                image.get_pixel(x as u32, y as u32)[0]
-            });
+            rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| image.get_pixel(x as u32, y as u32)[0]);
         let grids = prepared.detect_grids();
         if grids.len() != 1 {
-            return Err(format!(
-                "the QR code for {:?} could not be found in its own image (found {} codes, expected 1)",
-                self.payload,
-                grids.len()
-            ));
+            return Err(format!("the QR code for {:?} could not be found in its own image (found {} codes, expected 1)", self.payload, grids.len()));
         }
-        let (meta, text) =
-            grids[0].decode().map_err(|e| format!("the QR code for {:?} does not decode: {e}", self.payload))?;
+        let (meta, text) = grids[0].decode().map_err(|e| format!("the QR code for {:?} does not decode: {e}", self.payload))?;
         if text != self.payload {
             return Err(format!("the QR code decodes to {text:?}, not {:?}", self.payload));
         }
@@ -348,10 +339,7 @@ impl QrCode {
             return Err(format!("the QR code for {:?} is version {}, not {}", self.payload, meta.version.0, self.version));
         }
         if meta.ecc_level != self.ec.format_bits() {
-            return Err(format!(
-                "the QR code for {:?} carries error-correction bits {:02b}, not those of level {}",
-                self.payload, meta.ecc_level, self.ec
-            ));
+            return Err(format!("the QR code for {:?} carries error-correction bits {:02b}, not those of level {}", self.payload, meta.ecc_level, self.ec));
         }
         Ok(())
     }
@@ -589,12 +577,7 @@ mod tests {
 
     #[test]
     fn versions_and_levels_for_example_channels() {
-        for (payload, version, ec) in [
-            (URL40, 3, EcLevel::M),
-            ("tel:+861236110110", 1, EcLevel::M),
-            ("tel:12337", 1, EcLevel::Q),
-            ("tel:110", 1, EcLevel::H),
-        ] {
+        for (payload, version, ec) in [(URL40, 3, EcLevel::M), ("tel:+861236110110", 1, EcLevel::M), ("tel:12337", 1, EcLevel::Q), ("tel:110", 1, EcLevel::H)] {
             let c = code(payload);
             assert_eq!((c.version, c.ec), (version, ec), "{payload}");
             assert_eq!(c.version, lib_min_version(payload, LibEcLevel::L), "{payload}");

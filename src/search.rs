@@ -284,7 +284,10 @@ pub struct Text {
 }
 
 /// Elements that do not break words: a bigram may run across them.
-const INLINE: &[&str] = &["a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup", "time", "u", "var", "wbr"];
+const INLINE: &[&str] = &[
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "del", "dfn", "em", "i", "ins", "kbd", "mark", "q", "s", "samp", "small", "span", "strong", "sub",
+    "sup", "time", "u", "var", "wbr",
+];
 /// Elements whose contents are not text a reader sees.
 const SKIPPED: &[&str] = &["script", "style", "svg", "template", "noscript", "math", "iframe", "object"];
 
@@ -667,8 +670,7 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
         files.insert(format!("{DIR}/t/{}.json", shard_name(n as u32, shards)), json);
     }
     for (k, chunk) in docs.chunks(DOCS_PER_SHARD).enumerate() {
-        let rows: Vec<Value> =
-            chunk.iter().enumerate().map(|(j, d)| json!([d.title, d.path, d.section, d.date, excerpts[k * DOCS_PER_SHARD + j]])).collect();
+        let rows: Vec<Value> = chunk.iter().enumerate().map(|(j, d)| json!([d.title, d.path, d.section, d.date, excerpts[k * DOCS_PER_SHARD + j]])).collect();
         files.insert(format!("{DIR}/d/{k}.json"), serde_json::to_vec(&rows).unwrap_or_default());
     }
     let meta = json!({
@@ -884,7 +886,9 @@ mod tests {
 
     #[test]
     fn html_becomes_text_with_headings() {
-        let text = html_text("<h2 id=\"x\">一、举报<em>电话</em></h2>\n<p>拨打&nbsp;<strong>110</strong>，\n或者&amp;写信</p><svg><text>不要</text></svg><p>下一段</p>");
+        let text = html_text(
+            "<h2 id=\"x\">一、举报<em>电话</em></h2>\n<p>拨打&nbsp;<strong>110</strong>，\n或者&amp;写信</p><svg><text>不要</text></svg><p>下一段</p>",
+        );
         assert_eq!(text.headings, "一、举报电话");
         assert_eq!(text.body, "一、举报电话 拨打 110，或者&写信 下一段");
         // Chinese wrapped across lines joins; Latin keeps its space; paragraphs stay apart.

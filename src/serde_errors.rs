@@ -39,8 +39,7 @@ fn with_hints(message: &str, path: &Path, line: usize, column: usize) -> Error {
     }
     if message.starts_with("missing field") {
         if let Some(field) = quoted.first() {
-            return Error::at(path, line, column, format!("the required key `{field}` is missing"))
-                .with_hint(format!("add a line such as `{field} = ...`"));
+            return Error::at(path, line, column, format!("the required key `{field}` is missing")).with_hint(format!("add a line such as `{field} = ...`"));
         }
     }
     let mut error = Error::at(path, line, column, message.to_string());

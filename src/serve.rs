@@ -124,7 +124,9 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
         let mut paths: Vec<PathBuf> = events
             .into_iter()
             .flatten()
-            .filter(|e| matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any)))
+            .filter(|e| {
+                matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any))
+            })
             .flat_map(|e| e.paths)
             .filter(|p| !is_editor_noise(p))
             .collect();
@@ -279,10 +281,7 @@ fn internal(stream: &mut TcpStream, shared: &Shared, endpoint: &str, query: &str
             // Long poll: answer when the generation differs from the one the page was built from.
             let seen: u64 = query.split('&').find_map(|kv| kv.strip_prefix("since=")).and_then(|v| v.parse().ok()).unwrap_or(0);
             let state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-            let (state, _) = shared
-                .changed
-                .wait_timeout_while(state, Duration::from_secs(25), |s| s.generation == seen)
-                .unwrap_or_else(|e| e.into_inner());
+            let (state, _) = shared.changed.wait_timeout_while(state, Duration::from_secs(25), |s| s.generation == seen).unwrap_or_else(|e| e.into_inner());
             let body = serde_json::json!({ "generation": state.generation, "error": state.error, "css_only": state.css_only }).to_string();
             drop(state);
             respond(stream, "200 OK", "application/json", body.as_bytes(), head)

@@ -199,8 +199,7 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
     let root = absolute(root);
     let out = absolute(output);
     let refuse = |why: &str| {
-        Error::new(format!("refusing to use `{}` as the output folder: {why}", output.display()))
-            .with_hint("choose an empty or new folder, such as public/")
+        Error::new(format!("refusing to use `{}` as the output folder: {why}", output.display())).with_hint("choose an empty or new folder, such as public/")
     };
     if root.starts_with(&out) {
         return Err(refuse("it contains the site itself"));

@@ -38,9 +38,7 @@ fn example_site_renders_privately_without_errors_on_a_phone() {
             browser.call(domain, json!({}), s).unwrap();
         }
         // A cheap phone: 360 CSS pixels wide.
-        browser
-            .call("Emulation.setDeviceMetricsOverride", json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}), s)
-            .unwrap();
+        browser.call("Emulation.setDeviceMetricsOverride", json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}), s).unwrap();
         browser.events.clear();
         browser.call("Page.navigate", json!({"url": format!("{base}{path}")}), s).unwrap();
         browser.wait_for("Page.loadEventFired", Duration::from_secs(20)).unwrap();

@@ -14,29 +14,29 @@ fn zola_style_site_lands_at_zola_urls() {
     let files = tree(&public);
     for expected in [
         "index.html",
-        "about/index.html",                       // YAML front matter
-        "blog/index.html",                        // section, first pager
-        "blog/page/2/index.html",                 // pagination
+        "about/index.html",       // YAML front matter
+        "blog/index.html",        // section, first pager
+        "blog/page/2/index.html", // pagination
         "blog/page/3/index.html",
-        "blog/page/1/index.html",                 // redirect to the first pager
+        "blog/page/1/index.html", // redirect to the first pager
         "blog/first-post/index.html",
-        "blog/dated-file/index.html",             // date prefix stripped from the slug
-        "blog/my-custom-slug/index.html",         // slug = "My Custom Slug"
-        "elsewhere/moved/index.html",             // path = ...
-        "blog/bundle-post/index.html",            // page bundle
-        "blog/bundle-post/diagram.txt",           // its co-located asset
+        "blog/dated-file/index.html",     // date prefix stripped from the slug
+        "blog/my-custom-slug/index.html", // slug = "My Custom Slug"
+        "elsewhere/moved/index.html",     // path = ...
+        "blog/bundle-post/index.html",    // page bundle
+        "blog/bundle-post/diagram.txt",   // its co-located asset
         "docs/index.html",
         "docs/guide/index.html",
-        "docs/guide/getting-started/index.html",  // Getting_Started.md
+        "docs/guide/getting-started/index.html", // Getting_Started.md
         "docs/intro/index.html",
         "tags/index.html",
         "tags/rust/index.html",
         "tags/web-dev/index.html",
         "tags/rust/atom.xml",
         "categories/news/index.html",
-        "old-about/index.html",                   // aliases
+        "old-about/index.html", // aliases
         "about-us.html",
-        "css/site.css",                           // static/
+        "css/site.css", // static/
         "atom.xml",
         "sitemap.xml",
         "robots.txt",
@@ -130,7 +130,11 @@ fn every_example_page_is_private_and_light() {
         for attr in ["src=\"http", "src='http", "@import", "url(http"] {
             for (i, _) in html.match_indices(attr) {
                 let rest = &html[i..];
-                assert!(rest.contains("qinghe.example.gov.cn") && rest.find("qinghe.example.gov.cn").unwrap() < 20, "{path} loads from another host: {}", &rest[..rest.len().min(80)]);
+                assert!(
+                    rest.contains("qinghe.example.gov.cn") && rest.find("qinghe.example.gov.cn").unwrap() < 20,
+                    "{path} loads from another host: {}",
+                    &rest[..rest.len().min(80)]
+                );
             }
         }
         for link in html.match_indices("<link").map(|(i, _)| &html[i..i + html[i..].find('>').unwrap()]) {
@@ -152,14 +156,15 @@ fn every_example_page_is_private_and_light() {
 #[test]
 fn expired_notices_leave_listings_but_keep_their_page() {
     let scratch = Scratch::of("zola-site");
-    scratch.write("content/blog/old-notice.md", "+++\ntitle = \"Old notice\"\ndate = 2024-06-01\nexpires = 2024-12-31\n[taxonomies]\ntags = [\"Rust\"]\n+++\nGone.\n");
+    scratch.write(
+        "content/blog/old-notice.md",
+        "+++\ntitle = \"Old notice\"\ndate = 2024-06-01\nexpires = 2024-12-31\n[taxonomies]\ntags = [\"Rust\"]\n+++\nGone.\n",
+    );
     assert_ok(&scratch.build(&[]));
     let public = scratch.public();
     assert!(public.join("blog/old-notice/index.html").exists(), "the page itself stays reachable");
-    let listings: String = ["blog/index.html", "blog/page/2/index.html", "blog/page/3/index.html", "tags/rust/index.html", "atom.xml"]
-        .iter()
-        .map(|p| read(&public, p))
-        .collect();
+    let listings: String =
+        ["blog/index.html", "blog/page/2/index.html", "blog/page/3/index.html", "tags/rust/index.html", "atom.xml"].iter().map(|p| read(&public, p)).collect();
     assert!(!listings.contains("Old notice"), "expired pages are not listed");
 }
 
@@ -216,10 +221,7 @@ fn init_creates_a_site_that_builds() {
 #[test]
 fn listings_carry_page_bodies_as_in_zola() {
     let scratch = Scratch::of("zola-site");
-    scratch.write(
-        "templates/section.html",
-        "{% for p in section.pages %}<div class=\"item\">{{ p.content | safe }}{{ p.toc | length }}</div>{% endfor %}",
-    );
+    scratch.write("templates/section.html", "{% for p in section.pages %}<div class=\"item\">{{ p.content | safe }}{{ p.toc | length }}</div>{% endfor %}");
     assert_ok(&scratch.build(&[]));
     let blog = read(&scratch.public(), "blog/index.html");
     assert!(blog.contains("<p>Body.</p>"), "{blog}");

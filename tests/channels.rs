@@ -57,7 +57,10 @@ fn channel_pages_short_links_and_the_verify_page() {
     let pngs: Vec<&String> = files.keys().filter(|k| k.starts_with("qr/") && k.ends_with(".png")).collect();
     assert!(pngs.len() >= 4, "one PNG per code: {pngs:?}");
     for png in pngs {
-        assert!(page.contains(png.as_str()) || files.iter().any(|(p, b)| p.ends_with(".html") && String::from_utf8_lossy(b).contains(png.as_str())), "{png} is linked from a page");
+        assert!(
+            page.contains(png.as_str()) || files.iter().any(|(p, b)| p.ends_with(".html") && String::from_utf8_lossy(b).contains(png.as_str())),
+            "{png} is linked from a page"
+        );
     }
 }
 
@@ -103,11 +106,7 @@ fn unknown_kind_and_bad_email_and_duplicate_id() {
 
 #[test]
 fn qr_code_too_small_to_scan_says_the_size_that_works() {
-    assert_refused(
-        "content/tiny.md",
-        "+++\ntitle = \"x\"\n+++\n\n{{ qr(channel=\"hotline\", size_mm=8) }}\n",
-        &["content/tiny.md:5:1", "too small", "mm"],
-    );
+    assert_refused("content/tiny.md", "+++\ntitle = \"x\"\n+++\n\n{{ qr(channel=\"hotline\", size_mm=8) }}\n", &["content/tiny.md:5:1", "too small", "mm"]);
 }
 
 #[test]

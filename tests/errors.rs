@@ -42,10 +42,7 @@ fn unknown_front_matter_key_gets_a_suggestion() {
 
 #[test]
 fn broken_yaml_front_matter() {
-    assert_breaks(
-        |s| s.write("content/about.md", "---\ntitle: About\ndate: [2024\n---\nx\n"),
-        &["content/about.md:"],
-    );
+    assert_breaks(|s| s.write("content/about.md", "---\ntitle: About\ndate: [2024\n---\nx\n"), &["content/about.md:"]);
 }
 
 #[test]

@@ -30,7 +30,8 @@ fn posters_have_exact_sheets_one_variant_per_unit_and_big_enough_qr_modules() {
     let files = tree(&public);
     let units: Vec<String> = files.keys().filter_map(|k| k.strip_prefix("units/")?.strip_suffix("/index.html").map(str::to_string)).collect();
     assert!(units.len() >= 4, "at least four units: {units:?}");
-    let posters: Vec<String> = files.keys().filter_map(|k| k.strip_prefix("print/posters/")?.strip_suffix("/index.html")).filter(|k| !k.contains('/')).map(str::to_string).collect();
+    let posters: Vec<String> =
+        files.keys().filter_map(|k| k.strip_prefix("print/posters/")?.strip_suffix("/index.html")).filter(|k| !k.contains('/')).map(str::to_string).collect();
     assert!(posters.len() >= 3, "at least three posters: {posters:?}");
     for poster in &posters {
         let combined = read(&public, &format!("print/posters/{poster}/index.html"));
@@ -65,10 +66,7 @@ fn letters_and_the_order_sheet() {
     assert!(letter.contains("全镇居民朋友们："));
     assert!(letter.matches("<article class=\"letter\"").count() >= 4, "one letter per unit");
     let csv = read(&public, "print/order.csv");
-    let households: u32 = tree(&public)
-        .keys()
-        .filter(|k| k.starts_with("units/") && k.ends_with("/index.html") && *k != "units/index.html")
-        .count() as u32;
+    let households: u32 = tree(&public).keys().filter(|k| k.starts_with("units/") && k.ends_with("/index.html") && *k != "units/index.html").count() as u32;
     assert!(households >= 4);
     let letter_copies: u32 = csv.lines().filter(|l| l.contains("一封信")).map(|l| l.rsplit(',').next().unwrap().parse::<u32>().unwrap()).sum();
     let total: u32 = csv.lines().last().unwrap().rsplit(',').next().unwrap().parse().unwrap();
@@ -122,7 +120,6 @@ fn poster_text_stays_inside_the_safe_area_in_a_real_browser() {
     }
 }
 
-
 /// `placard print` on the example: every PDF page has the exact sheet size, fonts are embedded,
 /// and at 150 dpi zbarimg reads on every page the QR code of that page's own unit.
 #[test]
@@ -145,7 +142,8 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
         let path = public.join(pdf);
         let html = read(&public, &pdf.replace(".pdf", "/index.html"));
         let (w, h) = if pdf.contains("letters/") { (210.0, 297.0) } else { page_size(&html) };
-        let info = String::from_utf8_lossy(&std::process::Command::new(&pdfinfo).args(["-f", "1", "-l", "999"]).arg(&path).output().unwrap().stdout).into_owned();
+        let info =
+            String::from_utf8_lossy(&std::process::Command::new(&pdfinfo).args(["-f", "1", "-l", "999"]).arg(&path).output().unwrap().stdout).into_owned();
         let sizes: Vec<&str> = info.lines().filter(|l| l.starts_with("Page") && l.contains("size:")).collect();
         assert!(!sizes.is_empty(), "{info}");
         for line in &sizes {
@@ -164,9 +162,14 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
         let prefix = dir.path().join("page");
         let status = std::process::Command::new(&pdftoppm).args(["-r", "150", "-png"]).arg(&path).arg(&prefix).status().unwrap();
         assert!(status.success());
-        let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("page")).collect();
+        let mut pages: Vec<std::path::PathBuf> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("page"))
+            .collect();
         pages.sort();
-        let expected: std::collections::BTreeSet<String> = html.split("data-payload=\"").skip(1).map(|s| s.split('"').next().unwrap().replace("&amp;", "&")).collect();
+        let expected: std::collections::BTreeSet<String> =
+            html.split("data-payload=\"").skip(1).map(|s| s.split('"').next().unwrap().replace("&amp;", "&")).collect();
         let mut read_any = std::collections::BTreeSet::new();
         for page in &pages {
             let out = std::process::Command::new(&zbarimg).args(["--quiet", "--raw"]).arg(page).output().unwrap();

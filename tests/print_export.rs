@@ -151,10 +151,7 @@ fn exports_pdfs_of_the_right_size_with_embedded_fonts_and_1080_px_pngs() {
     assert_eq!(report.pngs, vec![out("print/posters/market-a3/town.png")]);
     assert!(!out("print/letters/to-residents/dongwan.png").exists());
     let labels: Vec<&str> = calls.iter().map(|(_, _, l)| l.as_str()).collect();
-    assert_eq!(
-        labels,
-        ["print/posters/market-a3.pdf", "print/posters/market-a3/town.png", "print/letters/to-residents.pdf"]
-    );
+    assert_eq!(labels, ["print/posters/market-a3.pdf", "print/posters/market-a3/town.png", "print/letters/to-residents.pdf"]);
     assert!(calls.iter().enumerate().all(|(i, (done, total, _))| *done == i + 1 && *total == 3), "{calls:?}");
     assert_eq!(report.pages, 3);
 

@@ -10,7 +10,6 @@ use std::process::Command;
 
 use common::*;
 
-
 /// What zbarimg reads in `image`, one payload per symbol.
 fn zbar(zbarimg: &Path, image: &Path) -> BTreeSet<String> {
     let out = Command::new(zbarimg).args(["--quiet", "--raw", "-Sbinary"]).arg(image).output().expect("run zbarimg");
@@ -70,7 +69,16 @@ fn every_qr_code_in_the_example_site_decodes_with_zbarimg() {
         std::fs::write(&page, format!("<!doctype html><body style=\"margin:20px;background:#fff\">{sized}</body>")).unwrap();
         let shot = dir.path().join("svg.png");
         let status = Command::new(&chromium)
-            .args(["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run", "--hide-scrollbars", "--window-size=400,400"])
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--hide-scrollbars",
+                "--window-size=400,400",
+            ])
             .arg(format!("--user-data-dir={}", dir.path().join("profile").display()))
             .arg(format!("--screenshot={}", shot.display()))
             .arg(format!("file://{}", page.display()))

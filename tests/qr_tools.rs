@@ -30,11 +30,7 @@ fn payloads() -> Vec<String> {
 
 /// Decodes every QR code in `image` with `zbarimg --raw`, one text per symbol.
 fn zbar_decode(zbarimg: &Path, image: &Path) -> Vec<String> {
-    let output = Command::new(zbarimg)
-        .args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"])
-        .arg(image)
-        .output()
-        .expect("run zbarimg");
+    let output = Command::new(zbarimg).args(["--quiet", "--raw", "-Sdisable", "-Sqrcode.enable"]).arg(image).output().expect("run zbarimg");
     assert!(
         output.status.success(),
         "zbarimg found no QR code in {} (exit {:?}): {}",
@@ -85,14 +81,8 @@ fn chromium_draws_the_svg_at_print_size_and_zbarimg_reads_it() {
 
     let code = QrCode::new(&url, 40.0).unwrap();
     let html = dir.path().join("page.html");
-    std::fs::write(
-        &html,
-        format!(
-            "<!doctype html><meta charset=\"utf-8\"><body style=\"margin:20px;background:#fff\">{}</body>",
-            code.svg("扫码举报")
-        ),
-    )
-    .unwrap();
+    std::fs::write(&html, format!("<!doctype html><meta charset=\"utf-8\"><body style=\"margin:20px;background:#fff\">{}</body>", code.svg("扫码举报")))
+        .unwrap();
     let shot = screenshot(&chromium, dir.path(), &html, "html");
     assert_eq!(zbar_decode(&zbarimg, &shot), [url], "SVG inline in HTML");
 }

@@ -194,7 +194,6 @@ fn wait_for_results(browser: &mut Browser, session: &str, q: &str, first: &str) 
     }
 }
 
-
 #[test]
 fn search_page_in_chromium_fetches_only_from_the_site() {
     let Some(chromium) = require_tool("chromium", find_chromium()) else { return };

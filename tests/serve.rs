@@ -19,13 +19,7 @@ struct Server {
 
 impl Server {
     fn start(scratch: &Scratch) -> Server {
-        let mut child = placard()
-            .args(["serve", "--port", "0", "--root"])
-            .arg(scratch.site())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = placard().args(["serve", "--port", "0", "--root"]).arg(scratch.site()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
         let mut stdout = BufReader::new(child.stdout.take().unwrap());
         let mut line = String::new();
         stdout.read_line(&mut line).unwrap();
@@ -95,7 +89,13 @@ fn serves_the_site_refuses_traversal_and_uses_the_sites_404() {
     let (status, head, _) = server.get("/channels");
     assert_eq!(status, 301);
     assert!(head.contains("Location: /channels/"));
-    for attack in ["/../../../../etc/passwd", "/%2e%2e/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2f..%2fetc/passwd", "/%2E%2E%5C%2E%2E%5Cetc%5Cpasswd", "/static/..%252f..%252fetc/passwd"] {
+    for attack in [
+        "/../../../../etc/passwd",
+        "/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/..%2f..%2f..%2fetc/passwd",
+        "/%2E%2E%5C%2E%2E%5Cetc%5Cpasswd",
+        "/static/..%252f..%252fetc/passwd",
+    ] {
         let (status, _, body) = server.get(attack);
         assert!(status == 403 || status == 404, "{attack} gave {status}");
         assert!(!String::from_utf8_lossy(&body).contains("root:"), "{attack} leaked a file");

@@ -124,8 +124,7 @@ impl<'de> Deserialize<'de> for Date {
             }
             // TOML hands its native dates over as a one-entry map.
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Date, A::Error> {
-                let (_, value): (IgnoredAny, String) =
-                    map.next_entry()?.ok_or_else(|| de::Error::custom("empty date"))?;
+                let (_, value): (IgnoredAny, String) = map.next_entry()?.ok_or_else(|| de::Error::custom("empty date"))?;
                 self.visit_str(&value)
             }
         }
@@ -276,7 +275,15 @@ mod tests {
 
     #[test]
     fn every_zola_sort_order_is_understood() {
-        for (name, expected) in [("date", SortBy::Date), ("update_date", SortBy::UpdateDate), ("weight", SortBy::Weight), ("title", SortBy::Title), ("title_bytes", SortBy::Title), ("slug", SortBy::Slug), ("none", SortBy::None)] {
+        for (name, expected) in [
+            ("date", SortBy::Date),
+            ("update_date", SortBy::UpdateDate),
+            ("weight", SortBy::Weight),
+            ("title", SortBy::Title),
+            ("title_bytes", SortBy::Title),
+            ("slug", SortBy::Slug),
+            ("none", SortBy::None),
+        ] {
             let text = format!("sort_by = \"{name}\"\n");
             let meta: SectionFrontMatter = from_toml(&text, Path::new("_index.md"), 1).unwrap();
             assert_eq!(meta.sort_by, expected, "{name}");

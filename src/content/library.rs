@@ -136,8 +136,7 @@ impl Library {
 
         // Drafts are dropped, and so is everything inside a draft section.
         if !options.drafts {
-            let draft_dirs: Vec<String> =
-                sections.iter().filter(|s| s.meta.draft).map(|s| section_dir(&s.relative)).collect();
+            let draft_dirs: Vec<String> = sections.iter().filter(|s| s.meta.draft).map(|s| section_dir(&s.relative)).collect();
             let in_draft = |relative: &str| draft_dirs.iter().any(|d| relative.starts_with(d.as_str()));
             sections.retain(|s| !s.meta.draft && !in_draft(&s.relative) || s.relative == "_index.md");
             pages.retain(|p| !p.meta.draft && !in_draft(&p.relative));
@@ -201,8 +200,7 @@ impl Library {
 
     /// Gives each page and section its parent, and each section its subsections.
     fn link_sections(&mut self) {
-        let by_dir: HashMap<String, usize> =
-            self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
+        let by_dir: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
         let nearest = |mut dir: &str| -> usize {
             loop {
                 if let Some(&i) = by_dir.get(dir) {
@@ -287,15 +285,9 @@ impl Library {
 
     /// Moves non-Markdown files to the bundle or section they sit in.
     fn attach_assets(&mut self, assets: Vec<String>, errors: &mut Errors) {
-        let bundles: HashMap<String, usize> = self
-            .pages
-            .iter()
-            .enumerate()
-            .filter(|(_, p)| p.relative.ends_with("/index.md"))
-            .map(|(i, p)| (page_dir(&p.relative), i))
-            .collect();
-        let sections: HashMap<String, usize> =
-            self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
+        let bundles: HashMap<String, usize> =
+            self.pages.iter().enumerate().filter(|(_, p)| p.relative.ends_with("/index.md")).map(|(i, p)| (page_dir(&p.relative), i)).collect();
+        let sections: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
         for relative in assets {
             let dir = page_dir(&relative);
             // An asset belongs to the innermost bundle above it, or to the section whose folder holds it.
@@ -418,9 +410,8 @@ enum Parsed {
 
 fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
     let file = content.join(relative);
-    let source = std::fs::read_to_string(&file).map_err(|e| {
-        Error::in_file(&file, format!("could not read this file: {e}")).with_hint("Markdown files must be saved as UTF-8")
-    })?;
+    let source = std::fs::read_to_string(&file)
+        .map_err(|e| Error::in_file(&file, format!("could not read this file: {e}")).with_hint("Markdown files must be saved as UTF-8"))?;
     let split = front_matter::split(&source, &file)?;
     let body = split.body.to_string();
     let body_line = split.body_line;
@@ -460,9 +451,7 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
     let date = meta.date.clone().or(file_date);
     let slug = match &meta.slug {
         Some(s) if !slugify(s).is_empty() => slugify(s),
-        Some(s) => {
-            return Err(locate(Error::in_file(&file, format!("the slug `{s}` has no letters or digits")), &source, "slug"))
-        }
+        Some(s) => return Err(locate(Error::in_file(&file, format!("the slug `{s}` has no letters or digits")), &source, "slug")),
         None => slugify(stem_rest),
     };
     let path = match &meta.path {
@@ -495,10 +484,7 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
 }
 
 fn clean_aliases(aliases: &[String], file: &Path, source: &str) -> Result<Vec<String>, Error> {
-    aliases
-        .iter()
-        .map(|a| clean_url_path(a).map_err(|m| locate(Error::in_file(file, m), source, "aliases")))
-        .collect()
+    aliases.iter().map(|a| clean_url_path(a).map_err(|m| locate(Error::in_file(file, m), source, "aliases"))).collect()
 }
 
 /// Points `error` at the line where `key` is set in the front matter, when there is one.

@@ -52,12 +52,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
                     continue;
                 }
                 // Terms that differ only in case or punctuation are one term, named as first seen.
-                let term = terms[t].entry(slug.clone()).or_insert_with(|| Term {
-                    name: value.clone(),
-                    path: format!("{base}{slug}/"),
-                    slug,
-                    pages: vec![],
-                });
+                let term = terms[t].entry(slug.clone()).or_insert_with(|| Term { name: value.clone(), path: format!("{base}{slug}/"), slug, pages: vec![] });
                 if !term.pages.contains(&index) {
                     term.pages.push(index);
                 }

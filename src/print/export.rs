@@ -88,11 +88,11 @@ pub fn export(output_dir: &Path, items: &[PrintItem], options: &ExportOptions, p
     for item in &items {
         check_item(output_dir, item)?;
     }
-    let mut browser = Browser::launch(&chromium).map_err(|e| Error::new(format!("placard print needs Chromium, and it could not be started: {}", e.message)).with_hint(INSTALL_HINT))?;
+    let mut browser = Browser::launch(&chromium)
+        .map_err(|e| Error::new(format!("placard print needs Chromium, and it could not be started: {}", e.message)).with_hint(INSTALL_HINT))?;
     // A `--chrome` that starts but is no Chromium fails here, at its first DevTools command.
-    let (target, session) = browser
-        .new_page()
-        .map_err(|e| Error::new(format!("`{}` did not answer as a Chromium: {}", chromium.display(), e.message)).with_hint(INSTALL_HINT))?;
+    let (target, session) =
+        browser.new_page().map_err(|e| Error::new(format!("`{}` did not answer as a Chromium: {}", chromium.display(), e.message)).with_hint(INSTALL_HINT))?;
     let mut tab = Tab { browser: &mut browser, session: &session };
     tab.call("Page.enable", json!({}))?;
 
@@ -150,7 +150,8 @@ fn check_item(output_dir: &Path, item: &PrintItem) -> Result<(), Error> {
     for page in std::iter::once(&item.combined).chain(item.variants.iter().map(|(_, p)| p)) {
         let path = output_dir.join(page);
         if !path.is_file() {
-            return Err(Error::in_file(&path, format!("the print page of {} `{}` is missing", item.kind, item.id)).with_hint("run `placard build` first, or check the output folder"));
+            return Err(Error::in_file(&path, format!("the print page of {} `{}` is missing", item.kind, item.id))
+                .with_hint("run `placard build` first, or check the output folder"));
         }
     }
     Ok(())
@@ -160,7 +161,9 @@ fn check_item(output_dir: &Path, item: &PrintItem) -> Result<(), Error> {
 fn chromium(chosen: Option<&Path>) -> Result<PathBuf, Error> {
     match chosen {
         Some(path) if path.is_file() => Ok(path.to_path_buf()),
-        Some(path) => Err(Error::new(format!("placard print needs Chromium to make PDFs and PNGs, and `{}` does not exist", path.display())).with_hint(INSTALL_HINT)),
+        Some(path) => {
+            Err(Error::new(format!("placard print needs Chromium to make PDFs and PNGs, and `{}` does not exist", path.display())).with_hint(INSTALL_HINT))
+        }
         None => find_chromium().ok_or_else(|| Error::new("placard print needs Chromium to make PDFs and PNGs, and none was found").with_hint(INSTALL_HINT)),
     }
 }
@@ -255,15 +258,32 @@ fn check_pdf(item: &PrintItem, out: &Path, sizes: &[(f64, f64)]) -> Result<(), E
         if (w - want.0).abs() > 1.0 || (h - want.1).abs() > 1.0 {
             return Err(Error::in_file(
                 out,
-                format!("page {} is {:.1} × {:.1} mm, but {} `{}` is {} × {} mm", n + 1, w / 72.0 * 25.4, h / 72.0 * 25.4, item.kind, item.id, item.width_mm, item.height_mm),
+                format!(
+                    "page {} is {:.1} × {:.1} mm, but {} `{}` is {} × {} mm",
+                    n + 1,
+                    w / 72.0 * 25.4,
+                    h / 72.0 * 25.4,
+                    item.kind,
+                    item.id,
+                    item.width_mm,
+                    item.height_mm
+                ),
             )
             .with_hint("the print page's `@page { size }` must match the item's size, bleed included"));
         }
     }
     let variants = item.variants.len();
     if item.kind == "poster" && sizes.len() != variants {
-        return Err(Error::in_file(out, format!("poster `{}` printed on {} pages, but it has {variants} variant{}: a sheet does not fit its page", item.id, sizes.len(), if variants == 1 { "" } else { "s" }))
-            .with_hint("shorten the poster's text, or look at the print page in a browser to see what overflows"));
+        return Err(Error::in_file(
+            out,
+            format!(
+                "poster `{}` printed on {} pages, but it has {variants} variant{}: a sheet does not fit its page",
+                item.id,
+                sizes.len(),
+                if variants == 1 { "" } else { "s" }
+            ),
+        )
+        .with_hint("shorten the poster's text, or look at the print page in a browser to see what overflows"));
     }
     if sizes.len() < variants {
         return Err(Error::in_file(out, format!("{} `{}` printed on {} pages, fewer than its {variants} variants", item.kind, item.id, sizes.len())));
@@ -274,7 +294,8 @@ fn check_pdf(item: &PrintItem, out: &Path, sizes: &[(f64, f64)]) -> Result<(), E
 /// The `data` field of a DevTools reply, base64-decoded.
 fn decode(reply: &Value, page: &Path) -> Result<Vec<u8>, Error> {
     let data = reply.get("data").and_then(Value::as_str).ok_or_else(|| Error::in_file(page, "Chromium returned no data for the page"))?;
-    let bytes = base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| Error::in_file(page, format!("Chromium's reply could not be decoded: {e}")))?;
+    let bytes =
+        base64::engine::general_purpose::STANDARD.decode(data).map_err(|e| Error::in_file(page, format!("Chromium's reply could not be decoded: {e}")))?;
     if bytes.is_empty() {
         return Err(Error::in_file(page, "Chromium returned an empty file for the page"));
     }

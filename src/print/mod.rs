@@ -218,12 +218,7 @@ impl Print {
     /// Collects units, posters and letters, checking every reference to a channel or unit.
     pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Print {
         let mut print = Print::default();
-        let owned: Vec<&str> = library
-            .pages
-            .iter()
-            .filter_map(|p| p.meta.unit.as_ref())
-            .flat_map(|u| u.channels.iter().map(String::as_str))
-            .collect();
+        let owned: Vec<&str> = library.pages.iter().filter_map(|p| p.meta.unit.as_ref()).flat_map(|u| u.channels.iter().map(String::as_str)).collect();
         let town: Vec<String> = library.channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
         for (index, page) in library.pages.iter().enumerate() {
             let Some(meta) = &page.meta.unit else { continue };
@@ -235,8 +230,10 @@ impl Print {
                 }
             }
             if print.units.iter().any(|u| u.id == id) || library.channel(&id).is_some() {
-                errors.push(locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), &source, "id")
-                    .with_hint("units and channels share the short links /q/<id>/, so each needs its own id"));
+                errors.push(
+                    locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), &source, "id")
+                        .with_hint("units and channels share the short links /q/<id>/, so each needs its own id"),
+                );
                 continue;
             }
             let short = crate::channels::short_path(config, &id);
@@ -277,22 +274,34 @@ impl Print {
                     None | Some("portrait") => false,
                     Some("landscape") => true,
                     Some(other) => {
-                        errors.push(locate(Error::in_file(&page.file, format!("`{other}` is not an orientation")), &source, "orientation").with_hint("use \"portrait\" or \"landscape\""));
+                        errors.push(
+                            locate(Error::in_file(&page.file, format!("`{other}` is not an orientation")), &source, "orientation")
+                                .with_hint("use \"portrait\" or \"landscape\""),
+                        );
                         continue;
                     }
                 };
                 let bleed = meta.bleed_mm.unwrap_or(3.0);
                 if !(0.0..=10.0).contains(&bleed) {
-                    errors.push(locate(Error::in_file(&page.file, format!("a bleed of {bleed} mm is not usable")), &source, "bleed_mm").with_hint("print shops ask for 2–5 mm; the default is 3"));
+                    errors.push(
+                        locate(Error::in_file(&page.file, format!("a bleed of {bleed} mm is not usable")), &source, "bleed_mm")
+                            .with_hint("print shops ask for 2–5 mm; the default is 3"),
+                    );
                     continue;
                 }
                 let Some(sheet) = Sheet::new(&paper, landscape, bleed, meta.crop_marks.unwrap_or(true)) else {
-                    errors.push(locate(Error::in_file(&page.file, format!("`{paper}` is not a paper size placard knows")), &source, "size").with_hint("use A4, A3, A2 or A1"));
+                    errors.push(
+                        locate(Error::in_file(&page.file, format!("`{paper}` is not a paper size placard knows")), &source, "size")
+                            .with_hint("use A4, A3, A2 or A1"),
+                    );
                     continue;
                 };
                 let color = meta.color.clone().unwrap_or_else(|| "#b71c1c".into());
                 if !is_hex_color(&color) {
-                    errors.push(locate(Error::in_file(&page.file, format!("`{color}` is not a colour")), &source, "color").with_hint("write colours as #rrggbb, like #b71c1c"));
+                    errors.push(
+                        locate(Error::in_file(&page.file, format!("`{color}` is not a colour")), &source, "color")
+                            .with_hint("write colours as #rrggbb, like #b71c1c"),
+                    );
                     continue;
                 }
                 let channels = meta.channels.clone().unwrap_or_else(|| primary.clone());
@@ -318,8 +327,10 @@ impl Print {
                 let seal = match &meta.seal {
                     Some(file) => {
                         if !page.assets.iter().any(|a| a.file_name().and_then(|n| n.to_str()) == Some(file.as_str())) {
-                            errors.push(locate(Error::in_file(&page.file, format!("the seal image `{file}` is not next to this letter")), &source, "seal")
-                                .with_hint("make the letter a page bundle (a folder with index.md) and put the image in that folder"));
+                            errors.push(
+                                locate(Error::in_file(&page.file, format!("the seal image `{file}` is not next to this letter")), &source, "seal")
+                                    .with_hint("make the letter a page bundle (a folder with index.md) and put the image in that folder"),
+                            );
                             continue;
                         }
                         // Relative to the site root: print pages open from the disk, with no server.
@@ -354,7 +365,10 @@ impl Print {
                 }
             }
             if print.items.iter().any(|i| i.kind == item.kind && i.id == item.id) {
-                errors.push(locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.kind.label(), item.id)), &source, "id").with_hint("set a different id = \"...\""));
+                errors.push(
+                    locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.kind.label(), item.id)), &source, "id")
+                        .with_hint("set a different id = \"...\""),
+                );
                 continue;
             }
             print.items.push(item);
@@ -448,14 +462,20 @@ fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, all: &[Str
         None => vec![],
         Some(UnitsSpec::All(word)) if word == "all" => all.to_vec(),
         Some(UnitsSpec::All(word)) => {
-            errors.push(locate(Error::in_file(&page.file, format!("units = \"{word}\" is not understood")), source, "units").with_hint("write units = \"all\", or a list such as units = [\"dongwan\", \"shiqiao\"]"));
+            errors.push(
+                locate(Error::in_file(&page.file, format!("units = \"{word}\" is not understood")), source, "units")
+                    .with_hint("write units = \"all\", or a list such as units = [\"dongwan\", \"shiqiao\"]"),
+            );
             vec![]
         }
         Some(UnitsSpec::List(list)) => {
             for id in list {
                 if !all.contains(id) {
                     let known: Vec<&str> = all.iter().map(String::as_str).collect();
-                    errors.push(locate(Error::in_file(&page.file, format!("there is no unit `{id}`")), source, "units").with_hint(format!("units are: {}", known.join(", "))));
+                    errors.push(
+                        locate(Error::in_file(&page.file, format!("there is no unit `{id}`")), source, "units")
+                            .with_hint(format!("units are: {}", known.join(", "))),
+                    );
                 }
             }
             list.iter().filter(|id| all.contains(id)).cloned().collect()

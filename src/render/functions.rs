@@ -98,9 +98,7 @@ impl Function for Refused {
 }
 
 fn string_arg<'a>(args: &'a HashMap<String, Value>, name: &str, function: &str) -> tera::Result<&'a str> {
-    args.get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| format!("`{function}` needs a text argument `{name}`, like {function}({name}=\"...\")").into())
+    args.get(name).and_then(Value::as_str).ok_or_else(|| format!("`{function}` needs a text argument `{name}`, like {function}({name}=\"...\")").into())
 }
 
 fn get_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
@@ -113,10 +111,7 @@ fn get_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value
             Some((f, frag)) => (f, Some(frag)),
             None => (target, None),
         };
-        let url_path = data
-            .library
-            .url_path(file)
-            .ok_or_else(|| format!("get_url: `{path}` names `content/{file}`, which does not exist (or is a draft)"))?;
+        let url_path = data.library.url_path(file).ok_or_else(|| format!("get_url: `{path}` names `content/{file}`, which does not exist (or is a draft)"))?;
         let mut url = data.config.permalink(url_path);
         if let Some(f) = fragment {
             url.push('#');
@@ -150,9 +145,7 @@ fn get_section(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<V
         return Err(format!("get_section: there is no section `content/{path}`").into());
     };
     match (&data.shapes, metadata_only) {
-        (Some(shapes), false) => {
-            Ok(shapes.section(&data.library, &data.config, i, &data.library.sections[i].pages, true))
-        }
+        (Some(shapes), false) => Ok(shapes.section(&data.library, &data.config, i, &data.library.sections[i].pages, true)),
         _ => Ok(section_meta(&data.library, &data.config, &data.library.sections[i])),
     }
 }
@@ -167,11 +160,7 @@ fn get_taxonomy(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<
         .ok_or_else(|| format!("get_taxonomy: taxonomy `{kind}` is not configured in config.toml"))?;
     let items: Vec<Value> = match &data.shapes {
         Some(shapes) => taxonomy.terms.iter().map(|t| shapes.term_in_list(&data.library, &data.config, t)).collect(),
-        None => taxonomy
-            .terms
-            .iter()
-            .map(|t| super::values::term_value(&data.config, t, vec![]))
-            .collect(),
+        None => taxonomy.terms.iter().map(|t| super::values::term_value(&data.config, t, vec![])).collect(),
     };
     Ok(json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "items": items }))
 }
@@ -186,11 +175,7 @@ fn get_taxonomy_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Res
         .find(|t| t.config.name == kind)
         .ok_or_else(|| format!("get_taxonomy_url: taxonomy `{kind}` is not configured in config.toml"))?;
     let slug = slugify(name);
-    let term = taxonomy
-        .terms
-        .iter()
-        .find(|t| t.slug == slug)
-        .ok_or_else(|| format!("get_taxonomy_url: no page uses the term `{name}` of `{kind}`"))?;
+    let term = taxonomy.terms.iter().find(|t| t.slug == slug).ok_or_else(|| format!("get_taxonomy_url: no page uses the term `{name}` of `{kind}`"))?;
     Ok(Value::String(data.config.permalink(&term.path)))
 }
 
@@ -219,12 +204,8 @@ pub fn load_data(root: &Path, args: &HashMap<String, Value>) -> tera::Result<Val
         "json" => serde_json::from_str(&text).map_err(|e| format!("load_data: `{path}` is not valid JSON: {e}").into()),
         "csv" => {
             let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
-            let headers: Vec<String> = reader
-                .headers()
-                .map_err(|e| format!("load_data: `{path}`: {e}"))?
-                .iter()
-                .map(|h| h.trim_start_matches('\u{feff}').to_string())
-                .collect();
+            let headers: Vec<String> =
+                reader.headers().map_err(|e| format!("load_data: `{path}`: {e}"))?.iter().map(|h| h.trim_start_matches('\u{feff}').to_string()).collect();
             let mut records = Vec::new();
             for record in reader.records() {
                 let record = record.map_err(|e| format!("load_data: `{path}`: {e} (every row needs as many cells as the header)"))?;

@@ -37,8 +37,7 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library };
 
     let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
-    let section_bodies: Vec<Result<Rendered, Vec<Error>>> =
-        (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
+    let section_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
     let mut errors = Errors::default();
     let page_bodies = collect_ok(page_bodies, &mut errors);
     let section_bodies = collect_ok(section_bodies, &mut errors);
@@ -97,7 +96,15 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
 /// home page and the feeds. `serve` uses this so that saving one page on a 10,000-page site does not
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
 /// template functions are gone by then); returns the number of files rendered.
-pub fn rerender_page(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, shapes: &mut Arc<Shapes>, index: usize, output: &mut Output) -> Result<usize, Errors> {
+pub fn rerender_page(
+    root: &Path,
+    config: &Arc<Config>,
+    library: &Arc<Library>,
+    templates: &Templates,
+    shapes: &mut Arc<Shapes>,
+    index: usize,
+    output: &mut Output,
+) -> Result<usize, Errors> {
     let codes = Arc::new(QrCodes::default());
     let config_value = config.to_value();
     let body = {
@@ -176,8 +183,8 @@ impl Bodies<'_> {
     }
 
     fn body(&self, body: &str, file: &Path, body_line: usize, permalink: &str, owner: (&str, Value)) -> Result<Rendered, Vec<Error>> {
-        let (text, calls) = shortcodes::extract(body)
-            .map_err(|e| vec![Error::at(file, body_line + e.line - 1, e.column, e.message).with_hint(SHORTCODE_HINT)])?;
+        let (text, calls) =
+            shortcodes::extract(body).map_err(|e| vec![Error::at(file, body_line + e.line - 1, e.column, e.message).with_hint(SHORTCODE_HINT)])?;
         let mut html_calls = Vec::with_capacity(calls.len());
         let mut errors = Vec::new();
         for call in &calls {
@@ -212,14 +219,7 @@ impl Bodies<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let cx = markdown::Context {
-            config: &self.config.markdown,
-            library: self.library,
-            base_url: &self.config.base_url,
-            file,
-            body_line,
-            permalink,
-        };
+        let cx = markdown::Context { config: &self.config.markdown, library: self.library, base_url: &self.config.base_url, file, body_line, permalink };
         let mut rendered = markdown::render(&text, &cx)?;
         if !html_calls.is_empty() {
             rendered.content = shortcodes::insert(&rendered.content, &html_calls);
@@ -239,12 +239,22 @@ enum Job {
     /// A unit's page again at its short link, where its posters' QR codes land.
     UnitLink(usize),
     /// A print item's page for one variant, or (`None`) all variants one after another.
-    Print { item: usize, variant: Option<usize> },
+    Print {
+        item: usize,
+        variant: Option<usize>,
+    },
     /// The list of all print material, with the order sheet.
     PrintIndex,
-    SectionPager { section: usize, pager: usize },
+    SectionPager {
+        section: usize,
+        pager: usize,
+    },
     TaxonomyList(usize),
-    TermPager { taxonomy: usize, term: usize, pager: usize },
+    TermPager {
+        taxonomy: usize,
+        term: usize,
+        pager: usize,
+    },
     NotFound,
     /// The search page at `/search/`, beside the index under `search/`.
     Search,

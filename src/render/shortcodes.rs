@@ -88,11 +88,7 @@ pub fn extract(body: &str) -> Result<(String, Vec<Call>), SyntaxError> {
                     Some((name, args, len)) if name != "end" => {
                         let after = &here[len..];
                         let Some((body_len, end_len)) = find_end(after) else {
-                            return Err(SyntaxError {
-                                line: line_no,
-                                column,
-                                message: format!("the shortcode `{name}` opened here has no `{{% end %}}`"),
-                            });
+                            return Err(SyntaxError { line: line_no, column, message: format!("the shortcode `{name}` opened here has no `{{% end %}}`") });
                         };
                         Some((name, args, Some(after[..body_len].to_string()), len + body_len + end_len))
                     }

@@ -21,8 +21,7 @@ pub struct Shapes {
 
 impl Shapes {
     pub fn new(library: &Library, config: &Config, page_bodies: Vec<Arc<Rendered>>, section_bodies: Vec<Arc<Rendered>>) -> Shapes {
-        let page_listing =
-            library.pages.iter().enumerate().map(|(i, p)| page_listing(library, config, p, Some(&page_bodies[i]))).collect();
+        let page_listing = library.pages.iter().enumerate().map(|(i, p)| page_listing(library, config, p, Some(&page_bodies[i]))).collect();
         Shapes { page_listing, page_bodies, section_bodies }
     }
 
@@ -111,8 +110,7 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
     for (name, terms) in &meta.taxonomies {
         taxonomies.insert(name.clone(), json!(terms));
     }
-    let ancestors: Vec<&str> =
-        library.ancestors(Some(page.section)).into_iter().map(|i| library.sections[i].relative.as_str()).collect();
+    let ancestors: Vec<&str> = library.ancestors(Some(page.section)).into_iter().map(|i| library.sections[i].relative.as_str()).collect();
     let (year, month, day) = match &page.date {
         Some(d) => {
             use chrono::Datelike;
@@ -158,8 +156,7 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
 /// A section's own fields, without its body or pages.
 pub fn section_meta(library: &Library, config: &Config, section: &Section) -> Value {
     let meta = &section.meta;
-    let ancestors: Vec<&str> =
-        library.ancestors(section.parent).into_iter().map(|i| library.sections[i].relative.as_str()).collect();
+    let ancestors: Vec<&str> = library.ancestors(section.parent).into_iter().map(|i| library.sections[i].relative.as_str()).collect();
     let subsections: Vec<&str> = {
         let mut subs: Vec<&Section> = section.subsections.iter().map(|&i| &library.sections[i]).collect();
         subs.sort_by(|a, b| a.meta.weight.cmp(&b.meta.weight).then(a.relative.cmp(&b.relative)));
@@ -193,10 +190,7 @@ fn components(path: &str) -> Vec<&str> {
 }
 
 fn assets(path: &str, files: &[std::path::PathBuf]) -> Vec<String> {
-    let mut urls: Vec<String> = files
-        .iter()
-        .filter_map(|f| f.file_name()?.to_str().map(|name| format!("{path}{name}")))
-        .collect();
+    let mut urls: Vec<String> = files.iter().filter_map(|f| f.file_name()?.to_str().map(|name| format!("{path}{name}"))).collect();
     urls.sort();
     urls
 }
