@@ -209,14 +209,13 @@ impl Config {
     fn validate(&mut self, path: &Path, text: &str) -> Result<(), Errors> {
         let mut errors = Errors::default();
         let at = |key: &str| line_of_key(text, key);
-        let url = self.base_url.trim_end_matches('/').to_string();
-        if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() <= "https://".len() {
-            errors.push(
-                Error::at(path, at("base_url"), 1, format!("`base_url` must be a full web address, not `{}`", self.base_url))
+        match crate::urls::validate_base_url(&self.base_url) {
+            Ok(url) => self.base_url = url,
+            Err(why) => errors.push(
+                Error::at(path, at("base_url"), 1, format!("`base_url` is not usable: {why}"))
                     .with_hint("write it like base_url = \"https://www.example.gov.cn\""),
-            );
+            ),
         }
-        self.base_url = url;
         let mut seen = std::collections::BTreeSet::new();
         for taxonomy in &self.taxonomies {
             let name = &taxonomy.name;

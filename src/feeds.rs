@@ -41,7 +41,7 @@ pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, output: &m
 
 /// Dated, unexpired pages, newest first, at most `feed_limit` of them.
 fn feed_pages(library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usize> {
-    let mut pages: Vec<usize> = pages.filter(|&i| library.pages[i].date.is_some() && !library.pages[i].expired).collect();
+    let mut pages: Vec<usize> = pages.filter(|&i| library.pages[i].date.is_some() && !library.pages[i].expired && library.pages[i].published).collect();
     pages.sort_by(|&a, &b| {
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
         pb.date.cmp(&pa.date).then(pa.relative.cmp(&pb.relative))
@@ -89,12 +89,12 @@ fn page_updated(page: &Page) -> Option<String> {
 
 fn sitemap(config: &Config, library: &Library) -> String {
     let mut entries: Vec<(String, Option<String>)> = Vec::new();
-    for page in &library.pages {
+    for page in library.pages.iter().filter(|p| p.published) {
         let lastmod = page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.day().to_string());
         entries.push((page.path.clone(), lastmod));
     }
-    for section in &library.sections {
-        if section.meta.render && section.meta.redirect_to.is_none() {
+    for (s, section) in library.sections.iter().enumerate() {
+        if section.meta.render && section.meta.redirect_to.is_none() && library.section_published(s) {
             entries.push((section.path.clone(), None));
         }
     }

@@ -62,9 +62,17 @@ enum Command {
         /// The site folder, holding config.toml and content/
         #[arg(long, short = 'r', default_value = ".")]
         root: PathBuf,
-        /// Where to write the site and the exports (public/ by default)
+        /// Where to write the website (public/ by default)
         #[arg(long, short = 'o')]
         output_dir: Option<PathBuf>,
+        /// Where to write the print sheets, the order sheet and the PDFs and PNGs (print/ in the
+        /// site folder by default; `placard build` never touches it)
+        #[arg(long)]
+        print_dir: Option<PathBuf>,
+        /// Print even though the base URL leads to this computer or a private network (for a test
+        /// print only: such codes do not work on residents' phones)
+        #[arg(long)]
+        allow_local_base_url: bool,
         /// Export PDFs (with neither --pdf nor --png, both are exported)
         #[arg(long)]
         pdf: bool,
@@ -118,7 +126,7 @@ fn main() -> ExitCode {
                 Err(e) => report(&Errors::from(e), &root),
             }
         }
-        Command::Print { root, output_dir, pdf, png, only, chrome } => {
+        Command::Print { root, output_dir, print_dir, allow_local_base_url, pdf, png, only, chrome } => {
             let root = site_root(root);
             let options = BuildOptions { root: root.clone(), output_dir, ..Default::default() };
             let (site, built) = match placard::site::build_site(&options) {
@@ -126,11 +134,27 @@ fn main() -> ExitCode {
                 Err(errors) => return report(&errors, &root),
             };
             print_all(&built.warnings, &root);
+            if placard::urls::is_local_base_url(&site.config.base_url) && !allow_local_base_url {
+                let error = placard::Error::new(format!(
+                    "the base URL `{}` leads to this computer or a private network: the QR codes on the sheets would not open on residents' phones",
+                    site.config.base_url
+                ))
+                .with_hint("set base_url in config.toml to the site's public address, or pass --allow-local-base-url for a test print");
+                print_all(&Errors::from(error), &root);
+                eprintln!("error: nothing was printed; the website was built into {}", built.output_dir.display());
+                return ExitCode::FAILURE;
+            }
+            let print_dir = site.print_dir(print_dir.as_deref());
+            if let Err(e) = placard::site::check_output_dir(&site.root, &print_dir).and_then(|()| built.print_tree.write_atomically(&print_dir)) {
+                print_all(&Errors::from(e), &root);
+                eprintln!("error: the print sheets were not written; the website was built into {}", built.output_dir.display());
+                return ExitCode::FAILURE;
+            }
             let items = placard::print::export_items(&site.library.print);
             let export = placard::print::export::ExportOptions { pdf: pdf || !png, png: png || !pdf, only, chrome };
             let started = std::time::Instant::now();
             let mut progress = |done: usize, total: usize, label: &str| progress_bar(done, total, label);
-            match placard::print::export::export(&built.output_dir, &items, &export, &mut progress) {
+            match placard::print::export::export(&print_dir, &items, &export, &mut progress) {
                 Ok(done) => {
                     eprintln!();
                     println!(
@@ -141,7 +165,7 @@ fn main() -> ExitCode {
                         done.pngs.len(),
                         plural(done.pngs.len()),
                         started.elapsed().as_secs_f64(),
-                        built.output_dir.join("print").display()
+                        print_dir.display()
                     );
                     ExitCode::SUCCESS
                 }

@@ -17,13 +17,107 @@ pub enum Entry {
     Copy(PathBuf),
 }
 
+/// Who wrote a file: a generated page, a QR image, a static file, an alias, a bundle asset. When two
+/// sources claim one path, the error names both, so nobody can silently replace a landing page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// In words, like "the alias `q/hotline/` of this page".
+    pub what: String,
+    /// The source file, when there is one.
+    pub file: Option<PathBuf>,
+    /// A theme's static file, which the site's own static folder may replace (as in Zola).
+    pub theme_static: bool,
+}
+
+impl Origin {
+    pub fn new(what: impl Into<String>, file: Option<&Path>) -> Origin {
+        Origin { what: what.into(), file: file.map(Path::to_path_buf), theme_static: false }
+    }
+
+    fn describe(&self) -> String {
+        match &self.file {
+            Some(file) => format!("{} ({})", self.what, file.display()),
+            None => self.what.clone(),
+        }
+    }
+}
+
 /// The whole built site: output path (`news/index.html`, `/`-separated) → contents.
 #[derive(Debug, Default)]
 pub struct Output {
     files: BTreeMap<String, Entry>,
+    /// Who wrote each claimed path; see [`Output::claim`].
+    origins: BTreeMap<String, Origin>,
+    /// Paths claimed twice: (path, first, second).
+    conflicts: Vec<(String, Origin, Origin)>,
 }
 
 impl Output {
+    /// Adds a file for `origin`. A path that another source already claimed is kept as the first
+    /// source wrote it, and the clash is recorded for [`Output::conflicts`].
+    pub fn claim(&mut self, path: impl Into<String>, entry: Entry, origin: Origin) {
+        let path = path.into();
+        if let Some(first) = self.origins.get(&path) {
+            self.conflicts.push((path, first.clone(), origin));
+            return;
+        }
+        self.origins.insert(path.clone(), origin);
+        self.files.insert(path, entry);
+    }
+
+    /// [`Output::claim`] for the site's own static files, which replace a theme's static file of the
+    /// same path without complaint: that is how a site overrides its theme's stylesheet.
+    pub fn claim_over_theme(&mut self, path: impl Into<String>, entry: Entry, origin: Origin) {
+        let path = path.into();
+        if self.origins.get(&path).is_some_and(|first| first.theme_static) {
+            self.origins.remove(&path);
+        }
+        self.claim(path, entry, origin)
+    }
+
+    /// Moves every file of `other` in, each claimed for `origin` (when a phase such as the feeds
+    /// writes many files on behalf of one source).
+    pub fn merge(&mut self, other: Output, origin: &Origin) {
+        for (path, entry) in other.files {
+            let origin = other.origins.get(&path).cloned().unwrap_or_else(|| origin.clone());
+            self.claim(path, entry, origin);
+        }
+        self.conflicts.extend(other.conflicts);
+    }
+
+    /// One error for every path that two sources wrote.
+    pub fn conflicts(&self) -> Vec<Error> {
+        self.conflicts
+            .iter()
+            .map(|(path, first, second)| {
+                let message = format!("`/{path}` is written twice: by {} and by {}", first.describe(), second.describe());
+                let error = match second.file.as_ref().or(first.file.as_ref()) {
+                    Some(file) => Error::in_file(file, message),
+                    None => Error::new(message),
+                };
+                error.with_hint("a link or QR code to this address must lead to one thing only: rename or remove one of the two")
+            })
+            .collect()
+    }
+
+    /// Removes and returns the files under `prefix` (like `print/`), with the prefix taken off their
+    /// paths: the print tree leaves the website this way.
+    pub fn split_off_prefix(&mut self, prefix: &str) -> Output {
+        let mut taken = Output::default();
+        let paths: Vec<String> = self.files.range(prefix.to_string()..).map(|(p, _)| p.clone()).take_while(|p| p.starts_with(prefix)).collect();
+        for path in paths {
+            if let Some(entry) = self.files.remove(&path) {
+                let origin = self.origins.remove(&path);
+                let short = path[prefix.len()..].to_string();
+                if let Some(origin) = origin {
+                    taken.origins.insert(short.clone(), origin);
+                }
+                taken.files.insert(short, entry);
+            }
+        }
+        taken
+    }
+
     /// Adds a generated file, replacing one of the same path.
     pub fn add(&mut self, path: impl Into<String>, bytes: Vec<u8>) {
         self.files.insert(path.into(), Entry::Bytes(bytes));

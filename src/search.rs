@@ -438,7 +438,7 @@ pub fn indexed(library: &Library, i: usize) -> bool {
     let page = &library.pages[i];
     !page.expired
         && page.meta.in_search_index
-        && !page.path.starts_with("/print/")
+        && page.published
         && library.ancestors(Some(page.section)).iter().all(|&s| library.sections[s].meta.in_search_index)
 }
 

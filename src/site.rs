@@ -11,7 +11,7 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::content::{Library, LoadOptions};
 use crate::error::{Error, Errors};
-use crate::output::Output;
+use crate::output::{Entry, Origin, Output};
 use crate::render::templates::{built_in_files, theme_source, Templates, ThemeSource};
 use crate::render::values::Shapes;
 use crate::{feeds, render};
@@ -46,6 +46,9 @@ pub struct BuildReport {
     pub elapsed: Duration,
     pub output_dir: PathBuf,
     pub warnings: Errors,
+    /// The print sheets, their stylesheet and seals, and the order sheet: written only by
+    /// `placard print`, into a folder of their own (see [`Site::print_dir`]).
+    pub print_tree: Output,
 }
 
 impl Site {
@@ -55,7 +58,9 @@ impl Site {
         let mut warnings = Errors::default();
         let mut config = Config::load(&root, &mut warnings)?;
         if let Some(url) = &options.base_url {
-            config.base_url = url.trim_end_matches('/').to_string();
+            config.base_url = crate::urls::validate_base_url(url).map_err(|why| {
+                Error::new(format!("--base-url is not usable: {why}")).with_hint("pass a full web address, like --base-url https://www.example.gov.cn")
+            })?;
         }
         let load = LoadOptions { drafts: options.drafts, today: options.today.unwrap_or_else(today) };
         // Content and template errors are reported together, so one run shows everything to fix.
@@ -91,13 +96,36 @@ impl Site {
         let mut output = Output::default();
         self.add_static_files(&mut output)?;
         let shapes = render::render_site(&self.root, &self.config, &self.library, &self.templates, &mut output)?;
-        feeds::write_all(&self.config, &self.library, &shapes, &mut output);
+        let mut feeds = Output::default();
+        feeds::write_all(&self.config, &self.library, &shapes, &mut feeds);
+        output.merge(feeds, &Origin::new("the feeds, sitemap and robots.txt", None));
         if self.config.build_search_index {
-            crate::search::write_index(&self.config, &self.library, &shapes, &mut output);
+            let mut index = Output::default();
+            crate::search::write_index(&self.config, &self.library, &shapes, &mut index);
+            output.merge(index, &Origin::new("the search index", None));
         }
-        // The site's own static files win over anything generated, as in Zola.
+        // The site's own static files replace the theme's, as in Zola; a clash with anything
+        // generated is an error, so a stray file can never stand in for a landing page.
         self.add_site_static(&mut output)?;
+        self.add_print_assets(&mut output);
+        let conflicts = output.conflicts();
+        if !conflicts.is_empty() {
+            let mut errors = Errors(conflicts);
+            errors.sort();
+            return Err(errors);
+        }
         Ok((output, shapes))
+    }
+
+    /// The stylesheet of the print sheets (the theme's, or the site's own), copied into the print
+    /// tree so that the tree stands alone.
+    fn add_print_assets(&self, output: &mut Output) {
+        if self.library.print.items.is_empty() {
+            return;
+        }
+        if let Some(css) = output.get("print.css").cloned() {
+            output.claim(format!("{}/print.css", crate::print::PRINT_DIR), css, Origin::new("the print stylesheet", None));
+        }
     }
 
     /// Re-renders after an edit to the body of one page, when its front matter did not change (so no
@@ -126,12 +154,19 @@ impl Site {
         }
     }
 
+    /// The print folder: `--print-dir`, else `print/` in the site folder. `placard build` never
+    /// touches it.
+    pub fn print_dir(&self, chosen: Option<&Path>) -> PathBuf {
+        chosen.map(Path::to_path_buf).unwrap_or_else(|| self.root.join(crate::print::PRINT_DIR))
+    }
+
     fn add_static_files(&self, output: &mut Output) -> Result<(), Errors> {
         match theme_source(&self.root, &self.config)? {
-            ThemeSource::Folder(dir) => copy_folder(&dir.join("static"), output),
+            ThemeSource::Folder(dir) => copy_folder(&dir.join("static"), output, true),
             ThemeSource::BuiltIn => {
                 for (path, bytes) in built_in_files("static/") {
-                    output.add(path, bytes.to_vec());
+                    let origin = Origin { theme_static: true, ..Origin::new("the built-in theme's static file", None) };
+                    output.claim(path, Entry::Bytes(bytes.to_vec()), origin);
                 }
             }
             ThemeSource::None => {}
@@ -140,7 +175,7 @@ impl Site {
     }
 
     fn add_site_static(&self, output: &mut Output) -> Result<(), Errors> {
-        copy_folder(&self.root.join("static"), output);
+        copy_folder(&self.root.join("static"), output, false);
         Ok(())
     }
 }
@@ -156,10 +191,12 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
     let site = Site::load(options)?;
     let output_dir = site.output_dir(options);
     check_output_dir(&site.root, &output_dir)?;
-    let output = site.render().map_err(|mut errors| {
+    let mut output = site.render().map_err(|mut errors| {
         errors.0.extend(site.warnings.0.iter().cloned());
         errors
     })?;
+    // Print sheets, seals and the order sheet are for the office and the print shop, not residents.
+    let print_tree = output.split_off_prefix(&format!("{}/", crate::print::PRINT_DIR));
     output.write_atomically(&output_dir)?;
     let report = BuildReport {
         pages: site.library.pages.len(),
@@ -168,12 +205,14 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
         elapsed: started.elapsed(),
         output_dir,
         warnings: Errors(site.warnings.0.clone()),
+        print_tree,
     };
     Ok((site, report))
 }
 
-/// Copies every non-hidden file under `dir` into the output root.
-fn copy_folder(dir: &Path, output: &mut Output) {
+/// Copies every non-hidden file under `dir` into the output root: a theme's static folder, or the
+/// site's, whose files may replace the theme's.
+fn copy_folder(dir: &Path, output: &mut Output, theme: bool) {
     if !dir.is_dir() {
         return;
     }
@@ -185,7 +224,13 @@ fn copy_folder(dir: &Path, output: &mut Output) {
         let Ok(relative) = entry.path().strip_prefix(dir) else { continue };
         let parts: Option<Vec<&str>> = relative.components().map(|c| c.as_os_str().to_str()).collect();
         if let Some(parts) = parts {
-            output.copy(parts.join("/"), entry.path().to_path_buf());
+            let origin = Origin { theme_static: theme, ..Origin::new("a static file", Some(entry.path())) };
+            let file = Entry::Copy(entry.path().to_path_buf());
+            if theme {
+                output.claim(parts.join("/"), file, origin);
+            } else {
+                output.claim_over_theme(parts.join("/"), file, origin);
+            }
         }
     }
 }

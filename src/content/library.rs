@@ -41,6 +41,9 @@ pub struct Page {
     /// The date from front matter, else from a `2024-03-01-name.md` file name.
     pub date: Option<Date>,
     pub expired: bool,
+    /// Whether the page goes on the website. Posters and letters are print sources: they feed the
+    /// print tree, and their web pages, listings and assets stay out of the website output.
+    pub published: bool,
     /// The section that lists this page.
     pub section: usize,
     /// Files of a page bundle, copied next to the page.
@@ -48,6 +51,13 @@ pub struct Page {
     /// The neighbours in the section's listing.
     pub lower: Option<usize>,
     pub higher: Option<usize>,
+}
+
+impl Page {
+    /// Posters and letters: their text is printed, not published as a web page.
+    pub fn is_print_source(&self) -> bool {
+        self.meta.poster.is_some() || self.meta.letter.is_some()
+    }
 }
 
 /// A section: a folder with an `_index.md`.
@@ -148,6 +158,7 @@ impl Library {
         library.link_sections();
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
+            page.published = !page.is_print_source();
         }
         library.index();
         library.sort_listings();
@@ -166,6 +177,13 @@ impl Library {
     }
 
     /// The channel with `id`.
+    /// Whether section `s` goes on the website: not when every page in it is a print source (its
+    /// `_index.md` then holds instructions for staff, not for residents).
+    pub fn section_published(&self, s: usize) -> bool {
+        let mut pages = self.pages.iter().filter(|p| p.section == s).peekable();
+        pages.peek().is_none() || pages.any(|p| p.published)
+    }
+
     pub fn channel(&self, id: &str) -> Option<&crate::channels::Channel> {
         self.channels.iter().find(|c| c.id == id)
     }
@@ -234,7 +252,7 @@ impl Library {
     fn sort_listings(&mut self) {
         let mut listed: Vec<Vec<usize>> = vec![Vec::new(); self.sections.len()];
         for (i, page) in self.pages.iter().enumerate() {
-            if page.expired {
+            if page.expired || !page.published {
                 continue;
             }
             // A transparent section's pages also show in its parent's listing.
@@ -476,6 +494,7 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
         path,
         date,
         expired: false,
+        published: true,
         section: 0,
         assets: vec![],
         lower: None,

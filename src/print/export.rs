@@ -98,7 +98,7 @@ pub fn export(output_dir: &Path, items: &[PrintItem], options: &ExportOptions, p
 
     let mut done = 0;
     for item in &items {
-        let dir = output_dir.join("print").join(format!("{}s", item.kind));
+        let dir = output_dir.join(format!("{}s", item.kind));
         if options.pdf {
             let rel = format!("print/{}s/{}.pdf", item.kind, item.id);
             let out = dir.join(format!("{}.pdf", item.id));

@@ -409,8 +409,13 @@ impl Print {
     }
 }
 
-/// The items as the exporter sees them: output-relative HTML files of the combined page and each variant.
+/// The items as the exporter sees them: HTML files of the combined page and each variant, relative
+/// to the print folder.
 pub fn export_items(print: &Print) -> Vec<export::PrintItem> {
+    let in_print_dir = |path: &str| {
+        let file = crate::content::output_file(path);
+        file.strip_prefix(&format!("{PRINT_DIR}/")).map(str::to_string).unwrap_or(file)
+    };
     print
         .items
         .iter()
@@ -421,8 +426,8 @@ pub fn export_items(print: &Print) -> Vec<export::PrintItem> {
             },
             id: item.id.clone(),
             title: item.title.clone(),
-            combined: crate::content::output_file(&item.path),
-            variants: item.variants().into_iter().map(|v| (v.to_string(), crate::content::output_file(&item.variant_path(v)))).collect(),
+            combined: in_print_dir(&item.path),
+            variants: item.variants().into_iter().map(|v| (v.to_string(), in_print_dir(&item.variant_path(v)))).collect(),
             width_mm: item.sheet.width_mm,
             height_mm: item.sheet.height_mm,
         })

@@ -19,7 +19,7 @@ use crate::content::library::locate;
 use crate::content::{output_file, Library};
 use crate::error::{Error, Errors};
 use crate::markdown::{self, Rendered};
-use crate::output::Output;
+use crate::output::{Entry, Origin, Output};
 use functions::SiteData;
 use qr_codes::{QrCodes, QrFunction};
 use templates::Templates;
@@ -55,12 +55,12 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
 
     let jobs = pages.jobs();
     let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
-    for result in rendered {
+    for (job, result) in jobs.iter().zip(rendered) {
         match result {
             Ok((path, mut html)) => {
                 // Tera grows its buffer by doubling; without this the whole site could take twice its size.
                 html.shrink_to_fit();
-                output.add(path, html.into_bytes())
+                output.claim(path, Entry::Bytes(html.into_bytes()), pages.origin(job))
             }
             Err(e) => errors.push(e),
         }
@@ -71,17 +71,20 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     }
     // The verification page comes last, so it can list every QR code the other pages printed.
     match pages.verify_page(&codes) {
-        Ok(Some((path, html))) => output.add(path, html.into_bytes()),
+        Ok(Some((path, html))) => output.claim(path, Entry::Bytes(html.into_bytes()), Origin::new("the verification page", None)),
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
     if !library.print.items.is_empty() {
         let rows = crate::print::order::rows(&library.print);
-        output.add(format!("{}/order.csv", crate::print::PRINT_DIR), crate::print::order::csv(&rows));
+        let path = format!("{}/order.csv", crate::print::PRINT_DIR);
+        output.claim(path, Entry::Bytes(crate::print::order::csv(&rows)), Origin::new("the print order", None));
     }
-    if let Err(e) = codes.finish(output) {
+    let mut images = Output::default();
+    if let Err(e) = codes.finish(&mut images) {
         errors.0.extend(e.0);
     }
+    output.merge(images, &Origin::new("a QR code image", None));
     if errors.has_errors() {
         errors.sort();
         return Err(errors);
@@ -272,7 +275,7 @@ struct Pages<'a> {
 
 impl Pages<'_> {
     fn jobs(&self) -> Vec<Job> {
-        let mut jobs: Vec<Job> = (0..self.library.pages.len()).map(Job::Page).collect();
+        let mut jobs: Vec<Job> = (0..self.library.pages.len()).filter(|&i| self.library.pages[i].published).map(Job::Page).collect();
         jobs.extend((0..self.library.channels.len()).map(Job::ShortLink));
         jobs.extend((0..self.library.print.units.len()).map(Job::UnitLink));
         for (i, item) in self.library.print.items.iter().enumerate() {
@@ -283,7 +286,7 @@ impl Pages<'_> {
             jobs.push(Job::PrintIndex);
         }
         for (i, section) in self.library.sections.iter().enumerate() {
-            if !section.meta.render || section.meta.redirect_to.is_some() {
+            if !section.meta.render || section.meta.redirect_to.is_some() || !self.library.section_published(i) {
                 continue;
             }
             let pagers = pager_count(section.pages.len(), section.meta.paginate_by);
@@ -313,7 +316,7 @@ impl Pages<'_> {
     fn jobs_showing(&self, i: usize) -> Vec<Job> {
         let lib = self.library;
         let page = &lib.pages[i];
-        let mut jobs = vec![Job::Page(i)];
+        let mut jobs = if page.published { vec![Job::Page(i)] } else { vec![] };
         jobs.extend(page.lower.into_iter().chain(page.higher).map(Job::Page));
         jobs.extend(lib.channels.iter().enumerate().filter(|(_, c)| c.page == i).map(|(c, _)| Job::ShortLink(c)));
         jobs.extend(lib.print.units.iter().enumerate().filter(|(_, u)| u.page == i).map(|(u, _)| Job::UnitLink(u)));
@@ -322,7 +325,7 @@ impl Pages<'_> {
             jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: n, variant: Some(v) }));
         }
         for (s, section) in lib.sections.iter().enumerate() {
-            if !section.meta.render || section.meta.redirect_to.is_some() {
+            if !section.meta.render || section.meta.redirect_to.is_some() || !lib.section_published(s) {
                 continue;
             }
             if let Some(position) = section.pages.iter().position(|&p| p == i) {
@@ -449,6 +452,24 @@ impl Pages<'_> {
         }
     }
 
+    /// Who writes `job`'s file, for the error when two sources write one path.
+    fn origin(&self, job: &Job) -> Origin {
+        let lib = self.library;
+        match *job {
+            Job::Page(i) => Origin::new("the page", Some(&lib.pages[i].file)),
+            Job::ShortLink(c) => Origin::new(format!("the QR landing page of channel `{}`", lib.channels[c].id), Some(&lib.pages[lib.channels[c].page].file)),
+            Job::UnitLink(u) => Origin::new(format!("the QR landing page of unit `{}`", lib.print.units[u].id), Some(&lib.pages[lib.print.units[u].page].file)),
+            Job::Print { item, .. } => {
+                Origin::new(format!("the print page of `{}`", lib.print.items[item].id), Some(&lib.pages[lib.print.items[item].page].file))
+            }
+            Job::PrintIndex => Origin::new("the print order page", None),
+            Job::SectionPager { section, .. } => Origin::new("the section", Some(&lib.sections[section].file)),
+            Job::TaxonomyList(t) | Job::TermPager { taxonomy: t, .. } => Origin::new(format!("the taxonomy `{}`", lib.taxonomies[t].config.name), None),
+            Job::NotFound => Origin::new("the 404 page", None),
+            Job::Search => Origin::new("the search page", None),
+        }
+    }
+
     /// Renders page `i` at the URL `path` (its own, or a channel's short link).
     fn render_page(&self, i: usize, path: &str) -> Result<(String, String), Error> {
         let lib = self.library;
@@ -487,9 +508,12 @@ impl Pages<'_> {
         value["content"] = Value::String(self.shapes.page_bodies[item.page].content.clone());
         context.insert("item", &value);
         context.insert("sheets", &lib.print.sheets(lib, item, variant.map(|v| variants[v])));
-        // Print pages link their assets relatively, so they open from the disk in any browser.
-        let depth = path.trim_matches('/').split('/').count();
+        // Print pages link their assets relatively to the print folder (the `print/` subtree), so
+        // they open from the disk in any browser.
+        let depth = path.trim_matches('/').split('/').count() - 1;
         context.insert("root", &"../".repeat(depth));
+        // A sheet whose codes lead to this computer must never reach a print shop unmarked.
+        context.insert("print_preview", &crate::urls::is_local_base_url(&self.config.base_url));
         let html = self.render_template(template, &context, &page.file, "poster")?;
         Ok((output_file(&path), html))
     }
@@ -524,42 +548,48 @@ impl Pages<'_> {
     /// Alias and `redirect_to` pages, plus the pager-1 redirect Zola writes for paginated listings.
     fn redirects(&self, output: &mut Output) {
         let lib = self.library;
-        let mut redirects: Vec<(String, String)> = Vec::new();
-        for page in &lib.pages {
+        let mut redirects: Vec<(String, String, Origin)> = Vec::new();
+        for page in lib.pages.iter().filter(|p| p.published) {
             for alias in &page.meta.aliases {
-                redirects.push((alias.clone(), self.config.permalink(&page.path)));
+                redirects.push((alias.clone(), self.config.permalink(&page.path), Origin::new(format!("the alias `{alias}`"), Some(&page.file))));
             }
         }
         for section in &lib.sections {
             for alias in &section.meta.aliases {
-                redirects.push((alias.clone(), self.config.permalink(&section.path)));
+                redirects.push((alias.clone(), self.config.permalink(&section.path), Origin::new(format!("the alias `{alias}`"), Some(&section.file))));
             }
             if let Some(target) = &section.meta.redirect_to {
                 let to = if target.starts_with("http") { target.clone() } else { self.config.permalink(&format!("/{}", target.trim_start_matches('/'))) };
-                redirects.push((section.path.clone(), to));
+                redirects.push((section.path.clone(), to, Origin::new("the section's `redirect_to`", Some(&section.file))));
             }
             if section.meta.paginate_by.is_some() && section.meta.render {
-                redirects.push((format!("{}{}/1/", section.path, section.meta.paginate_path), self.config.permalink(&section.path)));
+                let from = format!("{}{}/1/", section.path, section.meta.paginate_path);
+                redirects.push((from, self.config.permalink(&section.path), Origin::new("the redirect from page 1 of the section", Some(&section.file))));
             }
         }
         for taxonomy in lib.taxonomies.iter().filter(|t| t.config.render && t.config.paginate_by.is_some()) {
             for term in &taxonomy.terms {
-                redirects.push((format!("{}{}/1/", term.path, taxonomy.config.paginate_path), self.config.permalink(&term.path)));
+                let from = format!("{}{}/1/", term.path, taxonomy.config.paginate_path);
+                redirects.push((from, self.config.permalink(&term.path), Origin::new(format!("the redirect from page 1 of the term `{}`", term.name), None)));
             }
         }
-        for (from, to) in redirects {
-            output.add(output_file(&from), redirect_page(&to).into_bytes());
+        for (from, to, origin) in redirects {
+            output.claim(output_file(&from), Entry::Bytes(redirect_page(&to).into_bytes()), origin);
         }
     }
 
-    /// Bundle and section assets, copied beside their page.
+    /// Bundle and section assets, copied beside their page. The assets of print sources (a letter's
+    /// seal, a poster's pictures) go into the print tree only, never onto the website.
     fn assets(&self, output: &mut Output) {
         let lib = self.library;
-        let items = lib.pages.iter().map(|p| (&p.path, &p.assets)).chain(lib.sections.iter().map(|s| (&s.path, &s.assets)));
-        for (path, assets) in items {
+        let pages = lib.pages.iter().map(|p| (&p.path, &p.assets, p.published));
+        let sections = lib.sections.iter().enumerate().map(|(i, s)| (&s.path, &s.assets, lib.section_published(i)));
+        for (path, assets, published) in pages.chain(sections) {
+            let folder = if published { String::new() } else { format!("{}/", crate::print::PRINT_DIR) };
             for file in assets {
                 if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
-                    output.copy(format!("{}{name}", path.trim_start_matches('/')), file.clone());
+                    let origin = Origin::new("a file of a page bundle", Some(file));
+                    output.claim(format!("{folder}{}{name}", path.trim_start_matches('/')), Entry::Copy(file.clone()), origin);
                 }
             }
         }

@@ -1,0 +1,143 @@
+//! The site's base URL: every QR code, feed and print sheet starts with it, so it is checked once,
+//! here, whether it comes from `config.toml` or `--base-url`. A leaf module: it uses nothing else of
+//! the crate.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// Checks that `raw` is an absolute http(s) address with a valid host and nothing that could break
+/// out of an HTML attribute, and returns it without a trailing slash. The error says what is wrong
+/// in words an office worker can act on.
+pub fn validate_base_url(raw: &str) -> Result<String, String> {
+    let url = raw.trim_end_matches('/');
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(format!("`{raw}` has no `https://` in front: QR codes and links need a full web address"));
+    };
+    if scheme != "https" && scheme != "http" {
+        return Err(format!("`{raw}` is not a web address: it must start with https:// (or http://)"));
+    }
+    if let Some(bad) = url.chars().find(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>' | '`' | '\\' | '{' | '}' | '|' | '^')) {
+        return Err(format!("`{raw}` contains the character {bad:?}, which cannot be part of a web address"));
+    }
+    if rest.contains(['?', '#']) {
+        return Err(format!("`{raw}` has a query or fragment (`?` or `#`); the base URL is only the site's address and folder"));
+    }
+    let (authority, _path) = rest.split_once('/').unwrap_or((rest, ""));
+    if authority.contains('@') {
+        return Err(format!("`{raw}` contains `@`: everything before it would be hidden from the reader, and the link would lead to the host after it"));
+    }
+    let host = host_of_authority(authority).ok_or_else(|| format!("`{raw}` has no valid host name"))?;
+    if host.parse::<IpAddr>().is_err() && !is_dns_name(host) {
+        return Err(format!("`{host}` is not a valid host name (letters, digits, dashes and dots, like www.example.gov.cn)"));
+    }
+    Ok(url.to_string())
+}
+
+/// Whether `base_url` leads to this computer or a private network: a code printed with it works
+/// only here, so print refuses it unless asked, and preview sheets say so across the page.
+pub fn is_local_base_url(base_url: &str) -> bool {
+    let Some((_, rest)) = base_url.split_once("://") else { return false };
+    let authority = rest.split('/').next().unwrap_or("");
+    let Some(host) = host_of_authority(authority) else { return false };
+    let host = host.to_ascii_lowercase();
+    if host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local") || host.ends_with(".lan") || host.ends_with(".internal") {
+        return true;
+    }
+    match host.parse::<IpAddr>() {
+        Ok(IpAddr::V4(ip)) => is_local_v4(ip),
+        Ok(IpAddr::V6(ip)) => is_local_v6(ip),
+        Err(_) => false,
+    }
+}
+
+/// The host of `host[:port]` or `[v6]:port`, with the port checked.
+fn host_of_authority(authority: &str) -> Option<&str> {
+    let (host, port) = if let Some(inner) = authority.strip_prefix('[') {
+        let (host, after) = inner.split_once(']')?;
+        host.parse::<Ipv6Addr>().ok()?;
+        (host, after.strip_prefix(':'))
+    } else {
+        match authority.rsplit_once(':') {
+            Some((host, port)) => (host, Some(port)),
+            None => (authority, None),
+        }
+    };
+    if let Some(port) = port {
+        port.parse::<u16>().ok().filter(|p| *p > 0)?;
+    }
+    (!host.is_empty()).then_some(host)
+}
+
+/// A host name of dot-separated labels (letters, digits, dashes; internationalised names are
+/// written in their ASCII `xn--` form by the office's registrar, so only that form is accepted).
+fn is_dns_name(host: &str) -> bool {
+    host.len() <= 253
+        && host.split('.').all(|label| {
+            !label.is_empty()
+                && label.len() <= 63
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+fn is_local_v4(ip: Ipv4Addr) -> bool {
+    ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified() || (ip.octets()[0] == 100 && (ip.octets()[1] & 0xc0) == 64)
+}
+
+fn is_local_v6(ip: Ipv6Addr) -> bool {
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        return is_local_v4(v4);
+    }
+    let first = ip.segments()[0];
+    ip.is_loopback() || ip.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_ordinary_addresses() {
+        assert_eq!(validate_base_url("https://qinghe.example.gov.cn/").unwrap(), "https://qinghe.example.gov.cn");
+        assert_eq!(validate_base_url("http://127.0.0.1:1111").unwrap(), "http://127.0.0.1:1111");
+        assert_eq!(validate_base_url("https://example.org/campaign").unwrap(), "https://example.org/campaign");
+        assert!(validate_base_url("https://[::1]:8080").is_ok());
+    }
+
+    #[test]
+    fn refuses_addresses_that_mislead_or_break_out() {
+        for bad in [
+            "qinghe.example.gov.cn",
+            "javascript:alert(1)",
+            "ftp://example.org",
+            "https://exa mple.org",
+            "https://example.org\"><script>",
+            "https://www.12337.gov.cn@evil.example.com",
+            "https://",
+            "https://example.org:99999",
+            "https://-bad-.example.org",
+            "https://example.org/?x=1",
+            "https://例子.中国",
+        ] {
+            assert!(validate_base_url(bad).is_err(), "{bad} should be refused");
+        }
+    }
+
+    #[test]
+    fn knows_local_hosts() {
+        for local in [
+            "http://127.0.0.1:1111",
+            "http://localhost:1111",
+            "http://192.168.1.5",
+            "http://10.0.0.1/x",
+            "http://[::1]:1111",
+            "http://172.16.4.4",
+            "http://printer.local",
+        ] {
+            assert!(is_local_base_url(local), "{local}");
+        }
+        for public in ["https://qinghe.example.gov.cn", "https://8.8.8.8", "https://172.32.0.1"] {
+            assert!(!is_local_base_url(public), "{public}");
+        }
+    }
+}
