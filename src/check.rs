@@ -44,6 +44,7 @@ pub fn check(options: &BuildOptions, external: Option<&External>) -> CheckReport
     let checker = Checker { base_url: &site.config.base_url, markdown: &site.config.markdown, library: &site.library, files: Files::Rendered(&output) };
     let outward = checker.bodies(&mut report);
     checker.templates(&output, &mut report);
+    report.problems.0.extend(written_contacts(&site));
     if let Some(external) = external {
         report.external = outward.len();
         report.problems.0.extend(check_external(outward, external));
@@ -339,4 +340,152 @@ mod tests {
         let values: Vec<String> = attribute_values("<a href=\"/x/\">x</a><img src=\"a.png\" alt=\"\"><a  href=\"#t\">", "href").collect();
         assert_eq!(values, vec!["/x/".to_string(), "#t".to_string()]);
     }
+}
+
+/// What a written-out contact may be: one of the site's channels, the site itself, or a deliberate
+/// exception from `[check] allowed_contacts`.
+struct KnownContacts {
+    /// (dialled digits, channel id, as printed)
+    phones: Vec<(String, String, String)>,
+    emails: Vec<(String, String)>,
+    /// (host, channel id); the site's own host has no channel id.
+    hosts: Vec<(String, Option<String>)>,
+    allowed_digits: Vec<String>,
+    allowed_text: Vec<String>,
+}
+
+impl KnownContacts {
+    fn of(site: &Site) -> KnownContacts {
+        use crate::channels::Kind;
+        use crate::contacts::{dial_digits, host, web_key};
+        let mut known = KnownContacts { phones: vec![], emails: vec![], hosts: vec![], allowed_digits: vec![], allowed_text: vec![] };
+        known.hosts.push((host(&web_key(&site.config.base_url)).to_string(), None));
+        for c in &site.library.channels {
+            match c.kind {
+                Kind::Phone | Kind::Sms => known.phones.push((dial_digits(&c.value), c.id.clone(), c.display.clone())),
+                Kind::Email => known.emails.push((c.value.to_ascii_lowercase(), c.id.clone())),
+                _ => {}
+            }
+            for url in [Some(&c.value), c.href.as_ref()].into_iter().flatten().filter(|u| u.starts_with("http")) {
+                known.hosts.push((host(&web_key(url)).to_string(), Some(c.id.clone())));
+            }
+        }
+        for allowed in &site.config.check.allowed_contacts {
+            if allowed.contains(['@', '.', '/']) {
+                known.allowed_text.push(web_key(allowed).to_ascii_lowercase());
+            } else {
+                known.allowed_digits.push(dial_digits(allowed));
+            }
+        }
+        known
+    }
+
+    /// `None` when `finding` is fine; else the hint to give.
+    fn problem(&self, finding: &crate::contacts::Finding) -> Option<String> {
+        use crate::contacts::{host, looks_alike, ContactKind};
+        let through = "write it through its channel: {{ contact(id=\"…\") }} in Markdown, get_channel(id=\"…\") in templates";
+        let except = "or, if it is deliberate, list it under [check] allowed_contacts in config.toml";
+        match finding.kind {
+            ContactKind::Phone => {
+                // A landline written without its area code still names the channel.
+                let is_channel =
+                    |d: &str| d == finding.key || (finding.key.len() >= 7 && d.len() > finding.key.len() && d.starts_with('0') && d.ends_with(&finding.key));
+                if self.phones.iter().any(|(d, _, _)| is_channel(d)) || self.allowed_digits.contains(&finding.key) {
+                    return None;
+                }
+                Some(match self.phones.iter().find(|(d, _, _)| looks_alike(d, &finding.key)) {
+                    Some((_, id, shown)) => {
+                        format!("it looks like the channel `{id}` ({shown}), perhaps an old number: write {{{{ contact(id=\"{id}\") }}}} so it follows the channel page")
+                    }
+                    None => format!("a number residents may dial must be a channel of the site: {through}; {except}"),
+                })
+            }
+            ContactKind::Email => {
+                if self.emails.iter().any(|(e, _)| *e == finding.key) || self.allowed_text.contains(&finding.key) {
+                    return None;
+                }
+                let near = self.emails.iter().find(|(e, _)| e.split('@').nth(1) == finding.key.split('@').nth(1));
+                Some(match near {
+                    Some((e, id)) => format!("it looks like the channel `{id}` ({e}): write {{{{ contact(id=\"{id}\") }}}}; {except}"),
+                    None => format!("{through}; {except}"),
+                })
+            }
+            ContactKind::Web => {
+                let h = host(&finding.key);
+                if self.hosts.iter().any(|(known, _)| known == h)
+                    || self.allowed_text.iter().any(|a| finding.key == *a || finding.key.starts_with(&format!("{a}/")))
+                {
+                    return None;
+                }
+                Some(format!("links to other sites must be a web channel of the site; {except}"))
+            }
+        }
+    }
+}
+
+/// Every phone number, e-mail address and web address written out in content, templates, data and
+/// the config that is not one of the site's channels: after a channel's number changes, this lists
+/// every place that still carries the old one.
+fn written_contacts(site: &Site) -> Vec<Error> {
+    let known = KnownContacts::of(site);
+    let root = &site.root;
+    let mut files: Vec<std::path::PathBuf> = vec![root.join("config.toml")];
+    let mut folders = vec![root.join("content"), root.join("templates"), root.join("data")];
+    if let Ok(crate::render::templates::ThemeSource::Folder(dir)) = crate::render::templates::theme_source(root, &site.config) {
+        folders.push(dir.join("templates"));
+    }
+    for folder in folders.iter().filter(|f| f.is_dir()) {
+        let walk = walkdir::WalkDir::new(folder).sort_by_file_name().into_iter().filter_map(Result::ok);
+        files.extend(walk.filter(|e| e.file_type().is_file() && !e.file_name().to_string_lossy().starts_with('.')).map(|e| e.into_path()));
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        // Pictures and other binary files hold no text to check.
+        let Ok(text) = std::fs::read_to_string(&file) else { continue };
+        let skip = definition_lines(&text, file.file_name().is_some_and(|n| n == "config.toml"));
+        for finding in crate::contacts::find(&text) {
+            if skip.contains(&finding.line) {
+                continue;
+            }
+            if let Some(hint) = known.problem(&finding) {
+                problems.push(
+                    Error::at(&file, finding.line, finding.column, format!("the {} `{}` is not a channel of this site", finding.kind.describe(), finding.text))
+                        .with_hint(hint),
+                );
+            }
+        }
+    }
+    problems
+}
+
+/// Lines where a contact is defined rather than quoted: a channel's own `value`, `url` and
+/// `postcode`, and the config's `base_url`.
+fn definition_lines(text: &str, is_config: bool) -> BTreeSet<usize> {
+    let key_of = |line: &str| line.trim_start().split(['=', ':']).next().unwrap_or("").trim().to_string();
+    let mut lines = BTreeSet::new();
+    if is_config {
+        lines.extend(text.lines().enumerate().filter(|(_, l)| key_of(l) == "base_url").map(|(i, _)| i + 1));
+        return lines;
+    }
+    let mut rows = text.lines().enumerate();
+    let Some((_, first)) = rows.next() else { return lines };
+    let fence = first.trim_end();
+    if fence != "+++" && fence != "---" {
+        return lines;
+    }
+    let mut in_channel = false;
+    for (i, line) in rows {
+        let trimmed = line.trim();
+        if trimmed == fence {
+            break;
+        }
+        if trimmed.starts_with('[') {
+            in_channel = trimmed == "[channel]";
+        } else if !line.starts_with([' ', '\t']) && trimmed.ends_with(':') {
+            in_channel = trimmed == "channel:";
+        } else if in_channel && matches!(key_of(line).as_str(), "value" | "url" | "postcode") {
+            lines.insert(i + 1);
+        }
+    }
+    lines
 }

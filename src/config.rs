@@ -37,6 +37,9 @@ pub struct Config {
     /// placard: where reporting channels live and where their short links and check page go.
     #[serde(default)]
     pub channels: ChannelsConfig,
+    /// placard: what `placard check` accepts besides the site's own channels.
+    #[serde(default)]
+    pub check: CheckConfig,
     /// Relative to the site root; `--output-dir` overrides it.
     pub output_dir: Option<PathBuf>,
     #[serde(default = "yes")]
@@ -81,6 +84,18 @@ pub struct TaxonomyConfig {
     /// Zola's multilingual key; placard builds one language.
     #[allow(dead_code)] // accepted so that Zola sites build
     lang: Option<IgnoredAny>,
+}
+
+/// The `[check]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CheckConfig {
+    /// Phone numbers, e-mail addresses and web addresses that may appear in sources although they
+    /// are not channels of the site (a web address allows every page under it), like
+    /// `["12345", "https://www.gov.cn/"]`. Everything else written out must be a channel, so that
+    /// one edit of a channel changes every page, poster and letter.
+    #[serde(default)]
+    pub allowed_contacts: Vec<String>,
 }
 
 /// The `[channels]` table.

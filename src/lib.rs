@@ -8,6 +8,7 @@ pub mod browser;
 pub mod channels;
 pub mod check;
 pub mod config;
+pub mod contacts;
 pub mod content;
 pub mod error;
 pub mod feeds;

@@ -34,9 +34,9 @@ impl Origin {
         Origin { what: what.into(), file: file.map(Path::to_path_buf), theme_static: false }
     }
 
-    fn describe(&self) -> String {
+    fn describe(&self, root: &Path) -> String {
         match &self.file {
-            Some(file) => format!("{} ({})", self.what, file.display()),
+            Some(file) => format!("{} ({})", self.what, file.strip_prefix(root).unwrap_or(file).display()),
             None => self.what.clone(),
         }
     }
@@ -85,12 +85,12 @@ impl Output {
         self.conflicts.extend(other.conflicts);
     }
 
-    /// One error for every path that two sources wrote.
-    pub fn conflicts(&self) -> Vec<Error> {
+    /// One error for every path that two sources wrote; files are named relative to `root`.
+    pub fn conflicts(&self, root: &Path) -> Vec<Error> {
         self.conflicts
             .iter()
             .map(|(path, first, second)| {
-                let message = format!("`/{path}` is written twice: by {} and by {}", first.describe(), second.describe());
+                let message = format!("`/{path}` is written twice: by {} and by {}", first.describe(root), second.describe(root));
                 let error = match second.file.as_ref().or(first.file.as_ref()) {
                     Some(file) => Error::in_file(file, message),
                     None => Error::new(message),

@@ -108,7 +108,7 @@ impl Site {
         // generated is an error, so a stray file can never stand in for a landing page.
         self.add_site_static(&mut output)?;
         self.add_print_assets(&mut output);
-        let conflicts = output.conflicts();
+        let conflicts = output.conflicts(&self.root);
         if !conflicts.is_empty() {
             let mut errors = Errors(conflicts);
             errors.sort();

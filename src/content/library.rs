@@ -160,6 +160,11 @@ impl Library {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
             page.published = !page.is_print_source();
         }
+        // Listings of sections (menus, the search page) leave out the print sources' sections too.
+        let published: Vec<bool> = (0..library.sections.len()).map(|s| library.section_published(s)).collect();
+        for section in &mut library.sections {
+            section.subsections.retain(|&s| published[s]);
+        }
         library.index();
         library.sort_listings();
         library.taxonomies = taxonomies::collect(&library, config, &mut errors);

@@ -88,6 +88,19 @@ impl Scratch {
         Scratch { dir }
     }
 
+    /// A copy of the example site at the repository root (its sources only, not its output).
+    pub fn example() -> Scratch {
+        let dir = tempfile::tempdir().unwrap();
+        let site = dir.path().join("site");
+        for part in ["content", "themes", "data", "static", "templates"] {
+            if repo().join(part).is_dir() {
+                copy_dir(&repo().join(part), &site.join(part));
+            }
+        }
+        std::fs::copy(repo().join("config.toml"), site.join("config.toml")).unwrap();
+        Scratch { dir }
+    }
+
     pub fn site(&self) -> PathBuf {
         self.dir.path().join("site")
     }
@@ -104,6 +117,19 @@ impl Scratch {
 
     pub fn build(&self, extra: &[&str]) -> Output {
         build(&self.site(), &self.public(), extra)
+    }
+
+    /// Runs `placard check` on the copy.
+    pub fn check(&self) -> Output {
+        placard().arg("check").arg("--root").arg(self.site()).output().expect("run placard")
+    }
+
+    /// Appends `text` to a file of the copy.
+    pub fn append(&self, relative: &str, text: &str) {
+        let path = self.site().join(relative);
+        let mut old = std::fs::read_to_string(&path).unwrap();
+        old.push_str(text);
+        std::fs::write(path, old).unwrap();
     }
 }
 
