@@ -56,7 +56,7 @@ pub struct Context<'a> {
 
 /// Renders `markdown` to HTML. Broken `@/` links are errors, each located in the source file.
 pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
-    let source = mark_summary(markdown);
+    let (source, marker) = mark_summary(markdown);
     let options = options(cx.config);
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, &source, &options);
@@ -69,7 +69,7 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
         match &mut data.value {
             NodeValue::Link(link) if link.url.starts_with("@/") => match resolve_internal(&link.url, cx) {
                 Ok(url) => link.url = url,
-                Err(e) => errors.push(at(cx, sourcepos, e)),
+                Err(e) => errors.push(at(cx, &source, marker, sourcepos, e)),
             },
             NodeValue::Text(t) => text.push_str(t),
             NodeValue::Code(c) => text.push_str(&c.literal),
@@ -120,7 +120,7 @@ pub struct Reference {
 
 /// Every link and image in `markdown`, for `placard check`.
 pub fn references(markdown: &str, config: &MarkdownConfig) -> Vec<Reference> {
-    let source = mark_summary(markdown);
+    let (source, marker) = mark_summary(markdown);
     let options = options(config);
     let arena = Arena::new();
     let root = comrak::parse_document(&arena, &source, &options);
@@ -138,7 +138,13 @@ pub fn references(markdown: &str, config: &MarkdownConfig) -> Vec<Reference> {
                 text.push_str(t);
             }
         }
-        found.push(Reference { image, url, text, line: data.sourcepos.start.line, column: data.sourcepos.start.column });
+        found.push(Reference {
+            image,
+            url,
+            text,
+            line: source_line(data.sourcepos.start.line, marker),
+            column: char_column(&source, data.sourcepos.start.line, data.sourcepos.start.column),
+        });
     }
     found
 }
@@ -177,15 +183,18 @@ fn options(config: &MarkdownConfig) -> Options<'static> {
     options
 }
 
-/// Replaces a `<!-- more -->` line with a placeholder paragraph (outside code fences).
-fn mark_summary(markdown: &str) -> std::borrow::Cow<'_, str> {
+/// Replaces a `<!-- more -->` line with a placeholder paragraph (outside code fences). The
+/// paragraph takes three lines where the marker took one, so the marker's line comes back too, for
+/// [`source_line`] to map positions after it back to the file.
+fn mark_summary(markdown: &str) -> (std::borrow::Cow<'_, str>, Option<usize>) {
     if !markdown.contains(MORE_MARKER) {
-        return markdown.into();
+        return (markdown.into(), None);
     }
+    let mut marker = None;
     let mut out = String::with_capacity(markdown.len());
     let mut fence: Option<&str> = None;
     let mut done = false;
-    for line in markdown.split_inclusive('\n') {
+    for (number, line) in markdown.split_inclusive('\n').enumerate() {
         let trimmed = line.trim();
         if let Some(f) = fence {
             if trimmed.starts_with(f) {
@@ -198,11 +207,29 @@ fn mark_summary(markdown: &str) -> std::borrow::Cow<'_, str> {
             out.push_str(MORE_PLACEHOLDER);
             out.push_str("\n\n");
             done = true;
+            marker = Some(number + 1);
             continue;
         }
         out.push_str(line);
     }
-    out.into()
+    (out.into(), marker)
+}
+
+/// comrak counts columns in bytes; people (and the error printer) count characters.
+fn char_column(source: &str, line: usize, byte_column: usize) -> usize {
+    match source.lines().nth(line.saturating_sub(1)) {
+        Some(text) => text.get(..byte_column.saturating_sub(1)).map_or(byte_column, |before| before.chars().count() + 1),
+        None => byte_column,
+    }
+}
+
+/// The line of the original Markdown for `line` of the text [`mark_summary`] made.
+fn source_line(line: usize, marker: Option<usize>) -> usize {
+    match marker {
+        Some(m) if line > m + 2 => line - 2,
+        Some(m) if line > m => m,
+        _ => line,
+    }
 }
 
 fn resolve_internal(url: &str, cx: &Context) -> Result<String, String> {
@@ -218,8 +245,9 @@ fn resolve_internal(url: &str, cx: &Context) -> Result<String, String> {
     })
 }
 
-fn at(cx: &Context, pos: Sourcepos, message: String) -> Error {
-    Error::at(cx.file, cx.body_line + pos.start.line - 1, pos.start.column, message)
+fn at(cx: &Context, source: &str, marker: Option<usize>, pos: Sourcepos, message: String) -> Error {
+    let column = char_column(source, pos.start.line, pos.start.column);
+    Error::at(cx.file, cx.body_line + source_line(pos.start.line, marker) - 1, column, message)
         .with_hint("`@/` links name a file inside content/, like [政策](@/policies/_index.md)")
 }
 
@@ -371,6 +399,18 @@ mod tests {
         let out = render("<script>alert(1)</script>\n", &cx(&config, &library)).unwrap();
         assert!(!out.content.contains("<script>"), "{}", out.content);
         assert!(out.content.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn lines_after_the_summary_marker_stay_right() {
+        let config = MarkdownConfig::default();
+        let text = "第一段。\n\n<!-- more -->\n\n第二段。\n\n[x](https://a.cn) ![](b.png)\n见[坏链](@/无.md)\n";
+        let found = references(text, &config);
+        assert_eq!(found.iter().map(|r| (r.line, r.column)).collect::<Vec<_>>(), vec![(7, 1), (7, 19), (8, 2)]);
+        assert_eq!(source_line(3, Some(3)), 3);
+        assert_eq!(source_line(5, Some(3)), 3);
+        assert_eq!(source_line(6, Some(3)), 4);
+        assert_eq!(source_line(2, Some(3)), 2);
     }
 
     #[test]

@@ -209,3 +209,17 @@ fn a_preview_sheet_says_it_is_a_preview() {
 fn toml_string(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
 }
+
+#[test]
+fn errors_after_a_summary_marker_keep_their_line_and_column() {
+    let scratch = Scratch::example();
+    scratch.write(
+        "content/news/marker.md",
+        "+++\ntitle = \"测试\"\ndate = 2026-05-01\n+++\n\n第一段。\n\n<!-- more -->\n\n第二段。\n\n详见[这里](@/不存在.md)。\n",
+    );
+    let built = scratch.build(&[]);
+    assert_clean_failure(&built);
+    assert!(stderr(&built).contains("--> content/news/marker.md:12:3"), "{}", stderr(&built));
+    let checked = scratch.check();
+    assert!(stderr(&checked).contains("content/news/marker.md:12:3"), "{}", stderr(&checked));
+}
