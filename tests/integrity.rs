@@ -223,3 +223,29 @@ fn errors_after_a_summary_marker_keep_their_line_and_column() {
     let checked = scratch.check();
     assert!(stderr(&checked).contains("content/news/marker.md:12:3"), "{}", stderr(&checked));
 }
+
+#[test]
+fn every_printed_variant_has_a_code_of_its_own() {
+    let scratch = Scratch::example();
+    let printed = placard().arg("print").arg("--root").arg(scratch.site()).arg("--output-dir").arg(scratch.public()).env("PATH", "/nonexistent").output().unwrap();
+    let print = scratch.site().join("print");
+    let verify = read(&scratch.public(), "verify/index.html");
+    let mut variants = 0;
+    for (path, bytes) in tree(&print) {
+        // Variant sheets sit at <kind>s/<item>/<unit>/index.html.
+        let parts: Vec<&str> = path.split('/').collect();
+        let [_, item, unit, "index.html"] = parts[..] else { continue };
+        if unit == "town" {
+            continue;
+        }
+        variants += 1;
+        let sheet = String::from_utf8(bytes).unwrap();
+        let target = format!("https://qinghe.example.gov.cn/q/{unit}/{item}/");
+        assert!(sheet.contains(&target), "{path} prints a code for {target}:\n{}", stderr(&printed));
+        let landing = read(&scratch.public(), &format!("q/{unit}/{item}/index.html"));
+        assert!(landing.contains(&format!("<link rel=\"canonical\" href=\"https://qinghe.example.gov.cn/q/{unit}/\">")), "{path}");
+        assert!(landing.contains("class=\"unit-channels\""), "/q/{unit}/{item}/ shows the unit's channels");
+        assert!(verify.contains(&target), "/verify/ lists {target}");
+    }
+    assert!(variants >= 10, "the example prints per-unit variants ({variants})");
+}

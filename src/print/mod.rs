@@ -197,6 +197,16 @@ impl PrintItem {
         }
     }
 
+    /// The address the QR code on this item's variant for `unit` opens: `/q/<unit>/<item>/`.
+    pub fn landing_url(&self, unit: &Unit) -> String {
+        format!("{}{}/", unit.short_url, self.id)
+    }
+
+    /// The path of [`PrintItem::landing_url`].
+    pub fn landing_path(&self, unit: &Unit) -> String {
+        format!("{}{}/", unit.short_path, self.id)
+    }
+
     /// The URL path of one variant's print page.
     pub fn variant_path(&self, variant: &str) -> String {
         format!("{}{variant}/", self.path)
@@ -396,7 +406,9 @@ impl Print {
                 let mut ids: Vec<&str> = unit.map(|u| u.own_channels.iter().map(String::as_str).collect()).unwrap_or_default();
                 ids.extend(item.channels.iter().map(String::as_str).filter(|c| !ids.contains(c)).collect::<Vec<_>>());
                 let channels: Vec<Value> = ids.iter().filter_map(|c| library.channel(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
-                let landing = unit.map(|u| u.short_url.clone());
+                // Each printed variant has a code of its own, so scans can be counted per unit and
+                // per item; the page shows what the unit's landing page shows.
+                let landing = unit.map(|u| item.landing_url(u));
                 json!({
                     "variant": v,
                     "unit": unit.map(|u| self.unit_value(library, &u.id)),

@@ -239,8 +239,14 @@ enum Job {
     Page(usize),
     /// A channel's page again at its short QR link `/q/<id>/`, so a scan lands in one request.
     ShortLink(usize),
-    /// A unit's page again at its short link, where its posters' QR codes land.
+    /// A unit's page again at its short link.
     UnitLink(usize),
+    /// A unit's page again at `/q/<unit>/<item>/`, where the QR code on that item's variant lands,
+    /// so scans can be counted per item; it names the unit's short link as canonical.
+    UnitItemLink {
+        unit: usize,
+        item: usize,
+    },
     /// A print item's page for one variant, or (`None`) all variants one after another.
     Print {
         item: usize,
@@ -278,6 +284,7 @@ impl Pages<'_> {
         let mut jobs: Vec<Job> = (0..self.library.pages.len()).filter(|&i| self.library.pages[i].published).map(Job::Page).collect();
         jobs.extend((0..self.library.channels.len()).map(Job::ShortLink));
         jobs.extend((0..self.library.print.units.len()).map(Job::UnitLink));
+        jobs.extend(self.unit_item_links(|_| true));
         for (i, item) in self.library.print.items.iter().enumerate() {
             jobs.push(Job::Print { item: i, variant: None });
             jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: i, variant: Some(v) }));
@@ -312,6 +319,18 @@ impl Pages<'_> {
         jobs
     }
 
+    /// The per-item landing pages of the units that `wanted` picks.
+    fn unit_item_links(&self, wanted: impl Fn(usize) -> bool) -> Vec<Job> {
+        let print = &self.library.print;
+        let mut jobs = Vec::new();
+        for (item, it) in print.items.iter().enumerate() {
+            for (unit, _) in print.units.iter().enumerate().filter(|(u, unit)| wanted(*u) && it.units.contains(&unit.id)) {
+                jobs.push(Job::UnitItemLink { unit, item });
+            }
+        }
+        jobs
+    }
+
     /// The jobs whose output shows page `i`: see [`rerender_page`].
     fn jobs_showing(&self, i: usize) -> Vec<Job> {
         let lib = self.library;
@@ -320,6 +339,7 @@ impl Pages<'_> {
         jobs.extend(page.lower.into_iter().chain(page.higher).map(Job::Page));
         jobs.extend(lib.channels.iter().enumerate().filter(|(_, c)| c.page == i).map(|(c, _)| Job::ShortLink(c)));
         jobs.extend(lib.print.units.iter().enumerate().filter(|(_, u)| u.page == i).map(|(u, _)| Job::UnitLink(u)));
+        jobs.extend(self.unit_item_links(|u| lib.print.units[u].page == i));
         for (n, item) in lib.print.items.iter().enumerate().filter(|(_, item)| item.page == i) {
             jobs.push(Job::Print { item: n, variant: None });
             jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: n, variant: Some(v) }));
@@ -362,6 +382,10 @@ impl Pages<'_> {
             Job::Page(i) => self.render_page(i, &lib.pages[i].path),
             Job::ShortLink(c) => self.render_page(lib.channels[c].page, &lib.channels[c].short_path),
             Job::UnitLink(u) => self.render_page(lib.print.units[u].page, &lib.print.units[u].short_path),
+            Job::UnitItemLink { unit, item } => {
+                let unit = &lib.print.units[unit];
+                self.render_page_as(unit.page, &lib.print.items[item].landing_path(unit), Some(&unit.short_url))
+            }
             Job::Print { item, variant } => self.render_print(item, variant),
             Job::PrintIndex => {
                 let path = format!("/{}/", crate::print::PRINT_DIR);
@@ -459,6 +483,10 @@ impl Pages<'_> {
             Job::Page(i) => Origin::new("the page", Some(&lib.pages[i].file)),
             Job::ShortLink(c) => Origin::new(format!("the QR landing page of channel `{}`", lib.channels[c].id), Some(&lib.pages[lib.channels[c].page].file)),
             Job::UnitLink(u) => Origin::new(format!("the QR landing page of unit `{}`", lib.print.units[u].id), Some(&lib.pages[lib.print.units[u].page].file)),
+            Job::UnitItemLink { unit, item } => Origin::new(
+                format!("the QR landing page of `{}` for unit `{}`", lib.print.items[item].id, lib.print.units[unit].id),
+                Some(&lib.pages[lib.print.items[item].page].file),
+            ),
             Job::Print { item, .. } => {
                 Origin::new(format!("the print page of `{}`", lib.print.items[item].id), Some(&lib.pages[lib.print.items[item].page].file))
             }
@@ -472,6 +500,12 @@ impl Pages<'_> {
 
     /// Renders page `i` at the URL `path` (its own, or a channel's short link).
     fn render_page(&self, i: usize, path: &str) -> Result<(String, String), Error> {
+        self.render_page_as(i, path, None)
+    }
+
+    /// [`Pages::render_page`], naming `canonical` as the page's canonical address when it is shown
+    /// again under another path.
+    fn render_page_as(&self, i: usize, path: &str, canonical: Option<&str>) -> Result<(String, String), Error> {
         let lib = self.library;
         let page = &lib.pages[i];
         let template = match &page.meta.template {
@@ -484,6 +518,9 @@ impl Pages<'_> {
                 .unwrap_or_else(|| "page.html".into()),
         };
         let mut context = self.base_context(path);
+        if let Some(canonical) = canonical {
+            context.insert("canonical_url", canonical);
+        }
         put(&mut context, "page", self.shapes.page(lib, i));
         let html = self.render_template(&template, &context, &page.file, "template")?;
         Ok((output_file(path), html))
