@@ -227,7 +227,8 @@ fn errors_after_a_summary_marker_keep_their_line_and_column() {
 #[test]
 fn every_printed_variant_has_a_code_of_its_own() {
     let scratch = Scratch::example();
-    let printed = placard().arg("print").arg("--root").arg(scratch.site()).arg("--output-dir").arg(scratch.public()).env("PATH", "/nonexistent").output().unwrap();
+    let printed =
+        placard().arg("print").arg("--root").arg(scratch.site()).arg("--output-dir").arg(scratch.public()).env("PATH", "/nonexistent").output().unwrap();
     let print = scratch.site().join("print");
     let verify = read(&scratch.public(), "verify/index.html");
     let mut variants = 0;
