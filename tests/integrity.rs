@@ -250,3 +250,22 @@ fn every_printed_variant_has_a_code_of_its_own() {
     }
     assert!(variants >= 10, "the example prints per-unit variants ({variants})");
 }
+
+#[test]
+fn config_values_are_escaped_where_they_are_written() {
+    let scratch = Scratch::example();
+    let config = read(&scratch.site(), "config.toml");
+    let hostile = config
+        .replacen("title = \"青禾镇常态化扫黑除恶\"", "title = \"青禾\\\"><script>alert(1)</script>'\"", 1)
+        .replacen("description = \"", "description = \"<img src=x onerror=alert(2)>&amp;\\\"", 1)
+        .replacen("issuer = \"", "issuer = \"<b onmouseover=alert(3)>\\\"", 1);
+    assert_ne!(hostile, config, "the example's config has these keys");
+    scratch.write("config.toml", &hostile);
+    assert_ok(&scratch.build(&[]));
+    for (path, bytes) in tree(&scratch.public()) {
+        let text = String::from_utf8_lossy(&bytes);
+        for raw in ["<script>alert(1)", "<img src=x", "<b onmouseover", "\"><script"] {
+            assert!(!text.contains(raw), "{path} carries `{raw}` unescaped");
+        }
+    }
+}
