@@ -91,7 +91,22 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
     }
     pages.redirects(output);
     pages.assets(output);
+    if !templates.has("404.html") {
+        // As in Zola, a site without a 404 template still gets a plain page for its web server.
+        output.claim("404.html", Entry::Bytes(not_found_page(config).into_bytes()), Origin::new("the built-in 404 page", None));
+    }
     Ok(shapes)
+}
+
+/// The plain 404 page written when the site and its theme have no `404.html` template.
+fn not_found_page(config: &Config) -> String {
+    let home = markdown::escape_attr(&config.permalink("/"));
+    let lang = markdown::escape_attr(&config.default_language);
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n<title>页面未找到 · Page not found</title>\n</head>\n<body>\n\
+         <h1>页面未找到 · Page not found</h1>\n<p><a href=\"{home}\">返回首页 · Home</a></p>\n</body>\n</html>\n"
+    )
 }
 
 /// Re-renders what shows page `index` after its body (not its front matter) changed: the page and
