@@ -72,3 +72,117 @@ fn example_site_renders_privately_without_errors_on_a_phone() {
         browser.close_page(&target).unwrap();
     }
 }
+
+/// Opens `url` in a fresh tab on a 360 px phone and returns the tab's ids.
+fn open_phone_page(browser: &mut Browser, url: &str, scripts: bool) -> (String, String) {
+    let (target, session) = browser.new_page().unwrap();
+    let s = Some(session.as_str());
+    for domain in ["Page.enable", "Network.enable", "Runtime.enable"] {
+        browser.call(domain, json!({}), s).unwrap();
+    }
+    browser.call("Emulation.setDeviceMetricsOverride", json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}), s).unwrap();
+    browser.call("Emulation.setScriptExecutionDisabled", json!({"value": !scripts}), s).unwrap();
+    browser.events.clear();
+    browser.call("Page.navigate", json!({"url": url}), s).unwrap();
+    browser.wait_for("Page.loadEventFired", Duration::from_secs(20)).unwrap();
+    (target, session)
+}
+
+fn evaluate(browser: &mut Browser, session: &str, expression: &str) -> serde_json::Value {
+    let result = browser.call("Runtime.evaluate", json!({"expression": expression, "returnByValue": true}), Some(session)).unwrap();
+    serde_json::from_str(result["result"]["value"].as_str().unwrap_or("null")).unwrap()
+}
+
+/// 长辈版: larger text, higher contrast and 48 px tap targets, reachable from every page, working
+/// with and without JavaScript, and every page still fits a 360 px phone in both modes.
+#[test]
+fn large_type_mode_works_without_javascript_on_a_phone() {
+    let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let base = serve(&public);
+    assert_ok(&build(&repo(), &public, &["--base-url", &base]));
+    let mut browser = Browser::launch(&chromium).expect("start chromium");
+    let probe = "JSON.stringify({size: parseFloat(getComputedStyle(document.body).fontSize), \
+        overflow: document.documentElement.scrollWidth - window.innerWidth, \
+        switch: !!document.querySelector('label[for=elder]') && document.querySelector('label[for=elder]').textContent, \
+        small: [...document.querySelectorAll('.tap, .site-nav a, .elder-switch')].filter(e => e.getBoundingClientRect().height < 48).map(e => e.textContent.trim()).slice(0, 5)})";
+    for path in ["/", "/q/dongwan/", "/verify/", "/notices/xuanshang-tonggao/", "/channels/hotline/"] {
+        for scripts in [false, true] {
+            let (target, session) = open_phone_page(&mut browser, &format!("{base}{path}"), scripts);
+            if scripts {
+                // Start from the normal mode: an earlier page may have remembered the large one.
+                let reset = "localStorage.removeItem('placard-elder'); document.getElementById('elder').checked = false; \
+                    document.documentElement.classList.remove('elder'); 'null'";
+                evaluate(&mut browser, &session, reset);
+            }
+            let normal = evaluate(&mut browser, &session, probe);
+            assert_eq!(normal["switch"], "长辈版", "{path}: the switch is on every page");
+            assert!(normal["overflow"].as_i64().unwrap() <= 0, "{path}: normal mode overflows a 360 px phone");
+            // A tap on the label, as a resident would (no script needed for the checkbox to toggle).
+            let label = evaluate(
+                &mut browser,
+                &session,
+                "JSON.stringify((r => [r.x + r.width / 2, r.y + r.height / 2])(document.querySelector('label[for=elder]').getBoundingClientRect()))",
+            );
+            let (x, y) = (label[0].as_f64().unwrap(), label[1].as_f64().unwrap());
+            for kind in ["mousePressed", "mouseReleased"] {
+                browser.call("Input.dispatchMouseEvent", json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}), Some(&session)).unwrap();
+            }
+            let large = evaluate(&mut browser, &session, probe);
+            let (before, after) = (normal["size"].as_f64().unwrap(), large["size"].as_f64().unwrap());
+            assert!(after >= 21.0 && after >= before * 1.25, "{path} (scripts {scripts}): body text {before} px → {after} px");
+            assert!(large["overflow"].as_i64().unwrap() <= 0, "{path} (scripts {scripts}): large mode overflows a 360 px phone by {}", large["overflow"]);
+            assert_eq!(large["small"], json!([]), "{path} (scripts {scripts}): tap targets under 48 px");
+            browser.close_page(&target).unwrap();
+        }
+    }
+    // With JavaScript the choice is remembered from page to page.
+    let (target, session) = open_phone_page(&mut browser, &format!("{base}/"), true);
+    evaluate(&mut browser, &session, "localStorage.setItem('placard-elder', '1'); 'null'");
+    browser.close_page(&target).unwrap();
+    let (target, session) = open_phone_page(&mut browser, &format!("{base}/news/"), true);
+    let size = evaluate(&mut browser, &session, "JSON.stringify(parseFloat(getComputedStyle(document.body).fontSize))");
+    assert!(size.as_f64().unwrap() >= 21.0, "the large-type choice carries to the next page: {size}");
+    browser.close_page(&target).unwrap();
+}
+
+/// The weight budget: the home page and a typical article transfer at most 30 KB on first load,
+/// excluding photos.
+#[test]
+fn first_load_stays_within_30_kb() {
+    let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let base = serve(&public);
+    assert_ok(&build(&repo(), &public, &["--base-url", &base]));
+    let mut browser = Browser::launch(&chromium).expect("start chromium");
+    for path in ["/", "/news/dongyuan-bushu/", "/notices/xuanshang-tonggao/", "/q/dongwan/"] {
+        let (target, _session) = open_phone_page(&mut browser, &format!("{base}{path}"), true);
+        std::thread::sleep(Duration::from_millis(300));
+        let mut bytes = 0.0;
+        let mut photos = 0.0;
+        let mut images: std::collections::BTreeMap<String, String> = Default::default();
+        for event in &browser.events {
+            if event["method"] == "Network.responseReceived" {
+                let id = event["params"]["requestId"].as_str().unwrap_or("").to_string();
+                images.insert(id, event["params"]["type"].as_str().unwrap_or("").to_string());
+            }
+        }
+        for event in &browser.events {
+            if event["method"] == "Network.loadingFinished" {
+                let size = event["params"]["encodedDataLength"].as_f64().unwrap_or(0.0);
+                let id = event["params"]["requestId"].as_str().unwrap_or("");
+                if images.get(id).is_some_and(|t| t == "Image") {
+                    photos += size;
+                } else {
+                    bytes += size;
+                }
+            }
+        }
+        println!("first load of {path}: {:.1} KB (+ {:.1} KB of images)", bytes / 1024.0, photos / 1024.0);
+        assert!(bytes > 1000.0, "{path}: the transfer was measured");
+        assert!(bytes <= 30.0 * 1024.0, "{path} transfers {:.1} KB on first load", bytes / 1024.0);
+        browser.close_page(&target).unwrap();
+    }
+}
