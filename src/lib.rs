@@ -15,6 +15,7 @@ pub mod feeds;
 pub mod init;
 pub mod markdown;
 pub mod output;
+pub mod pack;
 pub mod print;
 pub mod qr;
 pub mod render;

@@ -86,6 +86,20 @@ enum Command {
         #[arg(long)]
         chrome: Option<PathBuf>,
     },
+    /// Write the website, or one unit's part of it, as a zip that works with no network: from a
+    /// phone's storage or a USB stick (every link is relative)
+    Pack {
+        /// The site folder, holding config.toml and content/
+        #[arg(long, short = 'r', default_value = ".")]
+        root: PathBuf,
+        /// Only what this unit (village or community) needs: its landing page, its channels, the
+        /// policies and the notices in force
+        #[arg(long)]
+        unit: Option<String>,
+        /// The zip file to write (default: pack/site.zip, or pack/<unit>.zip, in the site folder)
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+    },
     /// Check the site without writing anything: broken links and anchors, images without alt
     /// text, invalid channels, QR codes, expired notices still linked; exits non-zero on errors
     Check {
@@ -173,6 +187,39 @@ fn main() -> ExitCode {
                     eprintln!();
                     print_all(&Errors::from(e), &root);
                     eprintln!("error: the export stopped; the site itself was built into {}", built.output_dir.display());
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Pack { root, unit, output } => {
+            let root = site_root(root);
+            let options = BuildOptions { root: root.clone(), ..Default::default() };
+            let started = std::time::Instant::now();
+            let site = match placard::Site::load(&options) {
+                Ok(site) => site,
+                Err(errors) => return report(&errors, &root),
+            };
+            let mut website = match site.render() {
+                Ok(output) => output,
+                Err(errors) => return report(&errors, &root),
+            };
+            let _print = website.split_off_prefix(&format!("{}/", placard::print::PRINT_DIR));
+            let file = output.unwrap_or_else(|| root.join("pack").join(format!("{}.zip", unit.as_deref().unwrap_or("site"))));
+            match placard::pack::pack(&site, &website, unit.as_deref()).and_then(|zip| placard::pack::write(&file, &zip).map(|()| zip.len())) {
+                Ok(bytes) => {
+                    print_all(&site.warnings, &root);
+                    println!(
+                        "packed {} in {:.2} s: {} KB → {}",
+                        unit.as_deref().unwrap_or("the site"),
+                        started.elapsed().as_secs_f64(),
+                        bytes / 1024,
+                        file.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    print_all(&Errors::from(e), &root);
+                    eprintln!("error: no pack was written");
                     ExitCode::FAILURE
                 }
             }

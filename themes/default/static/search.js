@@ -10,6 +10,11 @@ if (!window.fetch || !window.Promise) {
   status.textContent = '浏览器版本较旧，无法搜索，请按栏目浏览。';
   return;
 }
+// 离线包里的网页从文件打开，浏览器不允许脚本读取索引文件：直说，不让人空等。
+if (location.protocol === 'file:') {
+  status.textContent = '离线资料里不能搜索：请按栏目浏览，或者联网后打开网站搜索。';
+  return;
+}
 var index = box.getAttribute('data-index');
 var root = box.getAttribute('data-base') || '';
 var ALPHA = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
