@@ -210,7 +210,20 @@ pub fn replace_dir(target: &Path, options: &WriteOptions, fill: impl FnOnce(&Pat
         }
         return Ok(written);
     }
-    let old = swap(&staging, &target, &temp_path(&parent, &name, "old"))?;
+    if let Existing::Foreign { .. } = existing {
+        // Forced over a folder placard did not make, whose deletion the user asked for: mark it, so
+        // that if a kill interrupts its removal, the next build recognises it and finishes the job.
+        if let Err(e) = fs::write(target.join(MARKER), MARKER_TEXT) {
+            let _ = remove_owned(&staging);
+            return Err(Error::io(&target.join(MARKER), "write", e));
+        }
+    }
+    let old = swap(&staging, &target, &temp_path(&parent, &name, "old")).inspect_err(|_| {
+        if let Existing::Foreign { .. } = existing {
+            // Not replaced after all: the folder is the user's again.
+            let _ = fs::remove_file(target.join(MARKER));
+        }
+    })?;
     written.replaced = true;
     failpoint("swapped");
     // The previous folder is now at `old`; a failure to delete it costs nothing but space, and the
@@ -220,9 +233,6 @@ pub fn replace_dir(target: &Path, options: &WriteOptions, fill: impl FnOnce(&Pat
             Error::warning(format!("left `{}` in place: files appeared in `{}` during the build, and they are kept there", old.display(), target.display()))
                 .with_hint(format!("{e}; look through it and delete it"))
         }),
-        // Forced over a folder placard did not make: mark it first, so that a kill during the
-        // deletion leaves a folder the next build may finish removing.
-        Existing::Foreign { .. } => fs::write(old.join(MARKER), MARKER_TEXT).and_then(|()| remove_owned(&old)).map_err(|e| removal_warning(&old, e)),
         _ => remove_owned(&old).map_err(|e| removal_warning(&old, e)),
     };
     if let Err(note) = removed {
@@ -309,11 +319,12 @@ fn repair_locked(parent: &Path, name: &OsString) -> Result<Vec<Error>, Error> {
         // A kill between "move the old output aside" and "move the new one in": the aside copy is the
         // last complete output. (With RENAME_EXCHANGE this state cannot arise, but other platforms and
         // older placards can leave it.)
+        // Marked ones first (an unmarked one can only be from a placard older than the marker), then the newest.
         let newest = leftovers
             .iter()
             .enumerate()
             .filter(|(_, (_, kind))| *kind == "old")
-            .max_by_key(|(_, (path, _))| fs::metadata(path).and_then(|m| m.modified()).ok());
+            .max_by_key(|(_, (path, _))| (path.join(MARKER).is_file(), fs::metadata(path).and_then(|m| m.modified()).ok()));
         if let Some((i, _)) = newest {
             let (old, _) = leftovers.remove(i);
             if let Err(e) = fs::rename(&old, &target) {

@@ -155,18 +155,27 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Errors> {
 /// [`build`], also handing back the loaded site (for `placard print`, which exports what it built).
 pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors> {
     let started = Instant::now();
-    let site = Site::load(options)?;
+    let site = match Site::load(options) {
+        Ok(site) => site,
+        Err(mut errors) => {
+            // A build killed half-way through its swap is repaired first, even by one that stops here.
+            if let Some(dir) = output_dir_without_site(options).filter(|dir| refuse_source_folder(&options.root, dir).is_ok()) {
+                errors.0.extend(crate::output::repair(&dir).unwrap_or_else(|e| vec![e]));
+            }
+            return Err(errors);
+        }
+    };
     let output_dir = site.output_dir(options);
     let write = WriteOptions { force: options.force };
-    // Refused before rendering, so that nobody waits for a build that cannot be written.
-    check_output_dir(&site.root, &output_dir, &write)?;
-    // A build killed half-way through its swap is repaired first, whatever becomes of this one.
+    refuse_source_folder(&site.root, &output_dir)?;
     let mut warnings = Errors(site.warnings.0.clone());
     warnings.0.extend(crate::output::repair(&output_dir)?);
     let with_warnings = |mut errors: Errors| {
         errors.0.extend(warnings.0.iter().cloned());
         errors
     };
+    // Refused before rendering, so that nobody waits for a build that cannot be written.
+    check_output_dir(&site.root, &output_dir, &write).map_err(|e| with_warnings(e.into()))?;
     let output = site.render().map_err(with_warnings)?;
     let written = output.write_atomically(&output_dir, &write).map_err(|e| with_warnings(Errors::from(e)))?;
     warnings.0.extend(written.notes);
@@ -202,6 +211,21 @@ fn copy_folder(dir: &Path, output: &mut Output) {
 /// Refuses output folders whose replacement would destroy the site's sources, and (through
 /// [`crate::output::check_replaceable`]) folders placard did not build, unless `write.force`.
 pub fn check_output_dir(root: &Path, output: &Path, write: &WriteOptions) -> Result<(), Error> {
+    refuse_source_folder(root, output)?;
+    crate::output::check_replaceable(output, write).map(|_| ())
+}
+
+/// The output folder of a site that did not load: `--output-dir`, else the config's, else `public/`.
+fn output_dir_without_site(options: &BuildOptions) -> Option<PathBuf> {
+    if let Some(dir) = &options.output_dir {
+        return Some(dir.clone());
+    }
+    let config = Config::load(&options.root, &mut Errors::default()).ok()?;
+    Some(options.root.join(config.output_dir.as_deref().unwrap_or(Path::new("public"))))
+}
+
+/// Refuses an output folder that holds the site or lies inside its sources, forced or not.
+fn refuse_source_folder(root: &Path, output: &Path) -> Result<(), Error> {
     let absolute = |p: &Path| -> PathBuf {
         let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
         normalize(&p)
@@ -222,7 +246,7 @@ pub fn check_output_dir(root: &Path, output: &Path, write: &WriteOptions) -> Res
             }
         }
     }
-    crate::output::check_replaceable(output, write).map(|_| ())
+    Ok(())
 }
 
 /// Removes `.` and `..` without touching the disk (the output folder may not exist yet).
