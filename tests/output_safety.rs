@@ -3,6 +3,8 @@
 //! turns, and says truthfully what happened. Runs the real binary; kills use the debug binary's
 //! `PLACARD_DEBUG_AT=STEP:kill` hook (a real SIGKILL at that step) and plain `kill -9` at random moments.
 
+#![cfg(unix)]
+
 mod common;
 
 use std::collections::BTreeMap;
@@ -199,6 +201,7 @@ fn a_kill_at_any_step_of_the_swap_leaves_a_complete_output_and_the_next_build_cl
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn on_linux_the_swap_is_one_step_and_public_is_never_missing() {
     let (scratch, _, two) = two_versions();
     // The two-rename fallback would stop at `aside`, with public/ moved away; the exchange never gets there.
