@@ -371,8 +371,9 @@ fn leftovers(parent: &Path, name: &OsString) -> Vec<(PathBuf, &'static str)> {
     found
 }
 
-/// Removes a leftover temporary folder when it is recognisably placard's (marked, or empty); says so
-/// either way.
+/// Removes a leftover temporary folder (we hold the lock, so no build of ours is using it) when it
+/// is recognisably placard's: marked, empty, or unmarked from a placard older than the marker whose
+/// process is gone. Says so either way.
 fn remove_leftover(path: &Path, notes: &mut Vec<Error>) {
     let shown = path.display();
     let is_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
@@ -381,10 +382,14 @@ fn remove_leftover(path: &Path, notes: &mut Vec<Error>) {
         remove_owned(path)
     } else if is_dir && fs::read_dir(path).is_ok_and(|mut d| d.next().is_none()) {
         fs::remove_dir(path)
+    } else if is_dir && !pid_alive(path) {
+        fs::remove_dir_all(path)
     } else {
         notes.push(
-            Error::warning(format!("left `{shown}` alone: it is named like placard's temporary folders but does not carry its `{MARKER}` file"))
-                .with_hint("look through it and delete it by hand"),
+            Error::warning(format!(
+                "left `{shown}` alone: it is named like placard's temporary folders, but it does not carry its `{MARKER}` file and the process named in it is running"
+            ))
+            .with_hint("if no older placard is building right now, look through it and delete it by hand"),
         );
         return;
     };
@@ -392,6 +397,23 @@ fn remove_leftover(path: &Path, notes: &mut Vec<Error>) {
         Ok(()) => notes.push(Error::warning(format!("removed `{shown}`, left behind by an interrupted build"))),
         Err(e) => notes.push(Error::warning(format!("could not remove `{shown}`, left behind by an interrupted build: {e}")).with_hint("delete it by hand")),
     }
+}
+
+/// Whether the process whose id ends the temporary folder's name is running (another than this one).
+fn pid_alive(path: &Path) -> bool {
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let Some(pid) = name.rsplit('-').next().and_then(|p| p.parse::<i32>().ok()) else { return false };
+    if pid <= 0 || pid as u32 == std::process::id() {
+        return false;
+    }
+    #[cfg(unix)]
+    {
+        // SAFETY: signal 0 only asks whether the process exists.
+        let found = unsafe { libc::kill(pid, 0) } == 0;
+        found || io::Error::last_os_error().raw_os_error() == Some(libc::EPERM)
+    }
+    #[cfg(not(unix))]
+    true
 }
 
 /// Deletes a folder that carries [`MARKER`], the marker last, so that a kill half-way leaves a folder
@@ -863,20 +885,27 @@ mod tests {
     }
 
     #[test]
-    fn leftovers_without_the_marker_are_left_alone_and_said_so() {
+    #[cfg(unix)]
+    fn unmarked_leftovers_are_removed_only_when_their_process_is_gone() {
         let dir = tempfile::tempdir().unwrap();
         let target = dir.path().join("public");
-        let strange = dir.path().join(".public.placard-old-7");
-        write(&strange.join("keep.txt"), "mine");
+        // An older placard's debris (no marker), its process long gone.
+        let stale = dir.path().join(format!(".public.placard-new-{}", i32::MAX));
+        write(&stale.join("index.html"), "old build");
+        // One whose process is running (here: the test's parent, never this process).
+        let running = dir.path().join(format!(".public.placard-old-{}", std::os::unix::process::parent_id()));
+        write(&running.join("keep.txt"), "mine");
         // Not placard's naming at all: never even looked at.
         write(&dir.path().join(".public.placard-older/keep.txt"), "mine");
         write(&dir.path().join("public-old/keep.txt"), "mine");
         fs::create_dir(&target).unwrap();
         let notes = repair(&target).unwrap();
-        assert_eq!(notes.len(), 1, "{notes:?}");
-        assert!(notes[0].message.contains("left") && notes[0].message.contains("alone"), "{}", notes[0]);
-        assert!(strange.join("keep.txt").exists());
-        assert_eq!(names(dir.path()), [".public.placard-old-7", ".public.placard-older", "public", "public-old"]);
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        assert!(notes.iter().any(|n| n.message.contains("removed")), "{notes:?}");
+        assert!(notes.iter().any(|n| n.message.contains("alone")), "{notes:?}");
+        assert!(running.join("keep.txt").exists());
+        let kept = running.file_name().unwrap().to_string_lossy().into_owned();
+        assert_eq!(names(dir.path()), [kept.as_str(), ".public.placard-older", "public", "public-old"]);
     }
 
     #[test]

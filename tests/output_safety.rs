@@ -228,7 +228,7 @@ fn a_half_done_swap_is_put_back_first_even_when_the_next_build_fails() {
 }
 
 #[test]
-fn constructed_leftovers_are_repaired_and_foreign_ones_left_alone() {
+fn constructed_leftovers_are_repaired_unless_their_process_runs() {
     let (scratch, one, two) = two_versions();
     let dir = scratch.dir.path();
     // Killed between the two renames of an older placard: no public/, old and new beside it.
@@ -236,16 +236,21 @@ fn constructed_leftovers_are_repaired_and_foreign_ones_left_alone() {
     copy_dir(&dir.join(".public.placard-old-99999"), &dir.join(".public.placard-new-99999"));
     // Killed just after creating a staging folder: empty.
     std::fs::create_dir(dir.join(".public.placard-new-99998")).unwrap();
-    // Named like ours but without the marker: somebody's files.
-    std::fs::create_dir(dir.join(".public.placard-old-99997")).unwrap();
-    std::fs::write(dir.join(".public.placard-old-99997/keep.txt"), "mine").unwrap();
+    // An older placard's debris, without the marker, its process gone.
+    copy_dir(&dir.join(".public.placard-old-99999"), &dir.join(".public.placard-new-2147483646"));
+    std::fs::remove_file(dir.join(".public.placard-new-2147483646").join(MARKER)).unwrap();
+    // Named like ours, without the marker, and its process is running: somebody's, for all we know.
+    let running = format!(".public.placard-old-{}", std::process::id());
+    std::fs::create_dir(dir.join(&running)).unwrap();
+    std::fs::write(dir.join(&running).join("keep.txt"), "mine").unwrap();
     let out = scratch.build(&["--drafts"]);
     assert_ok(&out);
     let err = stderr(&out);
     assert!(err.contains("put back"), "{err}");
+    assert_eq!(err.matches("left behind by an interrupted build").count(), 3, "{err}");
     assert!(err.contains("left `") && err.contains("alone"), "{err}");
-    assert_eq!(names(dir), [".public.placard-old-99997", "public", "site"]);
-    assert_eq!(std::fs::read_to_string(dir.join(".public.placard-old-99997/keep.txt")).unwrap(), "mine");
+    assert_eq!(names(dir), [running.as_str(), "public", "site"]);
+    assert_eq!(std::fs::read_to_string(dir.join(&running).join("keep.txt")).unwrap(), "mine");
     assert!(tree(&scratch.public()) != one && tree(&scratch.public()) != two, "built with drafts");
 }
 
