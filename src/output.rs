@@ -206,7 +206,7 @@ pub fn replace_dir(target: &Path, options: &WriteOptions, fill: impl FnOnce(&Pat
     if existing == Existing::Missing {
         if let Err(e) = rename_noreplace(&staging, &target) {
             let _ = remove_owned(&staging);
-            return Err(Error::io(&target, "move the new site into", e));
+            return Err(move_error(&target, e));
         }
         return Ok(written);
     }
@@ -230,8 +230,12 @@ pub fn replace_dir(target: &Path, options: &WriteOptions, fill: impl FnOnce(&Pat
     // next build removes it, so it is a warning and the build still succeeds.
     let removed = match existing {
         Existing::Empty => fs::remove_dir(&old).map_err(|e| {
-            Error::warning(format!("left `{}` in place: files appeared in `{}` during the build, and they are kept there", old.display(), target.display()))
-                .with_hint(format!("{e}; look through it and delete it"))
+            // Files appeared in the empty folder during the build: they are somebody's. Keep them under
+            // a name that no later repair takes for a leftover.
+            let kept = parent.join(format!(".{}.kept-{}", name.to_string_lossy(), std::process::id()));
+            let kept = if fs::rename(&old, &kept).is_ok() { kept } else { old.clone() };
+            Error::warning(format!("files appeared in `{}` during the build ({e}); they were moved to `{}`", target.display(), kept.display()))
+                .with_hint("look through them and delete that folder")
         }),
         _ => remove_owned(&old).map_err(|e| removal_warning(&old, e)),
     };
