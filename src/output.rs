@@ -218,11 +218,20 @@ pub fn replace_dir(target: &Path, options: &WriteOptions, fill: impl FnOnce(&Pat
             return Err(Error::io(&target.join(MARKER), "write", e));
         }
     }
-    let old = swap(&staging, &target, &temp_path(&parent, &name, "old")).inspect_err(|_| {
-        if let Existing::Foreign { .. } = existing {
-            // Not replaced after all: the folder is the user's again.
-            let _ = fs::remove_file(target.join(MARKER));
-        }
+    let old = swap(&staging, &target, &temp_path(&parent, &name, "old")).map_err(|e| match existing {
+        // Not replaced after all: the folder is the user's again, and must not stay marked as placard's.
+        Existing::Foreign { .. } => match fs::remove_file(target.join(MARKER)) {
+            Ok(()) => e,
+            Err(why) => {
+                let hint = format!(
+                    "{}; also delete `{}` ({why}), or placard will take the folder for its own",
+                    e.hint.clone().unwrap_or_default(),
+                    target.join(MARKER).display()
+                );
+                e.with_hint(hint)
+            }
+        },
+        _ => e,
     })?;
     written.replaced = true;
     failpoint("swapped");
