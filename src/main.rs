@@ -37,6 +37,10 @@ enum Command {
         /// Include pages marked `draft = true`
         #[arg(long)]
         drafts: bool,
+        /// Replace the output folder even if placard did not build it (it has no `.placard-output`
+        /// file), deleting everything in it
+        #[arg(long)]
+        force: bool,
     },
     /// Serve the site from memory on this computer, rebuilding and reloading the browser on every edit
     Serve {
@@ -159,7 +163,9 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
             let print_dir = site.print_dir(print_dir.as_deref());
-            if let Err(e) = placard::site::check_output_dir(&site.root, &print_dir).and_then(|()| built.print_tree.write_atomically(&print_dir)) {
+            let write = placard::output::WriteOptions::default();
+            if let Err(e) = placard::site::check_output_dir(&site.root, &print_dir, &write).and_then(|()| built.print_tree.write_atomically(&print_dir, &write))
+            {
                 print_all(&Errors::from(e), &root);
                 eprintln!("error: the print sheets were not written; the website was built into {}", built.output_dir.display());
                 return ExitCode::FAILURE;
@@ -245,9 +251,9 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Build { root, output_dir, base_url, drafts } => {
+        Command::Build { root, output_dir, base_url, drafts, force } => {
             let root = site_root(root);
-            let options = BuildOptions { root: root.clone(), output_dir, base_url, drafts, today: None };
+            let options = BuildOptions { root: root.clone(), output_dir, base_url, drafts, today: None, force };
             match placard::build(&options) {
                 Ok(report) => {
                     print_all(&report.warnings, &root);
@@ -303,10 +309,17 @@ fn print_all(diagnostics: &Errors, root: &Path) {
     }
 }
 
-/// Prints the diagnostics and a closing line; always a failure exit code.
+/// Prints the diagnostics and a closing line; always a failure exit code. The line says what became of
+/// the previous output only as [`placard::output::previous_output`] knows it.
 fn report(errors: &Errors, root: &Path) -> ExitCode {
+    use placard::output::PreviousOutput;
     print_all(errors, root);
     let count = errors.0.iter().filter(|e| !e.is_warning()).count();
-    eprintln!("error: build failed with {count} error{}; the previous output was left as it was", plural(count));
+    let previous = match placard::output::previous_output() {
+        PreviousOutput::Intact => "the previous output was left as it was".to_string(),
+        PreviousOutput::PutBack => "the last complete output, which an interrupted build had moved aside, was put back in place".to_string(),
+        PreviousOutput::Displaced(at) => format!("the previous output is NOT in place: it is in {} (see above)", at.display()),
+    };
+    eprintln!("error: build failed with {count} error{}; {previous}", plural(count));
     ExitCode::FAILURE
 }

@@ -11,7 +11,7 @@ use walkdir::WalkDir;
 use crate::config::Config;
 use crate::content::{Library, LoadOptions};
 use crate::error::{Error, Errors};
-use crate::output::{Entry, Origin, Output};
+use crate::output::{Entry, Origin, Output, WriteOptions};
 use crate::render::templates::{built_in_files, theme_source, Templates, ThemeSource};
 use crate::render::values::Shapes;
 use crate::{feeds, render};
@@ -25,6 +25,8 @@ pub struct BuildOptions {
     pub drafts: bool,
     /// The day `expires` dates are compared with; see [`today`].
     pub today: Option<NaiveDate>,
+    /// Replace an output folder that placard did not build (`build --force`).
+    pub force: bool,
 }
 
 /// A loaded site, ready to render.
@@ -188,23 +190,39 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Errors> {
 /// [`build`], also handing back the loaded site (for `placard print`, which exports what it built).
 pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors> {
     let started = Instant::now();
-    let site = Site::load(options)?;
+    let site = match Site::load(options) {
+        Ok(site) => site,
+        Err(mut errors) => {
+            // A build killed half-way through its swap is repaired first, even by one that stops here.
+            if let Some(dir) = output_dir_without_site(options).filter(|dir| refuse_source_folder(&options.root, dir).is_ok()) {
+                errors.0.extend(crate::output::repair(&dir).unwrap_or_else(|e| vec![e]));
+            }
+            return Err(errors);
+        }
+    };
     let output_dir = site.output_dir(options);
-    check_output_dir(&site.root, &output_dir)?;
-    let mut output = site.render().map_err(|mut errors| {
-        errors.0.extend(site.warnings.0.iter().cloned());
+    let write = WriteOptions { force: options.force };
+    refuse_source_folder(&site.root, &output_dir)?;
+    let mut warnings = Errors(site.warnings.0.clone());
+    warnings.0.extend(crate::output::repair(&output_dir)?);
+    let with_warnings = |mut errors: Errors| {
+        errors.0.extend(warnings.0.iter().cloned());
         errors
-    })?;
+    };
+    // Refused before rendering, so that nobody waits for a build that cannot be written.
+    check_output_dir(&site.root, &output_dir, &write).map_err(|e| with_warnings(e.into()))?;
+    let mut output = site.render().map_err(with_warnings)?;
     // Print sheets, seals and the order sheet are for the office and the print shop, not residents.
     let print_tree = output.split_off_prefix(&format!("{}/", crate::print::PRINT_DIR));
-    output.write_atomically(&output_dir)?;
+    let written = output.write_atomically(&output_dir, &write).map_err(|e| with_warnings(Errors::from(e)))?;
+    warnings.0.extend(written.notes);
     let report = BuildReport {
         pages: site.library.pages.len(),
         sections: site.library.sections.len(),
         files: output.len(),
         elapsed: started.elapsed(),
         output_dir,
-        warnings: Errors(site.warnings.0.clone()),
+        warnings,
         print_tree,
     };
     Ok((site, report))
@@ -235,34 +253,42 @@ fn copy_folder(dir: &Path, output: &mut Output, theme: bool) {
     }
 }
 
-/// Refuses output folders whose replacement would destroy the site's sources or unrelated files.
-pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
+/// Refuses output folders whose replacement would destroy the site's sources, and (through
+/// [`crate::output::check_replaceable`]) folders placard did not build, unless `write.force`.
+pub fn check_output_dir(root: &Path, output: &Path, write: &WriteOptions) -> Result<(), Error> {
+    refuse_source_folder(root, output)?;
+    crate::output::check_replaceable(output, write).map(|_| ())
+}
+
+/// The output folder of a site that did not load: `--output-dir`, else the config's, else `public/`.
+fn output_dir_without_site(options: &BuildOptions) -> Option<PathBuf> {
+    if let Some(dir) = &options.output_dir {
+        return Some(dir.clone());
+    }
+    let config = Config::load(&options.root, &mut Errors::default()).ok()?;
+    Some(options.root.join(config.output_dir.as_deref().unwrap_or(Path::new("public"))))
+}
+
+/// Refuses an output folder that holds the site or lies inside its sources, forced or not.
+fn refuse_source_folder(root: &Path, output: &Path) -> Result<(), Error> {
     let absolute = |p: &Path| -> PathBuf {
         let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
         normalize(&p)
     };
-    let root = absolute(root);
-    let out = absolute(output);
+    // Compared as written and as resolved on disk, so that a link (`public -> ..`) cannot hide the site.
+    let real = |p: &Path| p.canonicalize().ok().or_else(|| Some(p.parent()?.canonicalize().ok()?.join(p.file_name()?)));
     let refuse = |why: &str| {
         Error::new(format!("refusing to use `{}` as the output folder: {why}", output.display())).with_hint("choose an empty or new folder, such as public/")
     };
-    if root.starts_with(&out) {
-        return Err(refuse("it contains the site itself"));
-    }
-    for source in ["content", "templates", "static", "themes", "data", "config.toml"] {
-        if out.starts_with(root.join(source)) {
-            return Err(refuse(&format!("it is inside the site's `{source}`")));
+    let pairs = [(absolute(root), absolute(output)), (real(&absolute(root)).unwrap_or_default(), real(&absolute(output)).unwrap_or_default())];
+    for (root, out) in pairs.iter().filter(|(r, o)| !r.as_os_str().is_empty() && !o.as_os_str().is_empty()) {
+        if root.starts_with(out) {
+            return Err(refuse("it contains the site itself"));
         }
-    }
-    if out.is_file() {
-        return Err(refuse("it is a file"));
-    }
-    if out.is_dir() {
-        let mut entries = std::fs::read_dir(&out).map_err(|e| Error::io(&out, "read", e))?;
-        let empty = entries.next().is_none();
-        let built = ["index.html", "404.html", "sitemap.xml"].iter().any(|f| out.join(f).exists());
-        if !empty && !built {
-            return Err(refuse("it holds files that do not look like a built site, and building would replace them"));
+        for source in ["content", "templates", "static", "themes", "data", "config.toml"] {
+            if out.starts_with(root.join(source)) {
+                return Err(refuse(&format!("it is inside the site's `{source}`")));
+            }
         }
     }
     Ok(())
@@ -298,10 +324,23 @@ mod tests {
 
     #[test]
     fn output_dir_cannot_swallow_sources() {
-        let root = std::env::temp_dir().join("placard-site-check");
-        assert!(check_output_dir(&root, &root).is_err());
-        assert!(check_output_dir(&root, &root.join("content/out")).is_err());
-        assert!(check_output_dir(&root, root.parent().unwrap()).is_err());
-        assert!(check_output_dir(&root, &root.join("public")).is_ok());
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("site");
+        std::fs::create_dir_all(root.join("content")).unwrap();
+        // Not even when forced.
+        let force = WriteOptions { force: true };
+        assert!(check_output_dir(&root, &root, &force).is_err());
+        assert!(check_output_dir(&root, &root.join("content/out"), &force).is_err());
+        assert!(check_output_dir(&root, root.parent().unwrap(), &force).is_err());
+        assert!(check_output_dir(&root, &root.join("public"), &WriteOptions::default()).is_ok());
+        #[cfg(unix)]
+        {
+            // A link that leads back to the site is seen through.
+            std::os::unix::fs::symlink("..", root.join("public")).unwrap();
+            let err = check_output_dir(&root, &root.join("public"), &force).unwrap_err();
+            assert!(err.message.contains("contains the site"), "{err}");
+            std::os::unix::fs::symlink(root.join("content"), dir.path().join("out")).unwrap();
+            assert!(check_output_dir(&root, &dir.path().join("out"), &force).is_err());
+        }
     }
 }
