@@ -120,7 +120,8 @@ fn every_example_page_is_private_and_light() {
     let dir = tempfile::tempdir().unwrap();
     assert_ok(&build(&repo(), dir.path(), &[]));
     let files = tree(dir.path());
-    let css = files["style.css"].len();
+    // What every page loads besides itself: the stylesheet and the large-type switch's script.
+    let css = files["style.css"].len() + files["elder.js"].len();
     for (path, bytes) in &files {
         if !path.ends_with(".html") {
             continue;
@@ -142,8 +143,8 @@ fn every_example_page_is_private_and_light() {
                 assert!(!link.contains("http") || link.contains("https://qinghe.example.gov.cn/"), "{path}: {link}");
             }
         }
-        // The verification page lists every code the campaign prints (one per unit and item), so it
-        // grows with the campaign; the long policy pages and the ledger are long by nature.
+        // The weight budget of issue 14: at most 30 KB on first load (the Chromium test measures the
+        // transfer); the long policy page and the ledger are long by nature.
         // Print pages open from the disk for the print shop, where a CSP's 'self' would block their
         // own stylesheet; they load nothing from anywhere else either (checked above).
         if html.contains("<html") && !html.contains("http-equiv=\"refresh\"") && !path.starts_with("print/") {
@@ -151,7 +152,7 @@ fn every_example_page_is_private_and_light() {
             assert!(html.contains("name=\"referrer\" content=\"no-referrer\""), "{path} sends no referrer");
             assert!(html.contains("lang=\"zh-CN\""), "{path}");
             assert!(
-                bytes.len() + css < 20 * 1024 || path.contains("十类") || path == "ledger/index.html" || path == "verify/index.html",
+                bytes.len() + css < 30 * 1024 || path.contains("十类") || path == "ledger/index.html",
                 "{path} with CSS is {} bytes",
                 bytes.len() + css
             );
