@@ -97,6 +97,7 @@ impl Site {
         }
         // The site's own static files win over anything generated, as in Zola.
         self.add_site_static(&mut output)?;
+        render::qr_codes::verify_published(&output, &self.config.base_url)?;
         Ok((output, shapes))
     }
 
