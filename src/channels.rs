@@ -396,7 +396,8 @@ fn key_line(source: &str, key: &str) -> (usize, usize) {
     let header_line = lines[header];
     let inline = header_line.contains('{');
     if inline {
-        let column = header_line.find(&format!("{key} ")).or_else(|| header_line.find(&format!("{key}="))).map(|b| header_line[..b].chars().count() + 1).unwrap_or(1);
+        let column =
+            header_line.find(&format!("{key} ")).or_else(|| header_line.find(&format!("{key}="))).map(|b| header_line[..b].chars().count() + 1).unwrap_or(1);
         return (header + 1, column);
     }
     let yaml = header_line.trim_start().starts_with("channel:");
@@ -494,17 +495,25 @@ fn check_value(fields: &ChannelFields, services: &[String]) -> Result<Checked, P
             if !valid_email(value) {
                 return Err(problem("value", format!("`{value}` is not an email address"), "write it like jubao@example.gov.cn"));
             }
-            Ok(Checked { display: value.to_string(), href: Some(format!("mailto:{value}")), direct: Some(qr::mailto_payload(value, None)), emergency: None, warning: None })
+            Ok(Checked {
+                display: value.to_string(),
+                href: Some(format!("mailto:{value}")),
+                direct: Some(qr::mailto_payload(value, None)),
+                emergency: None,
+                warning: None,
+            })
         }
         Kind::Web => {
             let web = web_url(value).map_err(|(message, hint)| problem("value", message, hint))?;
-            let direct = qr::ascii_url(value).map_err(|why| problem("value", format!("`{value}` cannot be put in a QR code: {why}"), "write the address with a plain host name"))?;
+            let direct = qr::ascii_url(value)
+                .map_err(|why| problem("value", format!("`{value}` cannot be put in a QR code: {why}"), "write the address with a plain host name"))?;
             Ok(Checked { display: web.printed, href: Some(value.to_string()), direct: Some(direct), emergency: None, warning: web.warning })
         }
         Kind::Wechat => match &fields.url {
             Some(url) => {
                 let web = web_url(url.trim()).map_err(|(message, hint)| problem("url", message, hint))?;
-                let direct = qr::ascii_url(url.trim()).map_err(|why| problem("url", format!("`{url}` cannot be put in a QR code: {why}"), "write the address with a plain host name"))?;
+                let direct = qr::ascii_url(url.trim())
+                    .map_err(|why| problem("url", format!("`{url}` cannot be put in a QR code: {why}"), "write the address with a plain host name"))?;
                 Ok(Checked { display: value.to_string(), href: Some(url.trim().to_string()), direct: Some(direct), emergency: None, warning: web.warning })
             }
             None => Ok(plain(value)),
@@ -585,7 +594,12 @@ fn valid_host(host: &str) -> Result<(), String> {
         return Err(format!("`{host}` has no dot, so it is not a name on the internet"));
     }
     for label in &labels {
-        if label.is_empty() || label.len() > 63 || label.starts_with('-') || label.ends_with('-') || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if label.is_empty()
+            || label.len() > 63
+            || label.starts_with('-')
+            || label.ends_with('-')
+            || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(format!("`{label}` is not a valid part of a host name"));
         }
     }
@@ -594,4 +608,153 @@ fn valid_host(host: &str) -> Result<(), String> {
         return Err(format!("`{tld}` is not a top-level domain"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(toml_table: &str) -> Result<ChannelFields, serde_json::Error> {
+        let raw: Value = toml::from_str(toml_table).unwrap();
+        serde_json::from_value(raw)
+    }
+
+    fn checked(toml_table: &str) -> Result<Checked, Problem> {
+        check_value(&fields(toml_table).unwrap(), &[])
+    }
+
+    #[test]
+    fn every_kind_has_one_row() {
+        for kind in [Kind::Phone, Kind::Sms, Kind::Email, Kind::Web, Kind::Wechat, Kind::Post, Kind::Box, Kind::Visit] {
+            assert_eq!(KINDS.iter().filter(|k| k.kind == kind).count(), 1, "{kind:?}");
+        }
+        assert_eq!(Kind::Phone.label(), "举报电话");
+        assert_eq!(Kind::Box.label(), "举报箱");
+        assert_eq!(Kind::Sms.action(), "发短信");
+    }
+
+    #[test]
+    fn emergency_numbers_are_labelled_as_such() {
+        let police = checked("kind = \"phone\"\nvalue = \"110\"").unwrap();
+        assert_eq!((police.emergency, police.display.as_str(), police.href.as_deref()), (Some("报警电话"), "110", Some("tel:110")));
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"120\"").unwrap().emergency, Some("急救电话"));
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"119\"").unwrap().emergency, Some("火警电话"));
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"12337\"").unwrap().emergency, None);
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"0123-6110110\"").unwrap().emergency, None);
+    }
+
+    #[test]
+    fn kinds_and_qr_modes_are_enums_with_did_you_mean() {
+        let raw: Value = toml::from_str("kind = \"phnoe\"\nvalue = \"110\"").unwrap();
+        let source = "+++\ntitle = \"x\"\n[channel]\nkind = \"phnoe\"\nvalue = \"110\"\n+++\n";
+        let at = |key: &str, message: String| {
+            let (line, column) = key_line(source, key);
+            Error::at("x.md", line, column, message)
+        };
+        let err = field_error(&fields("kind = \"phnoe\"\nvalue = \"110\"").unwrap_err().to_string(), &raw, &at);
+        assert_eq!(err.message, "`phnoe` is not a kind of channel");
+        assert_eq!(err.location.unwrap().line, 4);
+        assert!(err.hint.unwrap().starts_with("did you mean `phone`?"));
+
+        let raw: Value = toml::from_str("kind = \"phone\"\nvalue = \"110\"\nqr = \"drect\"").unwrap();
+        let err = field_error(&fields("kind = \"phone\"\nvalue = \"110\"\nqr = \"drect\"").unwrap_err().to_string(), &raw, &at);
+        assert_eq!(err.message, "`qr = \"drect\"` is not a choice");
+        assert!(err.hint.unwrap().contains("did you mean `direct`?"));
+
+        let raw: Value = toml::from_str("kind = \"phone\"\nvalue = \"110\"\nprimay = true").unwrap();
+        let err = field_error(&fields("kind = \"phone\"\nvalue = \"110\"\nprimay = true").unwrap_err().to_string(), &raw, &at);
+        assert_eq!(err.message, "unknown key `primay` in [channel]");
+        assert!(err.hint.unwrap().starts_with("did you mean `primary`?"));
+        assert_eq!(fields("kind = \"web\"\nvalue = \"https://a.cn\"\nqr = \"direct\"").unwrap().qr, QrMode::Direct);
+        assert_eq!(fields("kind = \"web\"\nvalue = \"https://a.cn\"").unwrap().qr, QrMode::Page);
+    }
+
+    #[test]
+    fn keys_are_found_inside_the_channel_table() {
+        let toml = "+++\ntitle = \"x\"\n[extra]\nvalue = 1\n[channel]\nkind = \"phone\"\n  value = \"110\"\n+++\nvalue = body\n";
+        assert_eq!(key_line(toml, "value"), (7, 3), "not the `value` of [extra] or of the body");
+        assert_eq!(key_line(toml, ""), (5, 1));
+        assert_eq!(key_line(toml, "label"), (5, 1), "a key not written points at the table");
+        let yaml = "---\ntitle: x\nchannel:\n  kind: phone\n  value: \"110\"\nvalue: 2\n---\n";
+        assert_eq!(key_line(yaml, "value"), (5, 3));
+        let inline = "+++\nchannel = { kind = \"phone\", value = \"110\" }\n+++\n";
+        assert_eq!(key_line(inline, "value"), (2, 29));
+    }
+
+    #[test]
+    fn phone_and_sms_values() {
+        let hotline = checked("kind = \"phone\"\nvalue = \"0123-6110110\"").unwrap();
+        assert_eq!(
+            (hotline.display.as_str(), hotline.href.as_deref(), hotline.direct.as_deref()),
+            ("0123-6110110", Some("tel:+861236110110"), Some("tel:+861236110110"))
+        );
+        let sms = checked("kind = \"sms\"\nvalue = \"13800000000\"").unwrap();
+        assert_eq!((sms.href.as_deref(), sms.direct.as_deref()), (Some("sms:+8613800000000"), Some("SMSTO:+8613800000000:")));
+        assert!(checked("kind = \"sms\"\nvalue = \"0123-6110110\"").unwrap_err().message.contains("landline"));
+        let err = checked("kind = \"phone\"\nvalue = \"1233\"").unwrap_err();
+        assert_eq!((err.key, err.message.as_str()), ("value", "`1233` is not a known service number"));
+        assert!(check_value(&fields("kind = \"phone\"\nvalue = \"96111\"").unwrap(), &["96111".into()]).is_ok());
+        assert!(checked("kind = \"phone\"\nvalue = \"0123-61101101\"").is_err());
+    }
+
+    #[test]
+    fn emails_and_web_addresses() {
+        assert!(valid_email("saohei@qinghe.example.gov.cn"));
+        for bad in ["saohei", "a@b", "a b@c.cn", "@c.cn", "a@-c.cn", "a@c.1"] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+        assert_eq!(web_url("https://www.12337.gov.cn").unwrap(), WebUrl { printed: "www.12337.gov.cn".into(), warning: None });
+        assert_eq!(web_url("https://www.12337.gov.cn/").unwrap().printed, "www.12337.gov.cn");
+        assert_eq!(web_url("https://a.example.cn:8443/举报/").unwrap().printed, "a.example.cn:8443/举报");
+        assert!(web_url("http://www.12337.gov.cn").unwrap().warning.unwrap().contains("https"));
+        for (bad, why) in [
+            ("www.12337.gov.cn", "is not a web address"),
+            ("https://www.12337.gov.cn@evil.example.com/", "leads to `evil.example.com`"),
+            ("https://user:pw@www.12337.gov.cn/", "user name"),
+            ("https://www.12337 .gov.cn", "space"),
+            ("https://www.12337.gov.cn\u{200b}.evil.com", "invisible"),
+            ("https://www.12337.gov.cn\\@evil.com", "backslash"),
+            ("https://www.１２３３７.gov.cn", "not plain ASCII"),
+            ("https://localhost/", "no dot"),
+            ("https://-a.example.cn/", "not a valid part"),
+            ("https://a..cn/", "not a valid part"),
+            ("https://a.example.c/", "top-level"),
+            ("https://127.0.0.1/", "top-level"),
+            ("https://a.example.cn:80x/", "port"),
+        ] {
+            let (message, _) = web_url(bad).unwrap_err();
+            assert!(message.contains(why), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_web_channel_leads_where_its_printed_text_says() {
+        let err = checked("kind = \"web\"\nvalue = \"https://www.12337.gov.cn\"\nurl = \"https://evil.example.com\"").unwrap_err();
+        assert_eq!(err.key, "url");
+        assert!(checked("kind = \"web\"\nvalue = \"https://www.12337.gov.cn\"\nurl = \"https://www.12337.gov.cn\"").is_ok());
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"110\"\nurl = \"https://evil.example.com\"").unwrap_err().key, "url");
+        // A wechat account's name is printed and its page opened: that is what `url` is for.
+        let wechat = checked("kind = \"wechat\"\nvalue = \"青禾镇扫黑办\"\nurl = \"https://mp.example.cn/a\"").unwrap();
+        assert_eq!(wechat.href.as_deref(), Some("https://mp.example.cn/a"));
+        // A Chinese path is written in plain ASCII for the QR code, and printed as written.
+        let web = checked("kind = \"web\"\nvalue = \"https://a.example.cn/举报/\"\nqr = \"direct\"").unwrap();
+        assert_eq!((web.display.as_str(), web.direct.as_deref()), ("a.example.cn/举报", Some("https://a.example.cn/%E4%B8%BE%E6%8A%A5/")));
+    }
+
+    #[test]
+    fn ids_are_short_ascii() {
+        assert!(valid_id("hotline"));
+        assert!(valid_id("12337"));
+        assert!(!valid_id("举报电话"));
+        assert!(!valid_id("Hotline"));
+        assert!(!valid_id(&"a".repeat(25)));
+    }
+
+    #[test]
+    fn rejected_ids_stay_quiet_only_while_no_valid_channel_has_them() {
+        let mut channels = Channels::default();
+        channels.rejected.insert("hotline".into());
+        assert!(channels.is_rejected("hotline") && !channels.is_rejected("sms"));
+        assert_eq!(channels.rejected().collect::<Vec<_>>(), ["hotline"]);
+    }
 }

@@ -70,7 +70,9 @@ pub fn service_number(number: &str) -> Option<&'static ServiceNumber> {
 pub enum PhoneKind {
     Mobile,
     /// A fixed line; `area` is the length of the area code with its trunk 0 (3 or 4).
-    Landline { area: usize },
+    Landline {
+        area: usize,
+    },
     /// A 400 or 800 company number.
     Company,
     /// A short service number (110, 12337, or one the site lists).
@@ -133,7 +135,7 @@ impl PhoneNumber {
         let mut digits: String = cleaned.chars().filter(char::is_ascii_digit).collect();
         let groups: Vec<&str> = cleaned.split('-').collect();
         // The international form drops a landline's trunk 0; put it back so one rule checks both.
-        if international && !digits.starts_with('1') && !digits.starts_with('0') {
+        if international && !digits.starts_with('0') && !(digits.len() == 11 && digits.starts_with('1')) {
             digits.insert(0, '0');
         }
         let company = (digits.starts_with("400") || digits.starts_with("800")) && digits.len() == 10;
@@ -312,11 +314,11 @@ mod tests {
             ("0123-6110110", "0123-6110110", "+861236110110"),
             ("(0123) 6110110", "0123-6110110", "+861236110110"),
             ("+86 123 6110110", "0123-6110110", "+861236110110"),
-            ("010-12345678", "010-12345678", "+861012345678"),
+            ("010-62345678", "010-62345678", "+861062345678"),
             ("010 6512 3456", "010-65123456", "+861065123456"),
             ("021-62345678", "021-62345678", "+862162345678"),
-            ("0755-1234567", "0755-1234567", "+867551234567"),
-            ("0755-12345678", "0755-12345678", "+8675512345678"),
+            ("0755-2345678", "0755-2345678", "+867552345678"),
+            ("0755-23456789", "0755-23456789", "+8675523456789"),
             ("13812345678", "138 1234 5678", "+8613812345678"),
             ("138-1234-5678", "138 1234 5678", "+8613812345678"),
             ("+86 138 1234 5678", "138 1234 5678", "+8613812345678"),

@@ -920,7 +920,8 @@ mod tests {
         assert!(svg.contains(&format!("viewBox=\"0 0 {n} {n}\"")));
         assert!(svg.contains("shape-rendering=\"crispEdges\"") && svg.contains("role=\"img\""));
         assert!(svg.contains("aria-label=\"举报 &lt;热线&gt; &amp; &quot;12337&quot;\""), "{svg}");
-        assert!(svg.contains("data-payload=\"https://x.example/?a=1&amp;b=&quot;2&quot;\""), "{svg}");
+        // A web address is encoded as plain ASCII: the quotes are percent-encoded.
+        assert!(svg.contains("data-payload=\"https://x.example/?a=1&amp;b=%222%22\""), "{svg}");
         assert!(svg.contains(&format!("<rect width=\"{n}\" height=\"{n}\" fill=\"#fff\"/>")));
         assert_eq!(svg.matches("<path").count(), 1);
         assert_eq!(svg.matches("fill=").count(), 2, "only #fff and #000");
@@ -1041,7 +1042,10 @@ mod tests {
 
     #[test]
     fn web_addresses_are_percent_encoded_to_ascii() {
-        assert_eq!(ascii_url("https://a.example.cn/policies/举报人保护/").unwrap(), "https://a.example.cn/policies/%E4%B8%BE%E6%8A%A5%E4%BA%BA%E4%BF%9D%E6%8A%A4/");
+        assert_eq!(
+            ascii_url("https://a.example.cn/policies/举报人保护/").unwrap(),
+            "https://a.example.cn/policies/%E4%B8%BE%E6%8A%A5%E4%BA%BA%E4%BF%9D%E6%8A%A4/"
+        );
         // Already encoded addresses, queries and fragments stay as they are.
         let encoded = "https://a.example.cn/p/%E4%B8%BE/?q=a&b=c#top";
         assert_eq!(ascii_url(encoded).unwrap(), encoded);

@@ -186,14 +186,16 @@ impl Function for QrFunction {
             }
             _ => return Err("qr needs either data=\"...\" (what to encode) or channel=\"id\" (a reporting channel), not both".into()),
         };
-        let mut code = self.codes.get(&payload, size_mm, &label)?;
         // Print templates ask for a minimum module size (1 mm on posters): grow the code to reach it.
+        // Only the code at the final size is kept, so every published PNG is one a page shows.
+        let mut size_mm = size_mm;
         if let Some(min) = args.get("min_module_mm").and_then(Value::as_f64) {
-            if code.module_mm + 1e-9 < min {
-                let grown = (code.min_size_mm(min) * 2.0).ceil() / 2.0;
-                code = self.codes.get(&payload, grown, &label)?;
+            let probe = QrCode::new(&payload, size_mm).map_err(|e| e.to_string())?;
+            if probe.module_mm + 1e-9 < min {
+                size_mm = (probe.min_size_mm(min) * 2.0).ceil() / 2.0;
             }
         }
+        let code = self.codes.get(&payload, size_mm, &label)?;
         let png = format!("{}/{QR_DIR}/{}", self.data.config.base_url, code.file_name());
         let caption_label = if label.is_empty() { String::new() } else { format!("<span class=\"qr-label\">{}</span>", escape_attr(&label)) };
         Ok(Value::String(format!(
@@ -267,11 +269,17 @@ pub fn verify_published(output: &Output, base_url: &str) -> Result<usize, Errors
         .map(|(png, pages)| {
             let payload = &pages[0].payload;
             if let Some(other) = pages.iter().find(|s| &s.payload != payload) {
-                return Some(published_error(format!("`{png}` is offered on `{}` for {payload:?} and on `{}` for {:?}", pages[0].page, other.page, other.payload), payload));
+                return Some(published_error(
+                    format!("`{png}` is offered on `{}` for {payload:?} and on `{}` for {:?}", pages[0].page, other.page, other.payload),
+                    payload,
+                ));
             }
             let why = match output.get(png) {
                 None => format!("is offered for download on `{}` but is not in the output", pages[0].page),
-                Some(entry) => match read_entry(entry).map_err(|e| e.to_string()).and_then(|b| image::load_from_memory(&b).map_err(|e| format!("is not a readable image: {e}"))) {
+                Some(entry) => match read_entry(entry)
+                    .map_err(|e| e.to_string())
+                    .and_then(|b| image::load_from_memory(&b).map_err(|e| format!("is not a readable image: {e}")))
+                {
                     Err(e) => e,
                     Ok(image) => crate::qr::check_image(&image.to_luma8(), payload).err()?,
                 },
@@ -283,14 +291,24 @@ pub fn verify_published(output: &Output, base_url: &str) -> Result<usize, Errors
     for s in &shown {
         let Some(printed) = &s.printed else { continue };
         if !printed.contains(&escape_attr(&human_target(&s.payload))) {
-            errors.push(published_error(format!("the QR code on `{}` leads to `{}`, but the text beside it says `{}`", s.page, human_target(&s.payload), unescape(printed)), &s.payload));
+            errors.push(published_error(
+                format!("the QR code on `{}` leads to `{}`, but the text beside it says `{}`", s.page, human_target(&s.payload), unescape(printed)),
+                &s.payload,
+            ));
         }
     }
     let prefix = format!("{QR_DIR}/qr-");
     for (path, _) in output.iter().filter(|(p, _)| p.starts_with(&prefix) && p.ends_with(".png")) {
         if !pngs.contains_key(path.as_str()) {
+            let says = output
+                .get(path)
+                .and_then(|e| read_entry(e).ok())
+                .and_then(|b| image::load_from_memory(&b).ok())
+                .and_then(|i| crate::qr::read_image(&i.to_luma8()).ok())
+                .map(|r| format!(" (it decodes to {:?})", r.text))
+                .unwrap_or_default();
             errors.push(
-                Error::new(format!("`{path}` looks like a QR code placard made, but no page shows it, so nothing says what it should lead to"))
+                Error::new(format!("`{path}` looks like a QR code placard made{says}, but no page shows it, so nothing says what it should lead to"))
                     .with_hint("remove the file from static/ or from the page's folder; placard writes the QR images itself"),
             );
         }
@@ -374,10 +392,107 @@ mod tests {
 
     #[test]
     fn targets_read_like_what_people_dial() {
-        assert_eq!(human_target("tel:+861236110110"), "01236110110");
+        // Numbers read as they are printed everywhere else, so the two can be compared at a glance.
+        assert_eq!(human_target("tel:+861236110110"), "0123-6110110");
+        assert_eq!(human_target("tel:+861062345678"), "010-62345678");
         assert_eq!(human_target("tel:12337"), "12337");
-        assert_eq!(human_target("tel:+8613812345678"), "13812345678");
+        assert_eq!(human_target("tel:+8613812345678"), "138 1234 5678");
+        assert_eq!(human_target("SMSTO:+8613812345678:"), "短信 138 1234 5678");
+        // Percent-encoded addresses read back as the Chinese they encode.
+        assert_eq!(human_target("https://a.example.cn/policies/%E4%B8%BE%E6%8A%A5/"), "a.example.cn/policies/举报");
+        assert_eq!(human_target("https://a.example.cn/%20x"), "a.example.cn/%20x");
         assert_eq!(human_target("https://qinghe.example.gov.cn/q/hotline/"), "qinghe.example.gov.cn/q/hotline");
         assert_eq!(human_target("SMSTO:12110:"), "短信 12110");
+    }
+
+    /// A page as [`QrFunction`] writes it: the figure with its SVG, target text and download link.
+    fn page_with(code: &QrCode, target: &str) -> String {
+        format!(
+            "<p>x</p><figure class=\"qr-code\">{}<figcaption><span class=\"qr-target\">{}</span><a class=\"qr-download\" href=\"https://a.example.cn/qr/{}\" download>下载二维码</a></figcaption></figure>",
+            code.svg("label"),
+            escape_attr(target),
+            code.file_name()
+        )
+    }
+
+    fn site(codes: &[&QrCode]) -> Output {
+        let mut output = Output::default();
+        for (i, code) in codes.iter().enumerate() {
+            output.add(format!("p{i}/index.html"), page_with(code, &human_target(&code.payload)).into_bytes());
+            output.add(format!("{QR_DIR}/{}", code.file_name()), code.png(PNG_PX_PER_MODULE));
+        }
+        output
+    }
+
+    #[test]
+    fn published_codes_are_decoded_from_the_files() {
+        let chinese = QrCode::new("https://a.example.cn/policies/举报人保护/", 30.0).unwrap();
+        let hotline = QrCode::new("tel:+861236110110", 30.0).unwrap();
+        let text = QrCode::new("青禾镇扫黑办举报电话 0123-6110110", 40.0).unwrap();
+        let output = site(&[&chinese, &hotline, &text]);
+        assert_eq!(verify_published(&output, "https://a.example.cn").unwrap(), 6);
+    }
+
+    #[test]
+    fn a_replaced_png_is_an_error_naming_the_file() {
+        let hotline = QrCode::new("https://a.example.cn/q/hotline/", 30.0).unwrap();
+        let evil = QrCode::new("https://evil.example.com/", 30.0).unwrap();
+        let mut output = site(&[&hotline]);
+        // A file of static/ at the same path wins over the generated one.
+        let dir = tempfile::tempdir().unwrap();
+        let replaced = dir.path().join("evil.png");
+        std::fs::write(&replaced, evil.png(8)).unwrap();
+        output.copy(format!("{QR_DIR}/{}", hotline.file_name()), replaced);
+        let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
+        assert_eq!(errors.0.len(), 1, "{errors:?}");
+        let message = &errors.0[0].message;
+        assert!(
+            message.contains(&format!("`qr/{}`", hotline.file_name())) && message.contains("evil.example.com") && message.contains("p0/index.html"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_changed_inline_svg_or_wrong_caption_is_an_error() {
+        let hotline = QrCode::new("https://a.example.cn/q/hotline/", 30.0).unwrap();
+        let evil = QrCode::new("https://evil.example.com/q/hotline/", 30.0).unwrap();
+        let mut output = site(&[&hotline]);
+        // The evil code's drawing, under the hotline's payload.
+        let forged = page_with(&hotline, "a.example.cn/q/hotline").replace(&path_of(&hotline.svg("label")), &path_of(&evil.svg("label")));
+        output.add("p0/index.html", forged.into_bytes());
+        let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
+        assert!(errors.0.iter().any(|e| e.message.starts_with("the QR code on `p0/index.html` ") && !e.message.contains("text beside")), "{errors:?}");
+
+        let mut output = site(&[&hotline]);
+        output.add("p0/index.html", page_with(&hotline, "a.example.cn/q/other").into_bytes());
+        let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
+        assert!(errors.0[0].message.contains("but the text beside it says `a.example.cn/q/other`"), "{errors:?}");
+    }
+
+    #[test]
+    fn a_png_no_page_shows_is_an_error() {
+        let hotline = QrCode::new("https://a.example.cn/q/hotline/", 30.0).unwrap();
+        let mut output = site(&[&hotline]);
+        output.add(format!("{QR_DIR}/qr-0000000000.png"), hotline.png(8));
+        let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
+        assert!(
+            errors.0[0].message.contains("`qr/qr-0000000000.png` looks like a QR code placard made (it decodes to \"https://a.example.cn/q/hotline/\")"),
+            "{errors:?}"
+        );
+    }
+
+    fn path_of(svg: &str) -> String {
+        svg.split(" d=\"").nth(1).unwrap().split('"').next().unwrap().to_string()
+    }
+
+    #[test]
+    fn hand_written_phone_payloads_are_checked_and_dialable() {
+        assert_eq!(checked_data("tel:0123-6110110", &[]).unwrap(), "tel:+861236110110");
+        assert_eq!(checked_data("SMSTO:12337:举报", &[]).unwrap(), "SMSTO:12337:举报");
+        assert_eq!(checked_data("sms:138 1234 5678", &[]).unwrap(), "sms:+8613812345678");
+        assert!(checked_data("tel:1233", &[]).unwrap_err().contains("did you mean 12337"));
+        assert!(checked_data("tel:0123-61101101", &[]).is_err());
+        assert_eq!(checked_data("tel:96111", &["96111".into()]).unwrap(), "tel:96111");
+        assert_eq!(checked_data("https://a.example.cn/", &[]).unwrap(), "https://a.example.cn/");
     }
 }
