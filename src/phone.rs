@@ -172,12 +172,12 @@ impl PhoneNumber {
             };
             let hint = match near.as_slice() {
                 [first, others @ ..] => format!(
-                    "did you mean {}?{} if `{digits}` is a real local service number, list it in config.toml under [channels] as service_numbers = [\"{digits}\"]",
+                    "did you mean {}?{} If `{digits}` is a real local service number, list it in config.toml under [channels] as service_numbers = [\"{digits}\"]",
                     named(first),
-                    if others.is_empty() { String::new() } else { format!(" (or {})", others.iter().map(|k| named(k)).collect::<Vec<_>>().join(", ")) }
+                    if others.is_empty() { String::new() } else { format!(" Also close: {}.", others.iter().map(|k| named(k)).collect::<Vec<_>>().join(", ")) }
                 ),
                 [] => format!(
-                    "national service numbers are {}; if `{digits}` is a real local one, list it in config.toml under [channels] as service_numbers = [\"{digits}\"]",
+                    "national service numbers are {}. If `{digits}` is a real local one, list it in config.toml under [channels] as service_numbers = [\"{digits}\"]",
                     known.join(", ")
                 ),
             };

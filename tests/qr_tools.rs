@@ -82,13 +82,8 @@ fn zxing_decode(python: &Path, image: &Path) -> Vec<(String, String)> {
         eci = zxingcpp.read_barcodes(img, formats=zxingcpp.BarcodeFormat.QRCode, text_mode=zxingcpp.TextMode.ECI)\n\
         for b, e in zip(shown, eci):\n    \
             sys.stdout.buffer.write((b.text + '\\t' + e.text + '\\n').encode('utf-8'))\n";
-    let output = Command::new(python)
-        .args(["-c", script])
-        .arg(&raw)
-        .arg(luma.width().to_string())
-        .arg(luma.height().to_string())
-        .output()
-        .expect("run python3");
+    let output =
+        Command::new(python).args(["-c", script]).arg(&raw).arg(luma.width().to_string()).arg(luma.height().to_string()).output().expect("run python3");
     assert!(output.status.success(), "zxingcpp failed: {}", String::from_utf8_lossy(&output.stderr));
     let text = String::from_utf8(output.stdout).expect("zxingcpp prints UTF-8");
     text.lines().map(|l| l.split_once('\t').map(|(t, id)| (t.to_string(), id.to_string())).unwrap()).collect()
@@ -102,7 +97,10 @@ fn non_ascii() -> Vec<(&'static str, &'static str)> {
         // Short Chinese text is what a Shift JIS guess turns into Japanese mojibake.
         ("扫黑办", "扫黑办"),
         ("https://qinghe.example.gov.cn/policies/举报人保护/", "https://qinghe.example.gov.cn/policies/%E4%B8%BE%E6%8A%A5%E4%BA%BA%E4%BF%9D%E6%8A%A4/"),
-        ("https://qinghe.example.gov.cn/tags/扫黑除恶/?from=海报#举报", "https://qinghe.example.gov.cn/tags/%E6%89%AB%E9%BB%91%E9%99%A4%E6%81%B6/?from=%E6%B5%B7%E6%8A%A5#%E4%B8%BE%E6%8A%A5"),
+        (
+            "https://qinghe.example.gov.cn/tags/扫黑除恶/?from=海报#举报",
+            "https://qinghe.example.gov.cn/tags/%E6%89%AB%E9%BB%91%E9%99%A4%E6%81%B6/?from=%E6%B5%B7%E6%8A%A5#%E4%B8%BE%E6%8A%A5",
+        ),
     ]
 }
 

@@ -26,11 +26,13 @@ pub const QR_DIR: &str = "qr";
 /// Pixels per module of the downloadable PNG: about 350–450 px for a typical short link.
 const PNG_PX_PER_MODULE: u32 = 8;
 
+/// (payload, size in µm) → the code and the labels it was shown with.
+type Made = BTreeMap<(String, u64), (Arc<QrCode>, Vec<String>)>;
+
 /// Every QR code made during one render.
 #[derive(Default)]
 pub struct QrCodes {
-    /// (payload, size in µm) → the code and the labels it was shown with.
-    made: Mutex<BTreeMap<(String, u64), (Arc<QrCode>, Vec<String>)>>,
+    made: Mutex<Made>,
 }
 
 impl QrCodes {
