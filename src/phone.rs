@@ -16,6 +16,7 @@ use std::fmt;
 /// A short national number residents may be told to call, and what it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ServiceNumber {
+    /// The digits.
     pub number: &'static str,
     /// What the number is for, in Chinese.
     pub purpose: &'static str,
@@ -68,11 +69,10 @@ pub fn service_number(number: &str) -> Option<&'static ServiceNumber> {
 /// What sort of number a [`PhoneNumber`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhoneKind {
+    /// An 11-digit mobile number.
     Mobile,
     /// A fixed line; `area` is the length of the area code with its trunk 0 (3 or 4).
-    Landline {
-        area: usize,
-    },
+    Landline { area: usize },
     /// A 400 or 800 company number.
     Company,
     /// A short service number (110, 12337, or one the site lists).
@@ -90,7 +90,9 @@ pub struct PhoneNumber {
 /// Why a text is not a phone number, with what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PhoneError {
+    /// What is wrong, quoting the text.
     pub message: String,
+    /// What to write instead.
     pub hint: String,
 }
 

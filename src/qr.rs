@@ -19,7 +19,7 @@ use std::fmt::{self, Write as _};
 use qrcode::bits::Bits;
 use qrcode::types::{Color, EcLevel as LibEcLevel, QrError as LibQrError, Version};
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
 
 use crate::phone::PhoneNumber;
 
@@ -443,8 +443,11 @@ fn encode_bits(payload: &str, version: i16, ec: EcLevel) -> Result<Bits, LibQrEr
 pub enum Segment {
     /// An ECI designator: the bytes that follow are in this character set.
     Eci(u32),
+    /// Digits.
     Numeric(String),
+    /// Upper-case letters, digits and ` $%*+-./:`.
     Alphanumeric(String),
+    /// Bytes, read in the character set of the last ECI designator.
     Byte(Vec<u8>),
     /// Kanji mode (13-bit Shift JIS pairs), which placard never writes.
     Kanji(usize),
@@ -561,7 +564,9 @@ fn check_stream(stream: &[u8], version: i16, payload: &str) -> Result<(), String
 /// What [`read_image`] found in an image.
 #[derive(Debug, Clone)]
 pub struct ReadBack {
+    /// The decoded text (rqrr reads byte segments as UTF-8).
     pub text: String,
+    /// The QR version, 1..=40.
     pub version: usize,
     /// The two error-correction bits of the format information.
     pub ecc_bits: u16,
@@ -720,14 +725,9 @@ fn qr_text(payload: &str) -> Result<String, QrError> {
 pub fn mailto_payload(address: &str, subject: Option<&str>) -> String {
     let mut out = format!("mailto:{}", address.trim());
     if let Some(subject) = subject.filter(|s| !s.is_empty()) {
-        out.push_str("?subject=");
-        for b in subject.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(b as char);
-            } else {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
+        // Everything but RFC 3986's unreserved characters is encoded, `&` and `=` included.
+        const SUBJECT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+        let _ = write!(out, "?subject={}", utf8_percent_encode(subject, SUBJECT));
     }
     out
 }
