@@ -283,7 +283,7 @@ fn landline(text: &str, digits: String, groups: &[&str]) -> Result<PhoneNumber, 
     if national.len() == 11 && national.starts_with('1') {
         return Err(PhoneError {
             message: format!("`{text}` cannot be a landline: dialled from a mobile as +86 {national} it would be an 11-digit mobile-style number"),
-            hint: format!("check the number; area codes starting with 01 other than 010 have no 8-digit local numbers. {FORMS}"),
+            hint: format!("a landline is dialled as +86, its area code without the 0, then the local number; that must not read as a mobile number. Check the area code and the count of digits. {FORMS}"),
         });
     }
     Ok(PhoneNumber { digits, kind: PhoneKind::Landline { area } })
