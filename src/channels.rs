@@ -2,40 +2,83 @@
 //! boxes. A channel is a page in the channels section with a `[channel]` table; this module checks
 //! each one and turns it into the one [`Channel`] shape that pages, posters, letters and the
 //! verification page all read.
+//!
+//! A channel that fails its checks is reported once, at its front-matter line, and its id is kept in
+//! [`Channels::rejected`], so that posters, letters, units and shortcodes that name it can stay
+//! silent instead of adding "there is no channel" errors for the same cause.
 
-use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::Value;
 
 use crate::config::Config;
-use crate::content::library::locate;
 use crate::content::Library;
-use crate::error::{suggest, Error, Errors};
+use crate::error::{suggest, Error, Errors, Severity};
+use crate::phone::PhoneNumber;
 use crate::qr;
 
-/// The `[channel]` table of a channel page's front matter.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// The `[channel]` table of a channel page's front matter, kept as written. Loading a page never
+/// fails because of it: [`collect`] checks it, so that a misspelt key is reported once, at its
+/// line, and the channel's id is still known to be the one that failed.
+#[derive(Debug, Clone)]
 pub struct ChannelFrontMatter {
-    /// Short ASCII id used in shortcodes and the short QR URL `/q/<id>/`; defaults to the file's slug.
-    pub id: Option<String>,
-    pub kind: String,
-    /// The number, address, URL, account name or box location.
-    pub value: String,
-    pub hours: Option<String>,
-    pub answered_by: Option<String>,
-    pub notes: Option<String>,
-    #[serde(default)]
-    pub primary: bool,
-    /// What the channel's QR code holds: `page` (default, a short link to a page with tap-to-call
-    /// links, which every scanner including WeChat's opens) or `direct` (tel:, SMSTO:, mailto:, the URL).
-    pub qr: Option<String>,
-    /// Six-digit postal code, for `post`.
-    pub postcode: Option<String>,
-    /// A web address for `wechat` (the account's article or QR page).
-    pub url: Option<String>,
+    raw: Value,
 }
 
-/// The kinds of channel, with the words residents see.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+impl<'de> Deserialize<'de> for ChannelFrontMatter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|raw| ChannelFrontMatter { raw })
+    }
+}
+
+impl ChannelFrontMatter {
+    /// The `id` as written, when it is text.
+    pub fn id(&self) -> Option<&str> {
+        self.raw.get("id").and_then(Value::as_str)
+    }
+}
+
+/// The keys a `[channel]` table may hold.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ChannelFields {
+    /// Short ASCII id used in shortcodes and the short QR URL `/q/<id>/`; defaults to the file's slug.
+    id: Option<String>,
+    kind: Kind,
+    /// The number, address, URL, account name or box location.
+    value: String,
+    /// What residents read beside the value (`东湾村举报电话`); defaults to the kind's label.
+    label: Option<String>,
+    hours: Option<String>,
+    /// The body that answers (`镇扫黑办`, `东湾村委会`).
+    answered_by: Option<String>,
+    notes: Option<String>,
+    #[serde(default)]
+    primary: bool,
+    /// What the channel's QR code holds; see [`QrMode`].
+    #[serde(default)]
+    qr: QrMode,
+    /// Six-digit postal code, for `post`.
+    postcode: Option<String>,
+    /// A web address for `wechat` (the account's article or QR page).
+    url: Option<String>,
+}
+
+/// What a channel's QR code holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum QrMode {
+    /// A short link to the channel's landing page with tap-to-call links, which every scanner,
+    /// WeChat's included, opens.
+    #[default]
+    Page,
+    /// The channel itself: `tel:`, `SMSTO:`, `mailto:` or the web address.
+    Direct,
+}
+
+/// The kinds of channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
     Phone,
@@ -48,46 +91,43 @@ pub enum Kind {
     Visit,
 }
 
-const KINDS: &[&str] = &["phone", "sms", "email", "web", "wechat", "post", "box", "visit"];
+/// One row of [`KINDS`]: the words residents see for a kind of channel.
+#[derive(Debug, Clone, Copy)]
+pub struct KindInfo {
+    pub kind: Kind,
+    /// The label printed beside the value unless the channel sets its own; emergency numbers use
+    /// theirs instead (see [`crate::phone::SERVICE_NUMBERS`]).
+    pub label: &'static str,
+    /// The verb on a tap target.
+    pub action: &'static str,
+}
+
+/// Every kind with its default label and action: the one place these words live.
+pub const KINDS: &[KindInfo] = &[
+    KindInfo { kind: Kind::Phone, label: "举报电话", action: "拨打" },
+    KindInfo { kind: Kind::Sms, label: "短信举报", action: "发短信" },
+    KindInfo { kind: Kind::Email, label: "举报邮箱", action: "发邮件" },
+    KindInfo { kind: Kind::Web, label: "网络举报", action: "打开" },
+    KindInfo { kind: Kind::Wechat, label: "微信举报", action: "打开" },
+    KindInfo { kind: Kind::Post, label: "信件举报", action: "查看" },
+    KindInfo { kind: Kind::Box, label: "举报箱", action: "查看" },
+    KindInfo { kind: Kind::Visit, label: "来访举报", action: "查看" },
+];
 
 impl Kind {
-    fn parse(text: &str) -> Option<Kind> {
-        Some(match text {
-            "phone" => Kind::Phone,
-            "sms" => Kind::Sms,
-            "email" => Kind::Email,
-            "web" => Kind::Web,
-            "wechat" => Kind::Wechat,
-            "post" => Kind::Post,
-            "box" => Kind::Box,
-            "visit" => Kind::Visit,
-            _ => return None,
-        })
+    fn info(self) -> &'static KindInfo {
+        // Every kind has a row; the test `every_kind_has_one_row` keeps it so.
+        KINDS.iter().find(|k| k.kind == self).unwrap_or(&KINDS[0])
     }
 
-    /// The label residents read next to the value.
+    /// The default label residents read next to the value.
     pub fn label(self) -> &'static str {
-        match self {
-            Kind::Phone => "举报电话",
-            Kind::Sms => "短信举报",
-            Kind::Email => "举报邮箱",
-            Kind::Web => "网络举报",
-            Kind::Wechat => "微信举报",
-            Kind::Post => "信件举报",
-            Kind::Box => "举报箱",
-            Kind::Visit => "来访举报",
-        }
+        self.info().label
     }
 
     /// The verb on a tap target.
     pub fn action(self) -> &'static str {
-        match self {
-            Kind::Phone => "拨打",
-            Kind::Sms => "发短信",
-            Kind::Email => "发邮件",
-            Kind::Web | Kind::Wechat => "打开",
-            Kind::Post | Kind::Box | Kind::Visit => "查看",
-        }
+        self.info().action
     }
 }
 
@@ -96,7 +136,12 @@ impl Kind {
 pub struct Channel {
     pub id: String,
     pub kind: Kind,
+    /// The default label for this channel: the kind's, or an emergency number's (`报警电话` for 110).
     pub kind_label: &'static str,
+    /// What is printed beside the value: the channel's own `label`, else `kind_label`.
+    pub label: String,
+    /// An emergency number (110, 119, 120, 122): shown apart from the reporting channels.
+    pub emergency: bool,
     pub action: &'static str,
     pub title: String,
     /// As written in front matter.
@@ -116,11 +161,62 @@ pub struct Channel {
     /// The short landing page the QR code opens, `https://…/q/<id>/`.
     pub short_url: String,
     pub short_path: String,
-    /// What the channel's QR code encodes.
+    /// What the channel's QR code encodes (plain ASCII for web addresses).
     pub qr_payload: String,
     /// Index of the channel's page in the library (not serialised).
     #[serde(skip)]
     pub page: usize,
+}
+
+/// The site's channels, primary first, and the ids of channel pages that failed their checks.
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    list: Vec<Channel>,
+    rejected: BTreeSet<String>,
+}
+
+impl Channels {
+    /// The valid channel with `id`.
+    pub fn get(&self, id: &str) -> Option<&Channel> {
+        self.list.iter().find(|c| c.id == id)
+    }
+
+    /// Whether `id` names a channel page that failed its checks and was already reported. Code that
+    /// looks up a channel by id should stay silent when this is true: the cause has its own error.
+    pub fn is_rejected(&self, id: &str) -> bool {
+        self.rejected.contains(id) && self.get(id).is_none()
+    }
+
+    /// Ids of channel pages that failed their checks, sorted.
+    pub fn rejected(&self) -> impl Iterator<Item = &str> {
+        self.rejected.iter().map(String::as_str).filter(|id| self.get(id).is_none())
+    }
+
+    /// The valid channels as a list.
+    pub fn as_slice(&self) -> &[Channel] {
+        &self.list
+    }
+}
+
+impl std::ops::Deref for Channels {
+    type Target = [Channel];
+    fn deref(&self) -> &[Channel] {
+        &self.list
+    }
+}
+
+impl<'a> IntoIterator for &'a Channels {
+    type Item = &'a Channel;
+    type IntoIter = std::slice::Iter<'a, Channel>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl Serialize for Channels {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.list.serialize(serializer)
+    }
 }
 
 /// The URL path of the short landing page for `id`.
@@ -128,159 +224,325 @@ pub fn short_path(config: &Config, id: &str) -> String {
     format!("/{}/{id}/", config.channels.short_path)
 }
 
-/// Collects and checks every channel page. Problems are located at the offending front-matter line.
-pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<Channel> {
-    let mut channels: Vec<Channel> = Vec::new();
-    let section_prefix = format!("{}/", config.channels.section.trim_matches('/'));
+/// Collects and checks every channel page. Each problem is reported once, at the offending
+/// front-matter line; the ids of channels that failed are kept in [`Channels::rejected`].
+pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Channels {
+    let mut channels = Channels::default();
     for (index, page) in library.pages.iter().enumerate() {
         let Some(meta) = &page.meta.channel else {
             continue;
         };
+        let id = meta.id().map(str::to_string).unwrap_or_else(|| page.slug.clone());
         let source = std::fs::read_to_string(&page.file).unwrap_or_default();
-        let at = |key: &str, message: String| locate(Error::in_file(&page.file, message), &source, key);
-        if !page.relative.starts_with(&section_prefix) {
-            errors.push(
-                at("channel", format!("a [channel] table belongs in the channels section, `content/{section_prefix}`"))
-                    .with_hint(format!("move this page into content/{section_prefix}, or set [channels] section in config.toml")),
-            );
-            continue;
-        }
-        let Some(kind) = Kind::parse(meta.kind.trim()) else {
-            let hint = match suggest(meta.kind.trim(), KINDS) {
-                Some(near) => format!("did you mean `{near}`? kinds are: {}", KINDS.join(", ")),
-                None => format!("kinds are: {}", KINDS.join(", ")),
-            };
-            errors.push(at("kind", format!("`{}` is not a kind of channel", meta.kind)).with_hint(hint));
-            continue;
+        let at = |key: &str, message: String| {
+            let (line, column) = key_line(&source, key);
+            Error::at(&page.file, line, column, message)
         };
-        let id = meta.id.clone().unwrap_or_else(|| page.slug.clone());
-        if !valid_id(&id) {
-            errors.push(
-                at(if meta.id.is_some() { "id" } else { "kind" }, format!("`{id}` cannot be a channel id"))
-                    .with_hint("give the channel an id of lower-case letters, digits and dashes, at most 24 characters, like id = \"hotline\": it appears in the short QR link"),
-            );
-            continue;
-        }
-        let checked = match check_value(kind, meta) {
-            Ok(c) => c,
-            Err((message, hint)) => {
-                errors.push(at("value", message).with_hint(hint));
+        let channel = match check_channel(library, index, meta, &id, config, &at, errors) {
+            Ok(channel) => channel,
+            Err(error) => {
+                errors.push(error);
+                channels.rejected.insert(id);
                 continue;
             }
         };
-        if let Some(warning) = checked.warning {
-            errors.push(Error { severity: crate::error::Severity::Warning, ..at("value", warning) });
-        }
-        if let Some(code) = &meta.postcode {
-            if !(code.len() == 6 && code.chars().all(|c| c.is_ascii_digit())) {
-                errors.push(at("postcode", format!("`{code}` is not a postal code")).with_hint("postal codes in China have six digits, like 100000"));
-                continue;
-            }
-        }
-        let short = short_path(config, &id);
-        let payload = match meta.qr.as_deref().unwrap_or("page") {
-            "page" => config.permalink(&short),
-            "direct" => match direct_payload(kind, meta, &checked.href) {
-                Some(p) => p,
-                None => {
-                    errors.push(
-                        at("qr", format!("a `{}` channel has no direct QR payload", meta.kind))
-                            .with_hint("use qr = \"page\", which links to the channel's landing page"),
-                    );
-                    continue;
-                }
-            },
-            other => {
-                errors.push(
-                    at("qr", format!("`qr = \"{other}\"` is not a choice")).with_hint("use qr = \"page\" (a short link, scans everywhere) or qr = \"direct\""),
-                );
-                continue;
-            }
-        };
-        if let Some(first) = channels.iter().find(|c| c.id == id) {
+        if let Some(first) = channels.get(&id) {
+            let other = library.pages[first.page].file.display().to_string();
             errors.push(
-                at("id", format!("the channel id `{id}` is already used by `{}`", library.pages[first.page].file.display()))
+                at("id", format!("the channel id `{id}` is already used by `{other}`"))
                     .with_hint("every channel needs its own id; set id = \"...\" in one of them"),
             );
             continue;
         }
-        channels.push(Channel {
-            kind_label: kind.label(),
-            action: kind.action(),
-            kind,
-            title: page.meta.title.clone().unwrap_or_else(|| kind.label().to_string()),
-            value: meta.value.clone(),
-            display: checked.display,
-            href: checked.href,
-            hours: meta.hours.clone(),
-            answered_by: meta.answered_by.clone(),
-            notes: meta.notes.clone(),
-            postcode: meta.postcode.clone(),
-            primary: meta.primary,
-            weight: page.meta.weight.unwrap_or(0),
-            permalink: config.permalink(&page.path),
-            short_url: config.permalink(&short),
-            short_path: short,
-            qr_payload: payload,
-            page: index,
-            id,
-        });
+        channels.list.push(channel);
     }
+    channels.rejected.extend(unloaded_channel_ids(library, config, errors));
     // Primary channels first, then by weight: the order residents see everywhere.
-    channels.sort_by(|a, b| b.primary.cmp(&a.primary).then(a.weight.cmp(&b.weight)).then(a.id.cmp(&b.id)));
+    channels.list.sort_by(|a, b| b.primary.cmp(&a.primary).then(a.weight.cmp(&b.weight)).then(a.id.cmp(&b.id)));
     channels
+}
+
+/// Checks one channel page; the error, when there is one, is the only one reported for it.
+/// Warnings (an `http://` address) go to `warnings`.
+fn check_channel(
+    library: &Library,
+    index: usize,
+    meta: &ChannelFrontMatter,
+    id: &str,
+    config: &Config,
+    at: &dyn Fn(&str, String) -> Error,
+    warnings: &mut Errors,
+) -> Result<Channel, Error> {
+    let page = &library.pages[index];
+    let section_prefix = format!("{}/", config.channels.section.trim_matches('/'));
+    if !page.relative.starts_with(&section_prefix) {
+        return Err(at("", format!("a [channel] table belongs in the channels section, `content/{section_prefix}`"))
+            .with_hint(format!("move this page into content/{section_prefix}, or set [channels] section in config.toml")));
+    }
+    let fields: ChannelFields = serde_json::from_value(meta.raw.clone()).map_err(|e| field_error(&e.to_string(), &meta.raw, at))?;
+    if !valid_id(id) {
+        return Err(at(if fields.id.is_some() { "id" } else { "kind" }, format!("`{id}` cannot be a channel id")).with_hint(
+            "give the channel an id of lower-case letters, digits and dashes, at most 24 characters, like id = \"hotline\": it appears in the short QR link",
+        ));
+    }
+    let checked = check_value(&fields, &config.channels.service_numbers).map_err(|Problem { key, message, hint }| at(key, message).with_hint(hint))?;
+    if let Some(code) = &fields.postcode {
+        if !(code.len() == 6 && code.chars().all(|c| c.is_ascii_digit())) {
+            return Err(at("postcode", format!("`{code}` is not a postal code")).with_hint("postal codes in China have six digits, like 100000"));
+        }
+    }
+    if let Some(label) = &fields.label {
+        if label.trim().is_empty() || label.chars().count() > 24 {
+            return Err(at("label", format!("`{label}` cannot be a channel's label"))
+                .with_hint("write a short label of at most 24 characters that says what the channel is, like label = \"东湾村举报电话\""));
+        }
+    }
+    let short = short_path(config, id);
+    let payload = match (fields.qr, &checked.direct) {
+        (QrMode::Page, _) => config.permalink(&short),
+        (QrMode::Direct, Some(direct)) => direct.clone(),
+        (QrMode::Direct, None) => {
+            return Err(at("qr", format!("a `{}` channel has no direct QR payload", kind_name(fields.kind)))
+                .with_hint("use qr = \"page\", which links to the channel's landing page"));
+        }
+    };
+    if let Some(warning) = &checked.warning {
+        warnings.push(Error { severity: Severity::Warning, ..at(if fields.kind == Kind::Wechat { "url" } else { "value" }, warning.clone()) });
+    }
+    let kind = fields.kind;
+    let kind_label = checked.emergency.unwrap_or(kind.label());
+    let label = fields.label.as_deref().map(str::trim).unwrap_or(kind_label).to_string();
+    Ok(Channel {
+        kind_label,
+        emergency: checked.emergency.is_some(),
+        action: kind.action(),
+        kind,
+        title: page.meta.title.clone().unwrap_or_else(|| label.clone()),
+        label,
+        value: fields.value.clone(),
+        display: checked.display,
+        href: checked.href,
+        hours: fields.hours,
+        answered_by: fields.answered_by,
+        notes: fields.notes,
+        postcode: fields.postcode,
+        primary: fields.primary,
+        weight: page.meta.weight.unwrap_or(0),
+        permalink: config.permalink(&page.path),
+        short_url: config.permalink(&short),
+        short_path: short,
+        qr_payload: payload,
+        page: index,
+        id: id.to_string(),
+    })
+}
+
+/// Ids of channel pages that could not be loaded at all (their front matter does not parse): the
+/// loader has already reported each, so they count as rejected too. The id is the one written in
+/// the `[channel]` table, else the one the file name gives.
+fn unloaded_channel_ids(library: &Library, config: &Config, errors: &Errors) -> Vec<String> {
+    let Some(root) = library.sections.iter().find(|s| s.relative == "_index.md") else { return vec![] };
+    let Some(content) = root.file.parent() else { return vec![] };
+    let section = content.join(config.channels.section.trim_matches('/'));
+    let loaded: BTreeSet<&std::path::Path> = library.pages.iter().map(|p| p.file.as_path()).collect();
+    let mut ids = Vec::new();
+    for error in errors.0.iter().filter(|e| !e.is_warning()) {
+        let Some(file) = error.location.as_ref().map(|l| l.path.as_path()) else { continue };
+        let is_page = file.extension().is_some_and(|e| e == "md") && file.file_name().is_some_and(|n| n != "_index.md");
+        if !is_page || !file.starts_with(&section) || loaded.contains(file) {
+            continue;
+        }
+        let source = std::fs::read_to_string(file).unwrap_or_default();
+        let written = source.lines().skip_while(|l| !(l.trim() == "[channel]" || l.trim() == "channel:")).find_map(|l| {
+            let rest = l.trim().strip_prefix("id")?.trim_start();
+            let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
+            Some(value.trim().trim_matches(['"', '\'']).to_string())
+        });
+        let stem = file.file_stem().map(|s| crate::content::slugify(&s.to_string_lossy())).unwrap_or_default();
+        ids.push(written.unwrap_or(stem));
+    }
+    ids
+}
+
+fn kind_name(kind: Kind) -> String {
+    serde_json::to_value(kind).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()
+}
+
+/// Turns serde's complaint about a `[channel]` table into an error at the key it is about, with a
+/// "did you mean" for a misspelt key or kind.
+fn field_error(message: &str, raw: &Value, at: &dyn Fn(&str, String) -> Error) -> Error {
+    let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let did_you_mean = |unknown: &str, expected: &[&str], what: &str| match suggest(unknown, expected) {
+        Some(near) => format!("did you mean `{near}`? {what}: {}", expected.join(", ")),
+        None => format!("{what}: {}", expected.join(", ")),
+    };
+    if let (true, Some((unknown, expected))) = (message.starts_with("unknown field"), quoted.split_first()) {
+        return at(unknown, format!("unknown key `{unknown}` in [channel]")).with_hint(did_you_mean(unknown, expected, "the keys of [channel] are"));
+    }
+    if let (true, Some((unknown, expected))) = (message.starts_with("unknown variant"), quoted.split_first()) {
+        // Which key held it: `kind` or `qr`, the two keys with a fixed set of words.
+        let key = ["kind", "qr"].into_iter().find(|k| raw.get(k).and_then(Value::as_str) == Some(*unknown)).unwrap_or("kind");
+        let (message, what) = match key {
+            "qr" => (format!("`qr = \"{unknown}\"` is not a choice"), "use `page` (a short link, scans everywhere) or `direct`; the choices are"),
+            _ => (format!("`{unknown}` is not a kind of channel"), "kinds are"),
+        };
+        return at(key, message).with_hint(did_you_mean(unknown, expected, what));
+    }
+    if let (true, Some(field)) = (message.starts_with("missing field"), quoted.first()) {
+        let example = if *field == "kind" { "kind = \"phone\"" } else { "value = \"0123-6110110\"" };
+        return at("", format!("the [channel] table has no `{field}`")).with_hint(format!("add a line such as {example}"));
+    }
+    let key = ["id", "kind", "value", "label", "hours", "answered_by", "notes", "primary", "qr", "postcode", "url"]
+        .into_iter()
+        .find(|k| raw.get(k).is_some() && message.contains("invalid type") && wrong_type(k, raw))
+        .unwrap_or("");
+    at(key, format!("[channel]: {message}")).with_hint("text needs \"quotes\"; primary is true or false")
+}
+
+/// Whether `key` holds a value of the wrong type (text expected, except `primary`).
+fn wrong_type(key: &str, raw: &Value) -> bool {
+    match raw.get(key) {
+        Some(Value::Bool(_)) => key != "primary",
+        Some(Value::String(_)) => key == "primary",
+        Some(_) => true,
+        None => false,
+    }
+}
+
+/// The line and column where `key` is set inside the page's channel table (TOML `[channel]` or an
+/// inline table, YAML `channel:`); the table's own line for `""` or a key that is not written.
+fn key_line(source: &str, key: &str) -> (usize, usize) {
+    let lines: Vec<&str> = source.lines().collect();
+    let header = lines.iter().position(|l| {
+        let t = l.trim();
+        t == "[channel]" || t.starts_with("channel:") || t.strip_prefix("channel").is_some_and(|r| r.trim_start().starts_with('='))
+    });
+    let Some(header) = header else { return (0, 0) };
+    if key.is_empty() {
+        return (header + 1, 1);
+    }
+    let header_line = lines[header];
+    let inline = header_line.contains('{');
+    if inline {
+        let column =
+            header_line.find(&format!("{key} ")).or_else(|| header_line.find(&format!("{key}="))).map(|b| header_line[..b].chars().count() + 1).unwrap_or(1);
+        return (header + 1, column);
+    }
+    let yaml = header_line.trim_start().starts_with("channel:");
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    for (i, line) in lines.iter().enumerate().skip(header + 1) {
+        let t = line.trim_start();
+        let ends_table = if yaml { !t.is_empty() && indent(line) <= indent(header_line) } else { t.starts_with('[') || t == "+++" };
+        if ends_table || t == "---" {
+            break;
+        }
+        let key_ends = t.strip_prefix(key).is_some_and(|r| {
+            let r = r.trim_start();
+            r.starts_with('=') || r.starts_with(':')
+        }) || t.strip_prefix(&format!("\"{key}\"")).is_some_and(|r| r.trim_start().starts_with('='));
+        if key_ends {
+            return (i + 1, indent(line) + 1);
+        }
+    }
+    (header + 1, 1)
 }
 
 fn valid_id(id: &str) -> bool {
     crate::content::is_short_id(id, 24)
 }
 
+/// A channel's value, checked: what is printed, what a tap opens, what a direct QR code holds.
+#[derive(Debug)]
 struct Checked {
     display: String,
     href: Option<String>,
+    direct: Option<String>,
+    /// An emergency number's label (`报警电话`).
+    emergency: Option<&'static str>,
     warning: Option<String>,
 }
 
-type Problem = (String, String);
+/// Why a value was refused: the key to point at, what is wrong, and what to write instead.
+#[derive(Debug)]
+struct Problem {
+    key: &'static str,
+    message: String,
+    hint: String,
+}
 
-fn check_value(kind: Kind, meta: &ChannelFrontMatter) -> Result<Checked, Problem> {
-    let value = meta.value.trim();
+fn problem(key: &'static str, message: String, hint: impl Into<String>) -> Problem {
+    Problem { key, message, hint: hint.into() }
+}
+
+fn check_value(fields: &ChannelFields, services: &[String]) -> Result<Checked, Problem> {
+    let value = fields.value.trim();
     if value.is_empty() {
-        return Err(("the channel has no value".into(), "write the number, address or link as value = \"...\"".into()));
+        return Err(problem("value", "the channel has no value".into(), "write the number, address or link as value = \"...\""));
     }
-    let plain = |display: &str| Checked { display: display.to_string(), href: None, warning: None };
-    match kind {
+    let plain = |display: &str| Checked { display: display.to_string(), href: None, direct: None, emergency: None, warning: None };
+    // A web address printed as one thing and leading to another is what a forged sticker does.
+    if let (Some(url), false) = (&fields.url, fields.kind == Kind::Wechat) {
+        if fields.kind != Kind::Web || url.trim() != value {
+            return Err(problem(
+                "url",
+                format!("a `{}` channel prints its value, so `url` would make it lead somewhere else", kind_name(fields.kind)),
+                "remove `url`: only a wechat channel has one (the account's page); a web channel's address is its value",
+            ));
+        }
+    }
+    let phone = || PhoneNumber::parse(value, services).map_err(|e| problem("value", e.message, e.hint));
+    match fields.kind {
         Kind::Phone => {
-            let number = phone_number(value)?;
-            Ok(Checked { href: Some(qr::tel_payload(&number.digits)), display: number.display, warning: None })
+            let number = phone()?;
+            Ok(Checked {
+                href: Some(number.tel_uri()),
+                direct: Some(qr::tel_payload(&number)),
+                emergency: number.emergency_label(),
+                display: number.display(),
+                warning: None,
+            })
         }
         Kind::Sms => {
-            let number = phone_number(value)?;
-            if number.landline {
-                return Err((
+            let number = phone()?;
+            if number.is_landline() {
+                return Err(problem(
+                    "value",
                     format!("`{value}` is a landline, which cannot receive text messages"),
-                    "use a mobile number or an SMS service number such as 12110".into(),
+                    "use a mobile number or an SMS service number such as 12110",
                 ));
             }
-            let href = qr::tel_payload(&number.digits).replacen("tel:", "sms:", 1);
-            Ok(Checked { href: Some(href), display: number.display, warning: None })
+            Ok(Checked {
+                href: Some(format!("sms:{}", number.dial())),
+                direct: Some(qr::sms_payload(&number, None)),
+                emergency: None,
+                display: number.display(),
+                warning: None,
+            })
         }
         Kind::Email => {
             if !valid_email(value) {
-                return Err((format!("`{value}` is not an email address"), "write it like jubao@example.gov.cn".into()));
+                return Err(problem("value", format!("`{value}` is not an email address"), "write it like jubao@example.gov.cn"));
             }
-            Ok(Checked { display: value.to_string(), href: Some(format!("mailto:{value}")), warning: None })
+            Ok(Checked {
+                display: value.to_string(),
+                href: Some(format!("mailto:{value}")),
+                direct: Some(qr::mailto_payload(value, None)),
+                emergency: None,
+                warning: None,
+            })
         }
         Kind::Web => {
-            let warning = web_url(value)?;
-            // Printed without the scheme: shorter to read aloud and to type.
-            let display = value.trim_start_matches("https://").trim_start_matches("http://").trim_end_matches('/').to_string();
-            Ok(Checked { display, href: Some(value.to_string()), warning })
+            let web = web_url(value).map_err(|(message, hint)| problem("value", message, hint))?;
+            let direct = qr::ascii_url(value)
+                .map_err(|why| problem("value", format!("`{value}` cannot be put in a QR code: {why}"), "write the address with a plain host name"))?;
+            Ok(Checked { display: web.printed, href: Some(value.to_string()), direct: Some(direct), emergency: None, warning: web.warning })
         }
-        Kind::Wechat => match &meta.url {
+        Kind::Wechat => match &fields.url {
             Some(url) => {
-                let warning = web_url(url)?;
-                Ok(Checked { display: value.to_string(), href: Some(url.clone()), warning })
+                let web = web_url(url.trim()).map_err(|(message, hint)| problem("url", message, hint))?;
+                let direct = qr::ascii_url(url.trim())
+                    .map_err(|why| problem("url", format!("`{url}` cannot be put in a QR code: {why}"), "write the address with a plain host name"))?;
+                Ok(Checked { display: value.to_string(), href: Some(url.trim().to_string()), direct: Some(direct), emergency: None, warning: web.warning })
             }
             None => Ok(plain(value)),
         },
@@ -288,132 +550,223 @@ fn check_value(kind: Kind, meta: &ChannelFrontMatter) -> Result<Checked, Problem
     }
 }
 
-fn direct_payload(kind: Kind, meta: &ChannelFrontMatter, href: &Option<String>) -> Option<String> {
-    match kind {
-        Kind::Phone => href.clone(),
-        Kind::Sms => href.as_ref().map(|h| qr::sms_payload(h.trim_start_matches("sms:"), None)),
-        Kind::Email => Some(qr::mailto_payload(meta.value.trim(), None)),
-        Kind::Web | Kind::Wechat => href.clone(),
-        Kind::Post | Kind::Box | Kind::Visit => None,
-    }
-}
-
-/// A phone number in the forms residents dial.
-struct PhoneNumber {
-    /// Digits only, with the trunk 0 of landlines kept (as written locally).
-    digits: String,
-    display: String,
-    landline: bool,
-}
-
-fn phone_number(value: &str) -> Result<PhoneNumber, Problem> {
-    let hint = "write a mobile number (13812345678), a landline with its area code (0123-6110110), a 400 number, or a short service number (110, 12337)";
-    let bad = || (format!("`{value}` is not a phone number"), hint.to_string());
-    let mut text: String = value.chars().filter(|c| !matches!(c, ' ' | '(' | ')' | '（' | '）')).collect();
-    if let Some(rest) = text.strip_prefix("+86") {
-        text = rest.trim_start_matches('-').to_string();
-        // An international form drops the trunk 0 of landlines; put it back for local display.
-        if !text.starts_with('1') && !text.starts_with('0') {
-            text.insert(0, '0');
-        }
-    }
-    if text.chars().any(|c| !(c.is_ascii_digit() || c == '-')) {
-        return Err(bad());
-    }
-    let digits: String = text.chars().filter(|c| c.is_ascii_digit()).collect();
-    let dashes = text.matches('-').count();
-    if dashes > 1 && !(digits.starts_with("400") || digits.starts_with("800")) || text.starts_with('-') || text.ends_with('-') {
-        return Err(bad());
-    }
-    let grouped = |parts: &[usize]| {
-        let mut out = Vec::new();
-        let mut at = 0;
-        for &n in parts {
-            out.push(&digits[at..at + n]);
-            at += n;
-        }
-        out.join(" ")
-    };
-    match digits.len() {
-        3..=5 if !digits.starts_with('0') && !text.contains('-') => Ok(PhoneNumber { display: digits.clone(), digits, landline: false }),
-        11 if digits.starts_with('1') && matches!(digits.as_bytes()[1], b'3'..=b'9') => {
-            Ok(PhoneNumber { display: grouped(&[3, 4, 4]), digits, landline: false })
-        }
-        10 if digits.starts_with("400") || digits.starts_with("800") => {
-            let display = format!("{}-{}-{}", &digits[..3], &digits[3..6], &digits[6..]);
-            Ok(PhoneNumber { display, digits, landline: false })
-        }
-        10..=12 if digits.starts_with('0') => {
-            // Area codes: 010 and 02X have three digits, all others four.
-            let area = if digits.starts_with("01") && digits.as_bytes()[2] == b'0' || digits.starts_with("02") { 3 } else { 4 };
-            let local = digits.len() - area;
-            if !(7..=8).contains(&local) {
-                return Err(bad());
-            }
-            if let Some((written_area, _)) = text.split_once('-') {
-                if written_area.len() != area {
-                    return Err((format!("`{value}`: the area code should have {area} digits"), hint.to_string()));
-                }
-            }
-            Ok(PhoneNumber { display: format!("{}-{}", &digits[..area], &digits[area..]), digits, landline: true })
-        }
-        _ => Err(bad()),
-    }
-}
-
 fn valid_email(value: &str) -> bool {
     let Some((local, domain)) = value.split_once('@') else { return false };
     let local_ok = !local.is_empty() && local.len() <= 64 && local.chars().all(|c| c.is_ascii_alphanumeric() || "._%+-".contains(c));
-    let labels: Vec<&str> = domain.split('.').collect();
-    let domain_ok = labels.len() >= 2
-        && labels.iter().all(|l| !l.is_empty() && !l.starts_with('-') && !l.ends_with('-') && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
-        && labels.last().is_some_and(|tld| tld.len() >= 2 && tld.chars().all(|c| c.is_ascii_alphabetic()));
-    local_ok && domain_ok
+    local_ok && valid_host(domain).is_ok()
 }
 
-/// Checks a web address; an `http://` one is allowed with a warning, since reports deserve TLS.
-fn web_url(value: &str) -> Result<Option<String>, Problem> {
+/// A checked web address: the text printed for it, and a warning for `http://`.
+#[derive(Debug, PartialEq)]
+struct WebUrl {
+    printed: String,
+    warning: Option<String>,
+}
+
+/// Checks a web address that residents will read and tap. Refused: anything but `http(s)://`, user
+/// info (`https://www.12337.gov.cn@evil.example.com/` leads to `evil.example.com`), backslashes,
+/// spaces and invisible characters, and hosts that are not plain ASCII names (look-alike letters).
+/// What is left prints as itself without the scheme, so the printed text leads where the link does.
+/// `http://` is allowed with a warning: reports deserve TLS.
+fn web_url(value: &str) -> Result<WebUrl, (String, String)> {
+    let example = "write the full address, like https://www.12337.gov.cn";
     let (secure, rest) = match (value.strip_prefix("https://"), value.strip_prefix("http://")) {
         (Some(rest), _) => (true, rest),
         (None, Some(rest)) => (false, rest),
-        _ => return Err((format!("`{value}` is not a web address"), "write the full address, like https://www.12337.gov.cn".into())),
+        _ => return Err((format!("`{value}` is not a web address"), example.into())),
     };
-    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
-    if host.is_empty() || !host.contains('.') || host.chars().any(|c| c.is_whitespace()) {
-        return Err((format!("`{value}` has no valid host name"), "write the full address, like https://www.12337.gov.cn".into()));
+    if let Some(c) = value.chars().find(|c| c.is_whitespace() || c.is_control() || is_invisible(*c)) {
+        return Err((format!("`{value}` contains a space or an invisible character (U+{:04X})", c as u32), "retype the address without spaces".into()));
     }
-    Ok((!secure).then(|| format!("`{value}` is not encrypted (http://): reports deserve https:// if the site offers it")))
+    if value.contains('\\') {
+        return Err((format!("`{value}` contains a backslash, which browsers read as `/`"), example.into()));
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if authority.contains('@') {
+        return Err((
+            format!("`{value}` has a user name before `@`: it leads to `{}`, not to the address it seems to show", authority.rsplit('@').next().unwrap_or("")),
+            "write only the real site's address, like https://www.12337.gov.cn".into(),
+        ));
+    }
+    let host = match authority.rsplit_once(':') {
+        Some((host, port)) if !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()) && port.len() <= 5 => host,
+        Some(_) => return Err((format!("`{value}` has a port that is not a number"), example.into())),
+        None => authority,
+    };
+    valid_host(host).map_err(|why| (format!("`{value}` has no valid host name: {why}"), example.into()))?;
+    // Printed without the scheme: shorter to read aloud and to type.
+    let printed = rest.trim_end_matches('/').to_string();
+    let warning = (!secure).then(|| format!("`{value}` is not encrypted (http://): reports deserve https:// if the site offers it"));
+    Ok(WebUrl { printed, warning })
+}
+
+/// Characters that print as nothing but change where an address leads or how it reads.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{00ad}' | '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}')
+}
+
+/// A host name of plain ASCII labels: letters, digits and inner dashes, at most 63 characters each,
+/// at least two labels, and a top-level label of letters (or an `xn--` name).
+fn valid_host(host: &str) -> Result<(), String> {
+    if host.is_empty() {
+        return Err("it is empty".into());
+    }
+    if !host.is_ascii() {
+        return Err(format!("`{host}` is not plain ASCII; write an internationalised name in its xn-- form"));
+    }
+    if host.len() > 253 {
+        return Err("it is longer than 253 characters".into());
+    }
+    let labels: Vec<&str> = host.split('.').collect();
+    if labels.len() < 2 {
+        return Err(format!("`{host}` has no dot, so it is not a name on the internet"));
+    }
+    for label in &labels {
+        if label.is_empty()
+            || label.len() > 63
+            || label.starts_with('-')
+            || label.ends_with('-')
+            || !label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
+            return Err(format!("`{label}` is not a valid part of a host name"));
+        }
+    }
+    let tld = labels[labels.len() - 1];
+    if !(tld.len() >= 2 && tld.bytes().all(|b| b.is_ascii_alphabetic()) || tld.starts_with("xn--")) {
+        return Err(format!("`{tld}` is not a top-level domain"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn fields(toml_table: &str) -> Result<ChannelFields, serde_json::Error> {
+        let raw: Value = toml::from_str(toml_table).unwrap();
+        serde_json::from_value(raw)
+    }
+
+    fn checked(toml_table: &str) -> Result<Checked, Problem> {
+        check_value(&fields(toml_table).unwrap(), &[])
+    }
+
     #[test]
-    fn phone_numbers_of_every_chinese_form() {
-        let n = phone_number("0123-6110110").unwrap();
-        assert_eq!((n.display.as_str(), n.landline), ("0123-6110110", true));
-        assert_eq!(qr::tel_payload(&n.digits), "tel:+861236110110");
-        assert_eq!(phone_number("010-12345678").unwrap().display, "010-12345678");
-        assert_eq!(phone_number("13812345678").unwrap().display, "138 1234 5678");
-        assert_eq!(phone_number("+86 138 1234 5678").unwrap().display, "138 1234 5678");
-        assert_eq!(phone_number("12337").unwrap().display, "12337");
-        assert_eq!(phone_number("110").unwrap().display, "110");
-        assert_eq!(phone_number("4001234567").unwrap().display, "400-123-4567");
-        for bad in ["12-34", "1381234567", "0123-61101", "123-6110110", "电话", "0123-6110110-1", "23812345678"] {
-            assert!(phone_number(bad).is_err(), "{bad} should be refused");
+    fn every_kind_has_one_row() {
+        for kind in [Kind::Phone, Kind::Sms, Kind::Email, Kind::Web, Kind::Wechat, Kind::Post, Kind::Box, Kind::Visit] {
+            assert_eq!(KINDS.iter().filter(|k| k.kind == kind).count(), 1, "{kind:?}");
         }
+        assert_eq!(Kind::Phone.label(), "举报电话");
+        assert_eq!(Kind::Box.label(), "举报箱");
+        assert_eq!(Kind::Sms.action(), "发短信");
+    }
+
+    #[test]
+    fn emergency_numbers_are_labelled_as_such() {
+        let police = checked("kind = \"phone\"\nvalue = \"110\"").unwrap();
+        assert_eq!((police.emergency, police.display.as_str(), police.href.as_deref()), (Some("报警电话"), "110", Some("tel:110")));
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"120\"").unwrap().emergency, Some("急救电话"));
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"119\"").unwrap().emergency, Some("火警电话"));
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"12337\"").unwrap().emergency, None);
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"0123-6110110\"").unwrap().emergency, None);
+    }
+
+    #[test]
+    fn kinds_and_qr_modes_are_enums_with_did_you_mean() {
+        let raw: Value = toml::from_str("kind = \"phnoe\"\nvalue = \"110\"").unwrap();
+        let source = "+++\ntitle = \"x\"\n[channel]\nkind = \"phnoe\"\nvalue = \"110\"\n+++\n";
+        let at = |key: &str, message: String| {
+            let (line, column) = key_line(source, key);
+            Error::at("x.md", line, column, message)
+        };
+        let err = field_error(&fields("kind = \"phnoe\"\nvalue = \"110\"").unwrap_err().to_string(), &raw, &at);
+        assert_eq!(err.message, "`phnoe` is not a kind of channel");
+        assert_eq!(err.location.unwrap().line, 4);
+        assert!(err.hint.unwrap().starts_with("did you mean `phone`?"));
+
+        let raw: Value = toml::from_str("kind = \"phone\"\nvalue = \"110\"\nqr = \"drect\"").unwrap();
+        let err = field_error(&fields("kind = \"phone\"\nvalue = \"110\"\nqr = \"drect\"").unwrap_err().to_string(), &raw, &at);
+        assert_eq!(err.message, "`qr = \"drect\"` is not a choice");
+        assert!(err.hint.unwrap().contains("did you mean `direct`?"));
+
+        let raw: Value = toml::from_str("kind = \"phone\"\nvalue = \"110\"\nprimay = true").unwrap();
+        let err = field_error(&fields("kind = \"phone\"\nvalue = \"110\"\nprimay = true").unwrap_err().to_string(), &raw, &at);
+        assert_eq!(err.message, "unknown key `primay` in [channel]");
+        assert!(err.hint.unwrap().starts_with("did you mean `primary`?"));
+        assert_eq!(fields("kind = \"web\"\nvalue = \"https://a.cn\"\nqr = \"direct\"").unwrap().qr, QrMode::Direct);
+        assert_eq!(fields("kind = \"web\"\nvalue = \"https://a.cn\"").unwrap().qr, QrMode::Page);
+    }
+
+    #[test]
+    fn keys_are_found_inside_the_channel_table() {
+        let toml = "+++\ntitle = \"x\"\n[extra]\nvalue = 1\n[channel]\nkind = \"phone\"\n  value = \"110\"\n+++\nvalue = body\n";
+        assert_eq!(key_line(toml, "value"), (7, 3), "not the `value` of [extra] or of the body");
+        assert_eq!(key_line(toml, ""), (5, 1));
+        assert_eq!(key_line(toml, "label"), (5, 1), "a key not written points at the table");
+        let yaml = "---\ntitle: x\nchannel:\n  kind: phone\n  value: \"110\"\nvalue: 2\n---\n";
+        assert_eq!(key_line(yaml, "value"), (5, 3));
+        let inline = "+++\nchannel = { kind = \"phone\", value = \"110\" }\n+++\n";
+        assert_eq!(key_line(inline, "value"), (2, 29));
+    }
+
+    #[test]
+    fn phone_and_sms_values() {
+        let hotline = checked("kind = \"phone\"\nvalue = \"0123-6110110\"").unwrap();
+        assert_eq!(
+            (hotline.display.as_str(), hotline.href.as_deref(), hotline.direct.as_deref()),
+            ("0123-6110110", Some("tel:+861236110110"), Some("tel:+861236110110"))
+        );
+        let sms = checked("kind = \"sms\"\nvalue = \"13800000000\"").unwrap();
+        assert_eq!((sms.href.as_deref(), sms.direct.as_deref()), (Some("sms:+8613800000000"), Some("SMSTO:+8613800000000:")));
+        assert!(checked("kind = \"sms\"\nvalue = \"0123-6110110\"").unwrap_err().message.contains("landline"));
+        let err = checked("kind = \"phone\"\nvalue = \"1233\"").unwrap_err();
+        assert_eq!((err.key, err.message.as_str()), ("value", "`1233` is not a known service number"));
+        assert!(check_value(&fields("kind = \"phone\"\nvalue = \"96111\"").unwrap(), &["96111".into()]).is_ok());
+        assert!(checked("kind = \"phone\"\nvalue = \"0123-61101101\"").is_err());
     }
 
     #[test]
     fn emails_and_web_addresses() {
         assert!(valid_email("saohei@qinghe.example.gov.cn"));
-        for bad in ["saohei", "a@b", "a b@c.cn", "@c.cn", "a@-c.cn"] {
+        for bad in ["saohei", "a@b", "a b@c.cn", "@c.cn", "a@-c.cn", "a@c.1"] {
             assert!(!valid_email(bad), "{bad}");
         }
-        assert_eq!(web_url("https://www.12337.gov.cn").unwrap(), None);
-        assert!(web_url("http://www.12337.gov.cn").unwrap().unwrap().contains("https"));
-        assert!(web_url("www.12337.gov.cn").is_err());
+        assert_eq!(web_url("https://www.12337.gov.cn").unwrap(), WebUrl { printed: "www.12337.gov.cn".into(), warning: None });
+        assert_eq!(web_url("https://www.12337.gov.cn/").unwrap().printed, "www.12337.gov.cn");
+        assert_eq!(web_url("https://a.example.cn:8443/举报/").unwrap().printed, "a.example.cn:8443/举报");
+        assert!(web_url("http://www.12337.gov.cn").unwrap().warning.unwrap().contains("https"));
+        for (bad, why) in [
+            ("www.12337.gov.cn", "is not a web address"),
+            ("https://www.12337.gov.cn@evil.example.com/", "leads to `evil.example.com`"),
+            ("https://user:pw@www.12337.gov.cn/", "user name"),
+            ("https://www.12337 .gov.cn", "space"),
+            ("https://www.12337.gov.cn\u{200b}.evil.com", "invisible"),
+            ("https://www.12337.gov.cn\\@evil.com", "backslash"),
+            ("https://www.１２３３７.gov.cn", "not plain ASCII"),
+            ("https://localhost/", "no dot"),
+            ("https://-a.example.cn/", "not a valid part"),
+            ("https://a..cn/", "not a valid part"),
+            ("https://a.example.c/", "top-level"),
+            ("https://127.0.0.1/", "top-level"),
+            ("https://a.example.cn:80x/", "port"),
+        ] {
+            let (message, _) = web_url(bad).unwrap_err();
+            assert!(message.contains(why), "{bad}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_web_channel_leads_where_its_printed_text_says() {
+        let err = checked("kind = \"web\"\nvalue = \"https://www.12337.gov.cn\"\nurl = \"https://evil.example.com\"").unwrap_err();
+        assert_eq!(err.key, "url");
+        assert!(checked("kind = \"web\"\nvalue = \"https://www.12337.gov.cn\"\nurl = \"https://www.12337.gov.cn\"").is_ok());
+        assert_eq!(checked("kind = \"phone\"\nvalue = \"110\"\nurl = \"https://evil.example.com\"").unwrap_err().key, "url");
+        // A wechat account's name is printed and its page opened: that is what `url` is for.
+        let wechat = checked("kind = \"wechat\"\nvalue = \"青禾镇扫黑办\"\nurl = \"https://mp.example.cn/a\"").unwrap();
+        assert_eq!(wechat.href.as_deref(), Some("https://mp.example.cn/a"));
+        // A Chinese path is written in plain ASCII for the QR code, and printed as written.
+        let web = checked("kind = \"web\"\nvalue = \"https://a.example.cn/举报/\"\nqr = \"direct\"").unwrap();
+        assert_eq!((web.display.as_str(), web.direct.as_deref()), ("a.example.cn/举报", Some("https://a.example.cn/%E4%B8%BE%E6%8A%A5/")));
     }
 
     #[test]
@@ -423,5 +776,13 @@ mod tests {
         assert!(!valid_id("举报电话"));
         assert!(!valid_id("Hotline"));
         assert!(!valid_id(&"a".repeat(25)));
+    }
+
+    #[test]
+    fn rejected_ids_stay_quiet_only_while_no_valid_channel_has_them() {
+        let mut channels = Channels::default();
+        channels.rejected.insert("hotline".into());
+        assert!(channels.is_rejected("hotline") && !channels.is_rejected("sms"));
+        assert_eq!(channels.rejected().collect::<Vec<_>>(), ["hotline"]);
     }
 }

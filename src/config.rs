@@ -112,11 +112,15 @@ pub struct ChannelsConfig {
     /// The page listing every official number, address and QR target, so a poster can be checked.
     #[serde(default = "default_verify_path")]
     pub verify_path: String,
+    /// Local short service numbers (a county's `96xxx` line) accepted besides the national ones in
+    /// [`crate::phone::SERVICE_NUMBERS`]; a short number in neither list is refused as a likely typo.
+    #[serde(default)]
+    pub service_numbers: Vec<String>,
 }
 
 impl Default for ChannelsConfig {
     fn default() -> Self {
-        ChannelsConfig { section: default_channels_section(), short_path: default_short_path(), verify_path: default_verify_path() }
+        ChannelsConfig { section: default_channels_section(), short_path: default_short_path(), verify_path: default_verify_path(), service_numbers: vec![] }
     }
 }
 
@@ -255,6 +259,14 @@ impl Config {
                 );
             }
         }
+        for number in &self.channels.service_numbers {
+            if !(3..=6).contains(&number.len()) || !number.bytes().all(|b| b.is_ascii_digit()) || number.starts_with('0') {
+                errors.push(
+                    Error::at(path, at("service_numbers"), 1, format!("[channels] service_numbers: `{number}` is not a short service number"))
+                        .with_hint("list short numbers of 3 to 6 digits as text, like service_numbers = [\"96110\"]; ordinary numbers need no listing"),
+                );
+            }
+        }
         for name in &self.feed_filenames {
             if name.contains('/') || name.contains("..") || name.is_empty() {
                 errors.push(Error::at(path, at("feed_filenames"), 1, format!("feed file name `{name}` must be a plain file name")));
@@ -326,6 +338,7 @@ impl Config {
                 "section": self.channels.section,
                 "short_path": self.channels.short_path,
                 "verify_path": self.channels.verify_path,
+                "service_numbers": self.channels.service_numbers,
             },
             "extra": self.extra,
         })
@@ -369,6 +382,18 @@ mod tests {
         let config = parse("base_url = \"https://a.cn\"\ngenerate_rss = true\nrss_limit = 5\ntaxonomies = [{ name = \"tags\", rss = true }]\n").unwrap();
         assert!(config.generate_feeds && config.taxonomies[0].feed);
         assert_eq!(config.feed_limit, 5);
+    }
+
+    #[test]
+    fn service_numbers_are_short_digits() {
+        let config = parse("base_url = \"https://a.cn\"\n[channels]\nservice_numbers = [\"96111\"]\n").unwrap();
+        assert_eq!(config.channels.service_numbers, ["96111"]);
+        let text = "base_url = \"https://a.cn\"\n[channels]\nservice_numbers = [\"96111\", \"0123-6110110\"]\n";
+        let mut config = parse(text).unwrap();
+        let errors = config.validate(Path::new("config.toml"), text).unwrap_err();
+        assert_eq!(errors.0.len(), 1);
+        assert!(errors.0[0].message.contains("`0123-6110110` is not a short service number"));
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 3);
     }
 
     #[test]

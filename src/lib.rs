@@ -16,6 +16,7 @@ pub mod init;
 pub mod markdown;
 pub mod output;
 pub mod pack;
+pub mod phone;
 pub mod print;
 pub mod qr;
 pub mod render;

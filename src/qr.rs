@@ -6,8 +6,11 @@
 //! - it refuses sizes whose modules (the small squares) are too small for a phone camera, and
 //!   payloads too long to print legibly, with an error that says what to change;
 //! - it always draws the 4-module white quiet zone, which scanners need to find the code;
-//! - it never lets the encoder pick Kanji mode for Chinese text (see [`encode_bits`]);
-//! - [`QrCode::verify`] decodes the published raster back with an independent decoder (rqrr).
+//! - it never lets the encoder pick Kanji mode for Chinese text, and marks any text that is not
+//!   ASCII with the UTF-8 ECI designator, while web addresses are percent-encoded to plain ASCII
+//!   (see [`encode_bits`] and [`ascii_url`]), so every common reader decodes the same text;
+//! - [`QrCode::verify`] and [`check_image`] decode a raster back with an independent decoder
+//!   (rqrr) and compare it module by module with the symbol made from a checked bit stream.
 //!
 //! Output is deterministic (same input, same bytes), so two builds of a site are identical.
 
@@ -15,6 +18,10 @@ use std::fmt::{self, Write as _};
 
 use qrcode::bits::Bits;
 use qrcode::types::{Color, EcLevel as LibEcLevel, QrError as LibQrError, Version};
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+
+use crate::phone::PhoneNumber;
 
 /// Modules of white border around the code on each side. ISO/IEC 18004 requires 4; scanners use
 /// the border to find the finder patterns, and ink or a photo right up to the code breaks them.
@@ -108,6 +115,8 @@ impl fmt::Display for EcLevel {
 pub enum QrError {
     /// Nothing (or only spaces) to encode.
     Empty,
+    /// A web address that cannot be written in plain ASCII (its host is not ASCII).
+    BadUrl(String),
     /// The payload is longer than [`MAX_PAYLOAD_BYTES`].
     TooLong {
         /// Length of the payload in UTF-8 bytes.
@@ -134,10 +143,11 @@ impl fmt::Display for QrError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             QrError::Empty => f.write_str("the QR code has nothing to encode; give it the link, phone number or text it should lead to"),
+            QrError::BadUrl(why) => write!(f, "the web address cannot be put in a QR code: {why}"),
             QrError::TooLong { bytes, max } => write!(
                 f,
                 "the QR code's content is {bytes} bytes long, but only up to {max} bytes still print as a code phones can \
-                 scan; shorten it, for example use a shorter link (each Chinese character takes 3 bytes)"
+                 scan; shorten it, for example use a shorter link (each Chinese character takes 3 bytes, 9 in a web address)"
             ),
             QrError::TooSmall { size_mm, module_mm, min_size_mm } => write!(
                 f,
@@ -194,29 +204,23 @@ impl QrCode {
     /// `size_mm` is the printed width including the quiet zone. Errors: [`QrError::Empty`],
     /// [`QrError::TooLong`], [`QrError::BadSize`], [`QrError::TooSmall`] (modules under
     /// [`MIN_MODULE_MM`]), [`QrError::Encode`].
+    ///
+    /// A web or mail address (`http://`, `https://`, `mailto:`) is first percent-encoded to plain
+    /// ASCII with [`ascii_url`]; [`QrCode::payload`] holds the text actually encoded.
     pub fn new(payload: &str, size_mm: f64) -> Result<QrCode, QrError> {
         if payload.trim().is_empty() {
             return Err(QrError::Empty);
         }
+        let payload = qr_text(payload)?;
         if payload.len() > MAX_PAYLOAD_BYTES {
             return Err(QrError::TooLong { bytes: payload.len(), max: MAX_PAYLOAD_BYTES });
         }
         if !size_mm.is_finite() || size_mm <= 0.0 {
             return Err(QrError::BadSize(size_mm));
         }
-        let version = (1..=40)
-            .find(|&v| encode_bits(payload, v, EcLevel::L).is_ok())
-            .ok_or_else(|| QrError::Encode("the content does not fit even the largest QR code".into()))?;
-        let (ec, bits) = EcLevel::ALL
-            .iter()
-            .find_map(|&ec| encode_bits(payload, version, ec).ok().map(|bits| (ec, bits)))
-            .ok_or_else(|| QrError::Encode("the content does not fit the chosen QR version".into()))?;
-        let symbol = qrcode::QrCode::with_bits(bits, ec.to_lib()).map_err(|e| QrError::Encode(lib_error(e)))?;
-        let modules = symbol.width();
-        let dark: Vec<bool> = symbol.to_colors().into_iter().map(|c| c == Color::Dark).collect();
-        debug_assert_eq!(dark.len(), modules * modules);
+        let Symbol { version, ec, modules, dark } = symbol(&payload)?;
         let module_mm = size_mm / (modules + 2 * QUIET_ZONE) as f64;
-        let code = QrCode { payload: payload.to_string(), version, ec, modules, size_mm, module_mm, dark };
+        let code = QrCode { payload, version, ec, modules, size_mm, module_mm, dark };
         if module_mm < MIN_MODULE_MM {
             return Err(QrError::TooSmall { size_mm, module_mm, min_size_mm: code.min_size_mm(MIN_MODULE_MM) });
         }
@@ -314,9 +318,9 @@ impl QrCode {
         (width_px / self.side() as u32).clamp(1, MAX_PX_PER_MODULE)
     }
 
-    /// Decodes this code back in-process with rqrr, from the very PNG bytes [`QrCode::png`]
-    /// publishes (4 px per module), and checks it equals the payload, version and error-correction
-    /// level. `Err(message)` on any mismatch or failure to decode.
+    /// Decodes this code back in-process from the very PNG bytes [`QrCode::png`] publishes (4 px
+    /// per module) with [`check_image`], and also checks the version and error-correction level.
+    /// `Err(message)` on any mismatch or failure to decode.
     ///
     /// Why an independent decoder: it catches an encoder bug, a wrong text encoding, or a rendering
     /// mistake (e.g. a missing quiet zone) before the code is printed thousands of times.
@@ -325,21 +329,18 @@ impl QrCode {
         let image = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
             .map_err(|e| format!("the QR code's PNG could not be read back: {e}"))?
             .to_luma8();
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| image.get_pixel(x as u32, y as u32)[0]);
-        let grids = prepared.detect_grids();
-        if grids.len() != 1 {
-            return Err(format!("the QR code for {:?} could not be found in its own image (found {} codes, expected 1)", self.payload, grids.len()));
+        let read = read_image(&image).map_err(|e| format!("the QR code for {:?} {e}", self.payload))?;
+        if read.text != self.payload {
+            return Err(format!("the QR code decodes to {:?}, not {:?}", read.text, self.payload));
         }
-        let (meta, text) = grids[0].decode().map_err(|e| format!("the QR code for {:?} does not decode: {e}", self.payload))?;
-        if text != self.payload {
-            return Err(format!("the QR code decodes to {text:?}, not {:?}", self.payload));
+        if read.version != self.version as usize {
+            return Err(format!("the QR code for {:?} is version {}, not {}", self.payload, read.version, self.version));
         }
-        if meta.version.0 != self.version as usize {
-            return Err(format!("the QR code for {:?} is version {}, not {}", self.payload, meta.version.0, self.version));
+        if read.ecc_bits != self.ec.format_bits() {
+            return Err(format!("the QR code for {:?} carries error-correction bits {:02b}, not those of level {}", self.payload, read.ecc_bits, self.ec));
         }
-        if meta.ecc_level != self.ec.format_bits() {
-            return Err(format!("the QR code for {:?} carries error-correction bits {:02b}, not those of level {}", self.payload, meta.ecc_level, self.ec));
+        if read.dark != self.dark {
+            return Err(format!("the QR code for {:?} reads back with different modules than were drawn", self.payload));
         }
         Ok(())
     }
@@ -388,22 +389,255 @@ impl QrCode {
     }
 }
 
+/// A symbol: its version, level and modules.
+struct Symbol {
+    version: i16,
+    ec: EcLevel,
+    modules: usize,
+    dark: Vec<bool>,
+}
+
+/// Makes the symbol for `payload` (already ASCII for web addresses) at the highest error
+/// correction that does not grow it, after reading its bit stream back with [`read_segments`].
+fn symbol(payload: &str) -> Result<Symbol, QrError> {
+    let version = (1..=40)
+        .find(|&v| encode_bits(payload, v, EcLevel::L).is_ok())
+        .ok_or_else(|| QrError::Encode("the content does not fit even the largest QR code".into()))?;
+    let (ec, bits) = EcLevel::ALL
+        .iter()
+        .find_map(|&ec| encode_bits(payload, version, ec).ok().map(|bits| (ec, bits)))
+        .ok_or_else(|| QrError::Encode("the content does not fit the chosen QR version".into()))?;
+    let stream = encode_bits(payload, version, ec).map_err(|e| QrError::Encode(lib_error(e)))?.into_bytes();
+    check_stream(&stream, version, payload).map_err(QrError::Encode)?;
+    let symbol = qrcode::QrCode::with_bits(bits, ec.to_lib()).map_err(|e| QrError::Encode(lib_error(e)))?;
+    let modules = symbol.width();
+    let dark: Vec<bool> = symbol.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+    debug_assert_eq!(dark.len(), modules * modules);
+    Ok(Symbol { version, ec, modules, dark })
+}
+
+/// The ECI designator for UTF-8 (ISO/IEC 18004 and the AIM ECI register).
+pub const ECI_UTF8: u32 = 26;
+
 /// Encodes `payload` into a symbol of exactly `version` at `ec`, or fails if it does not fit.
 ///
 /// ASCII payloads use the library's optimal mix of numeric, alphanumeric and byte segments. Any
-/// other payload is one byte-mode segment of its UTF-8 bytes: the library's optimiser would
-/// otherwise mistake UTF-8 Chinese bytes for Shift JIS and switch to Kanji mode, and scanners would
-/// then show Japanese mojibake instead of the Chinese text. No ECI header is added, since
-/// several phone scanners mishandle it, while all common ones read plain UTF-8 bytes as UTF-8.
+/// other payload is the UTF-8 ECI designator followed by one byte-mode segment of its UTF-8 bytes:
+/// without the designator, readers that follow the standard (ZXing, and so many phone scanners and
+/// zbar) take byte mode as ISO-8859-1 or guess Shift JIS and show mojibake; and the library's
+/// optimiser would mistake UTF-8 Chinese bytes for Shift JIS and switch to Kanji mode.
 fn encode_bits(payload: &str, version: i16, ec: EcLevel) -> Result<Bits, LibQrError> {
     let mut bits = Bits::new(Version::Normal(version));
     if payload.is_ascii() {
         bits.push_optimal_data(payload.as_bytes())?;
     } else {
+        bits.push_eci_designator(ECI_UTF8)?;
         bits.push_byte_data(payload.as_bytes())?;
     }
     bits.push_terminator(ec.to_lib())?;
     Ok(bits)
+}
+
+/// One segment of a QR data stream, as a reader that honours ECI sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Segment {
+    /// An ECI designator: the bytes that follow are in this character set.
+    Eci(u32),
+    /// Digits.
+    Numeric(String),
+    /// Upper-case letters, digits and ` $%*+-./:`.
+    Alphanumeric(String),
+    /// Bytes, read in the character set of the last ECI designator.
+    Byte(Vec<u8>),
+    /// Kanji mode (13-bit Shift JIS pairs), which placard never writes.
+    Kanji(usize),
+}
+
+/// Reads the segments of a data stream (the data codewords before error correction) for `version`.
+/// Written here because rqrr reads past ECI designators without reporting them; this is how the
+/// build knows that a code with Chinese text says it is UTF-8.
+pub fn read_segments(stream: &[u8], version: i16) -> Result<Vec<Segment>, String> {
+    let total = stream.len() * 8;
+    let at = std::cell::Cell::new(0usize);
+    let take = |n: usize| -> Result<u32, String> {
+        let from = at.get();
+        if from + n > total {
+            return Err("the data stream ends inside a segment".into());
+        }
+        at.set(from + n);
+        Ok((from..from + n).fold(0u32, |v, i| v << 1 | u32::from(stream[i / 8] >> (7 - i % 8) & 1)))
+    };
+    let size = |small: usize, medium: usize, large: usize| match version {
+        1..=9 => small,
+        10..=26 => medium,
+        _ => large,
+    };
+    const ALNUM: &[u8; 45] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:";
+    let mut segments = Vec::new();
+    loop {
+        if total - at.get() < 4 {
+            break;
+        }
+        match take(4)? {
+            0 => break,
+            0b0111 => {
+                let first = take(8)?;
+                let eci = if first & 0x80 == 0 {
+                    first
+                } else if first & 0xc0 == 0x80 {
+                    (first & 0x3f) << 8 | take(8)?
+                } else {
+                    (first & 0x1f) << 16 | take(16)?
+                };
+                segments.push(Segment::Eci(eci));
+            }
+            0b0001 => {
+                let mut count = take(size(10, 12, 14))? as usize;
+                let mut digits = String::new();
+                while count > 0 {
+                    let (n, bits) = match count {
+                        1 => (1, 4),
+                        2 => (2, 7),
+                        _ => (3, 10),
+                    };
+                    digits.push_str(&format!("{:0width$}", take(bits)?, width = n));
+                    count -= n;
+                }
+                segments.push(Segment::Numeric(digits));
+            }
+            0b0010 => {
+                let mut count = take(size(9, 11, 13))? as usize;
+                let mut text = String::new();
+                while count > 0 {
+                    if count == 1 {
+                        text.push(char::from(ALNUM[take(6)? as usize % 45]));
+                        count = 0;
+                    } else {
+                        let v = take(11)? as usize;
+                        text.push(char::from(ALNUM[(v / 45) % 45]));
+                        text.push(char::from(ALNUM[v % 45]));
+                        count -= 2;
+                    }
+                }
+                segments.push(Segment::Alphanumeric(text));
+            }
+            0b0100 => {
+                let count = take(size(8, 16, 16))? as usize;
+                let bytes = (0..count).map(|_| take(8).map(|b| b as u8)).collect::<Result<Vec<u8>, String>>()?;
+                segments.push(Segment::Byte(bytes));
+            }
+            0b1000 => {
+                let count = take(size(8, 10, 12))? as usize;
+                take(13 * count)?;
+                segments.push(Segment::Kanji(count));
+            }
+            other => return Err(format!("unknown segment mode {other:04b}")),
+        }
+    }
+    Ok(segments)
+}
+
+/// Checks that a data stream says what `payload` says to a reader that honours ECI: no Kanji mode,
+/// the UTF-8 designator before any byte that is not ASCII, and the same text.
+fn check_stream(stream: &[u8], version: i16, payload: &str) -> Result<(), String> {
+    let mut eci = None;
+    let mut bytes = Vec::new();
+    for segment in read_segments(stream, version)? {
+        match segment {
+            Segment::Eci(e) => eci = Some(e),
+            Segment::Numeric(t) | Segment::Alphanumeric(t) => bytes.extend(t.bytes()),
+            Segment::Byte(b) => {
+                if !b.is_ascii() && eci != Some(ECI_UTF8) {
+                    return Err("text that is not ASCII is written without the UTF-8 ECI designator".into());
+                }
+                bytes.extend(b);
+            }
+            Segment::Kanji(_) => return Err("the data stream uses Kanji mode".into()),
+        }
+    }
+    if bytes != payload.as_bytes() {
+        return Err(format!("the data stream reads as {:?}, not {payload:?}", String::from_utf8_lossy(&bytes)));
+    }
+    Ok(())
+}
+
+/// What [`read_image`] found in an image.
+#[derive(Debug, Clone)]
+pub struct ReadBack {
+    /// The decoded text (rqrr reads byte segments as UTF-8).
+    pub text: String,
+    /// The QR version, 1..=40.
+    pub version: usize,
+    /// The two error-correction bits of the format information.
+    pub ecc_bits: u16,
+    /// Modules as sampled from the image, row-major.
+    pub dark: Vec<bool>,
+}
+
+/// Finds exactly one QR code in a grayscale image and decodes it with rqrr.
+pub fn read_image(image: &image::GrayImage) -> Result<ReadBack, String> {
+    use rqrr::BitGrid;
+    let mut prepared =
+        rqrr::PreparedImage::prepare_from_greyscale(image.width() as usize, image.height() as usize, |x, y| image.get_pixel(x as u32, y as u32)[0]);
+    let grids = prepared.detect_grids();
+    if grids.len() != 1 {
+        return Err(format!("could not be found in its image (found {} codes, expected 1)", grids.len()));
+    }
+    let grid = &grids[0];
+    let (meta, text) = grid.decode().map_err(|e| format!("does not decode: {e}"))?;
+    let n = grid.grid.size();
+    let dark = (0..n).flat_map(|y| (0..n).map(move |x| (x, y))).map(|(x, y)| grid.grid.bit(y, x)).collect();
+    Ok(ReadBack { text, version: meta.version.0, ecc_bits: meta.ecc_level, dark })
+}
+
+/// Checks that `image` holds exactly one QR code that says `payload`: decoded by rqrr to the same
+/// text, and, module by module, the symbol placard makes for `payload`. The second part matters for
+/// text that is not ASCII: rqrr skips ECI designators, but the symbol placard makes carries the
+/// UTF-8 designator (checked by [`read_segments`] when it was made), so an image with the same
+/// modules carries it too.
+pub fn check_image(image: &image::GrayImage, payload: &str) -> Result<(), String> {
+    let read = read_image(image)?;
+    if read.text != payload {
+        return Err(format!("decodes to {:?}, not {payload:?}", read.text));
+    }
+    let expected = symbol(payload).map_err(|e| e.to_string())?;
+    if read.dark != expected.dark {
+        return Err(format!("decodes to {payload:?} but is not the code placard makes for it (a different encoding or text marker)"));
+    }
+    Ok(())
+}
+
+/// Reads back the modules of an SVG that [`QrCode::svg`] wrote (one path of `M x yhwv1h-wz` runs)
+/// and draws them as a grayscale image for [`check_image`]. Anything else is an error: an SVG
+/// in the place of a generated one is not the code the build made.
+pub fn svg_image(svg: &str) -> Result<image::GrayImage, String> {
+    let not_ours = || "is not a QR code SVG as placard writes it".to_string();
+    let view = svg.split("viewBox=\"0 0 ").nth(1).and_then(|r| r.split(' ').next()).and_then(|n| n.parse::<usize>().ok()).ok_or_else(not_ours)?;
+    if !(21 + 2 * QUIET_ZONE..=177 + 2 * QUIET_ZONE).contains(&view) {
+        return Err(not_ours());
+    }
+    let d = svg.split(" d=\"").nth(1).and_then(|r| r.split('"').next()).ok_or_else(not_ours)?;
+    let ppm = VERIFY_PX_PER_MODULE as usize;
+    let side = view * ppm;
+    let mut pixels = vec![255u8; side * side];
+    for run in d.split('z').filter(|r| !r.is_empty()) {
+        let parse = |r: &str| -> Option<(usize, usize, usize)> {
+            let r = r.strip_prefix('M')?;
+            let (x, r) = r.split_once(' ')?;
+            let (y, r) = r.split_once('h')?;
+            let (w, r) = r.split_once("v1h-")?;
+            (r == w).then_some(())?;
+            Some((x.parse().ok()?, y.parse().ok()?, w.parse().ok()?))
+        };
+        let (x, y, w) = parse(run).ok_or_else(not_ours)?;
+        if x + w > view || y >= view {
+            return Err(not_ours());
+        }
+        for row in y * ppm..(y + 1) * ppm {
+            pixels[row * side + x * ppm..row * side + (x + w) * ppm].fill(0);
+        }
+    }
+    image::GrayImage::from_raw(side as u32, side as u32, pixels).ok_or_else(not_ours)
 }
 
 fn lib_error(error: LibQrError) -> String {
@@ -441,51 +675,49 @@ fn xml_escape(text: &str) -> String {
     crate::markdown::escape_attr(text).replace('\n', "&#10;").replace('\r', "&#13;").replace('\t', "&#9;")
 }
 
-/// Normalises a Chinese phone number so it dials correctly from any phone, including one roaming
-/// or registered abroad: separators (spaces, dashes, dots, brackets, full-width forms) are
-/// removed and full-width digits made ASCII; short service numbers (3–5 digits, e.g. 110, 12337)
-/// stay as they are, since they only exist inside China; landlines `0AA(A)-NNNNNNN(N)` become
-/// `+86AA(A)NNNNNNN(N)` (the trunk 0 dropped); mobiles `1XXXXXXXXXX` become `+861XXXXXXXXXX`;
-/// `0086…` becomes `+86…`; anything else (already `+…`, 400 numbers) is kept as cleaned.
-pub fn phone_number(number: &str) -> String {
-    let cleaned: String = number
-        .chars()
-        .filter_map(|c| match c {
-            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32),
-            '＋' => Some('+'),
-            c if c.is_whitespace() => None,
-            '-' | '.' | '(' | ')' | '（' | '）' | '－' | '—' | '–' => None,
-            c => Some(c),
-        })
-        .collect();
-    if let Some(rest) = cleaned.strip_prefix("0086") {
-        return format!("+86{rest}");
-    }
-    if !cleaned.bytes().all(|b| b.is_ascii_digit()) {
-        return cleaned;
-    }
-    match (cleaned.len(), cleaned.as_bytes().first()) {
-        (3..=5, _) => cleaned,
-        (10..=12, Some(b'0')) => format!("+86{}", &cleaned[1..]),
-        (11, Some(b'1')) => format!("+86{cleaned}"),
-        _ => cleaned,
-    }
-}
-
-/// Payload helpers for direct channel payloads (China): `tel:+8612337`-style.
-///
-/// `tel:` opens the dialler with the number filled in (the resident still chooses to call). The
-/// number goes through [`phone_number`]: `110` → `tel:110`, `0123-6110110` → `tel:+861236110110`,
-/// `138 0013 8000` → `tel:+8613800138000`.
-pub fn tel_payload(number: &str) -> String {
-    format!("tel:{}", phone_number(number))
+/// `tel:` with the number's dialled form: `tel:110`, `tel:+861236110110`, `tel:+8613800138000`.
+/// `tel:` opens the dialler with the number filled in (the resident still chooses to call).
+pub fn tel_payload(number: &PhoneNumber) -> String {
+    number.tel_uri()
 }
 
 /// `SMSTO:number:body`, the form most scanners turn into a prepared text message (useful where
-/// speaking on the phone is not safe). The number goes through [`phone_number`]; without a body
-/// the body is empty (`SMSTO:12337:`), which scanners read as "no text yet".
-pub fn sms_payload(number: &str, body: Option<&str>) -> String {
-    format!("SMSTO:{}:{}", phone_number(number), body.unwrap_or(""))
+/// speaking on the phone is not safe). Without a body the body is empty (`SMSTO:12337:`), which
+/// scanners read as "no text yet".
+pub fn sms_payload(number: &PhoneNumber, body: Option<&str>) -> String {
+    format!("SMSTO:{}:{}", number.dial(), body.unwrap_or(""))
+}
+
+/// Characters percent-encoded in a web address besides everything that is not ASCII: spaces,
+/// controls and the characters RFC 3986 never allows unencoded. `%` is kept, so an address that is
+/// already encoded stays as it is.
+const URL_ESCAPED: &AsciiSet = &CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>').add(b'`').add(b'{').add(b'}').add(b'|').add(b'\\').add(b'^');
+
+/// Writes a web or mail address in plain ASCII: every byte of a character that is not ASCII (a
+/// Chinese slug such as `/policies/举报人保护/`) is percent-encoded as UTF-8, which every scanner and
+/// browser reads back the same. The host must already be ASCII (an internationalised name in its
+/// `xn--` form): turning it into one is not percent-encoding, and a look-alike host is a risk.
+pub fn ascii_url(url: &str) -> Result<String, String> {
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    if lower.starts_with("http://") || lower.starts_with("https://") {
+        let rest = &url[url.find("://").map_or(0, |i| i + 3)..];
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        if !host.is_ascii() {
+            return Err(format!("its host `{host}` is not plain ASCII; write it in its xn-- form"));
+        }
+    }
+    Ok(utf8_percent_encode(url, URL_ESCAPED).to_string())
+}
+
+/// The text a QR code holds for `payload`: web and mail addresses in plain ASCII ([`ascii_url`]),
+/// anything else as it is.
+fn qr_text(payload: &str) -> Result<String, QrError> {
+    let lower = payload.get(..8).unwrap_or(payload).to_ascii_lowercase();
+    if ["http://", "https://", "mailto:"].iter().any(|s| lower.starts_with(s)) {
+        ascii_url(payload).map_err(QrError::BadUrl)
+    } else {
+        Ok(payload.to_string())
+    }
 }
 
 /// `mailto:address`, with `?subject=` percent-encoded as UTF-8 (RFC 6068) so Chinese subjects
@@ -493,22 +725,17 @@ pub fn sms_payload(number: &str, body: Option<&str>) -> String {
 pub fn mailto_payload(address: &str, subject: Option<&str>) -> String {
     let mut out = format!("mailto:{}", address.trim());
     if let Some(subject) = subject.filter(|s| !s.is_empty()) {
-        out.push_str("?subject=");
-        for b in subject.bytes() {
-            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-                out.push(b as char);
-            } else {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
+        // Everything but RFC 3986's unreserved characters is encoded, `&` and `=` included.
+        const SUBJECT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+        let _ = write!(out, "?subject={}", utf8_percent_encode(subject, SUBJECT));
     }
     out
 }
 
 /// A MECARD contact (`MECARD:N:…;TEL:…;EMAIL:…;ADR:…;;`), which phones offer to save, so the
 /// channel is still at hand later. Absent or empty fields are left out; `\ ; : ,` are escaped with a
-/// backslash as the format requires; the phone number goes through [`phone_number`].
-pub fn mecard_payload(name: &str, tel: Option<&str>, email: Option<&str>, address: Option<&str>) -> String {
+/// backslash as the format requires; the phone number is written in its dialled form.
+pub fn mecard_payload(name: &str, tel: Option<&PhoneNumber>, email: Option<&str>, address: Option<&str>) -> String {
     fn esc(text: &str) -> String {
         let mut out = String::with_capacity(text.len());
         for c in text.chars() {
@@ -520,8 +747,8 @@ pub fn mecard_payload(name: &str, tel: Option<&str>, email: Option<&str>, addres
         out
     }
     let mut out = format!("MECARD:N:{};", esc(name.trim()));
-    if let Some(tel) = tel.filter(|t| !t.trim().is_empty()) {
-        let _ = write!(out, "TEL:{};", esc(&phone_number(tel)));
+    if let Some(tel) = tel {
+        let _ = write!(out, "TEL:{};", esc(&tel.dial()));
     }
     if let Some(email) = email.filter(|e| !e.trim().is_empty()) {
         let _ = write!(out, "EMAIL:{};", esc(email.trim()));
@@ -539,6 +766,10 @@ mod tests {
 
     /// A 40-character https link, the typical campaign link.
     const URL40: &str = "https://qinghe.example.gov.cn/q/hotline/";
+
+    fn num(text: &str) -> PhoneNumber {
+        PhoneNumber::parse(text, &[]).unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
 
     fn code(payload: &str) -> QrCode {
         QrCode::new(payload, 40.0).unwrap_or_else(|e| panic!("{payload:?}: {e}"))
@@ -689,7 +920,8 @@ mod tests {
         assert!(svg.contains(&format!("viewBox=\"0 0 {n} {n}\"")));
         assert!(svg.contains("shape-rendering=\"crispEdges\"") && svg.contains("role=\"img\""));
         assert!(svg.contains("aria-label=\"举报 &lt;热线&gt; &amp; &quot;12337&quot;\""), "{svg}");
-        assert!(svg.contains("data-payload=\"https://x.example/?a=1&amp;b=&quot;2&quot;\""), "{svg}");
+        // A web address is encoded as plain ASCII: the quotes are percent-encoded.
+        assert!(svg.contains("data-payload=\"https://x.example/?a=1&amp;b=%222%22\""), "{svg}");
         assert!(svg.contains(&format!("<rect width=\"{n}\" height=\"{n}\" fill=\"#fff\"/>")));
         assert_eq!(svg.matches("<path").count(), 1);
         assert_eq!(svg.matches("fill=").count(), 2, "only #fff and #000");
@@ -716,11 +948,11 @@ mod tests {
             URL40.to_string(),
             "https://qinghe.example.gov.cn/policies/%E4%BB%80%E4%B9%88/?from=poster#top".to_string(),
             "青禾镇扫黑除恶举报电话：0123-6110110，12337。举报人信息严格保密。".to_string(),
-            tel_payload("0123-6110110"),
-            tel_payload("12337"),
-            tel_payload("110"),
-            sms_payload("12337", Some("举报：青禾镇")),
-            mecard_payload("青禾镇扫黑办", Some("0123-6110110"), Some("jubao@qinghe.example.gov.cn"), Some("青禾镇人民路1号")),
+            tel_payload(&num("0123-6110110")),
+            tel_payload(&num("12337")),
+            tel_payload(&num("110")),
+            sms_payload(&num("12337"), Some("举报：青禾镇")),
+            mecard_payload("青禾镇扫黑办", Some(&num("0123-6110110")), Some("jubao@qinghe.example.gov.cn"), Some("青禾镇人民路1号")),
             mailto_payload("jubao@qinghe.example.gov.cn", Some("举报线索")),
         ] {
             let c = QrCode::new(&payload, 60.0).unwrap_or_else(|e| panic!("{payload}: {e}"));
@@ -738,11 +970,13 @@ mod tests {
             segments.iter().any(|s| s.mode == qrcode::types::Mode::Kanji),
             "the library no longer picks Kanji mode here; keep the guard anyway: {segments:?}"
         );
-        // Our stream is one byte-mode segment: mode 0100, an 8-bit length (versions 1–9), the UTF-8
-        // bytes as they are. (rqrr and zbar cannot tell: both return Kanji-mode pairs as the raw
-        // bytes, but ZXing-based phone scanners convert them from Shift JIS. Only this check
-        // catches a Kanji segment.)
-        let mut expected = vec![false, true, false, false];
+        // Our stream is the UTF-8 ECI designator (mode 0111, designator 26 in 8 bits), then one
+        // byte-mode segment: mode 0100, an 8-bit length (versions 1–9), the UTF-8 bytes as they
+        // are. (rqrr and zbar cannot tell: both return Kanji-mode pairs as the raw bytes, but
+        // ZXing-based phone scanners convert them from Shift JIS. Only this check catches a Kanji
+        // segment.)
+        let mut expected = vec![false, true, true, true, false, false, false, true, true, false, true, false];
+        expected.extend([false, true, false, false]);
         for byte in std::iter::once(text.len() as u8).chain(text.bytes()) {
             expected.extend((0..8).rev().map(|i| byte >> i & 1 == 1));
         }
@@ -750,7 +984,9 @@ mod tests {
         let actual: Vec<bool> = stream.iter().flat_map(|b| (0..8).rev().map(move |i| b >> i & 1 == 1)).collect();
         assert_eq!(actual[..expected.len()], expected[..]);
         code(text).verify().unwrap();
-        code(&mecard_payload(text, Some("12337"), None, None)).verify().unwrap();
+        code(&mecard_payload(text, Some(&num("12337")), None, None)).verify().unwrap();
+        let stream = encode_bits(text, 2, EcLevel::L).unwrap().into_bytes();
+        assert_eq!(read_segments(&stream, 2).unwrap(), [Segment::Eci(ECI_UTF8), Segment::Byte(text.as_bytes().to_vec())]);
     }
 
     #[test]
@@ -783,29 +1019,84 @@ mod tests {
 
     #[test]
     fn phone_numbers_become_dialable_tel_payloads() {
-        assert_eq!(tel_payload("110"), "tel:110");
-        assert_eq!(tel_payload("12337"), "tel:12337");
-        assert_eq!(tel_payload("0123-6110110"), "tel:+861236110110");
-        assert_eq!(tel_payload("010 6512 3456"), "tel:+861065123456");
-        assert_eq!(tel_payload("0755-1234567"), "tel:+867551234567");
-        assert_eq!(tel_payload("138-0013-8000"), "tel:+8613800138000");
-        assert_eq!(tel_payload("１３８００１３８０００"), "tel:+8613800138000");
-        assert_eq!(tel_payload("0086 138 0013 8000"), "tel:+8613800138000");
-        assert_eq!(tel_payload("+86 123 6110110"), "tel:+861236110110");
-        assert_eq!(tel_payload("400-123-4567"), "tel:4001234567");
+        assert_eq!(tel_payload(&num("110")), "tel:110");
+        assert_eq!(tel_payload(&num("12337")), "tel:12337");
+        assert_eq!(tel_payload(&num("0123-6110110")), "tel:+861236110110");
+        assert_eq!(tel_payload(&num("010 6512 3456")), "tel:+861065123456");
+        assert_eq!(tel_payload(&num("138-0013-8000")), "tel:+8613800138000");
+        assert_eq!(tel_payload(&num("400-123-4567")), "tel:4001234567");
     }
 
     #[test]
     fn sms_mailto_and_mecard_payloads() {
-        assert_eq!(sms_payload("12337", Some("举报")), "SMSTO:12337:举报");
-        assert_eq!(sms_payload("138 0013 8000", None), "SMSTO:+8613800138000:");
+        assert_eq!(sms_payload(&num("12337"), Some("举报")), "SMSTO:12337:举报");
+        assert_eq!(sms_payload(&num("138 0013 8000"), None), "SMSTO:+8613800138000:");
         assert_eq!(mailto_payload("a@b.cn", None), "mailto:a@b.cn");
         assert_eq!(mailto_payload("a@b.cn", Some("举报 线索&1")), "mailto:a@b.cn?subject=%E4%B8%BE%E6%8A%A5%20%E7%BA%BF%E7%B4%A2%261");
         assert_eq!(
-            mecard_payload("青禾镇扫黑办", Some("0123-6110110"), Some("a@b.cn"), Some("人民路1号; 3楼")),
+            mecard_payload("青禾镇扫黑办", Some(&num("0123-6110110")), Some("a@b.cn"), Some("人民路1号; 3楼")),
             "MECARD:N:青禾镇扫黑办;TEL:+861236110110;EMAIL:a@b.cn;ADR:人民路1号\\; 3楼;;"
         );
         assert_eq!(mecard_payload("a\\b:c,d", None, Some(""), None), "MECARD:N:a\\\\b\\:c\\,d;;");
+    }
+
+    #[test]
+    fn web_addresses_are_percent_encoded_to_ascii() {
+        assert_eq!(
+            ascii_url("https://a.example.cn/policies/举报人保护/").unwrap(),
+            "https://a.example.cn/policies/%E4%B8%BE%E6%8A%A5%E4%BA%BA%E4%BF%9D%E6%8A%A4/"
+        );
+        // Already encoded addresses, queries and fragments stay as they are.
+        let encoded = "https://a.example.cn/p/%E4%B8%BE/?q=a&b=c#top";
+        assert_eq!(ascii_url(encoded).unwrap(), encoded);
+        assert_eq!(ascii_url("https://a.example.cn/a b?x=\"y\"").unwrap(), "https://a.example.cn/a%20b?x=%22y%22");
+        assert!(ascii_url("https://例子.中国/").unwrap_err().contains("xn--"));
+        // A code of a Chinese-slug address holds plain ASCII, with no ECI designator needed.
+        let c = code("https://a.example.cn/policies/举报人保护/");
+        assert!(c.payload.is_ascii() && c.payload.ends_with("%E6%8A%A4/"), "{}", c.payload);
+        c.verify().unwrap();
+        assert!(matches!(QrCode::new("https://例子.中国/", 40.0), Err(QrError::BadUrl(_))));
+    }
+
+    #[test]
+    fn segments_read_back_as_a_reader_that_honours_eci_sees_them() {
+        for (payload, version) in [("tel:+861236110110", 1), ("HTTPS://A.CN/Q/1", 1), (URL40, 3), ("举报电话 0123-6110110", 2)] {
+            let stream = encode_bits(payload, version, EcLevel::L).unwrap().into_bytes();
+            check_stream(&stream, version, payload).unwrap_or_else(|e| panic!("{payload}: {e}"));
+            let segments = read_segments(&stream, version).unwrap();
+            assert_eq!(segments.iter().any(|s| matches!(s, Segment::Eci(_))), !payload.is_ascii(), "{payload}: {segments:?}");
+        }
+        // A stream of UTF-8 bytes without the designator is refused, as is Kanji mode.
+        let mut bare = Bits::new(Version::Normal(2));
+        bare.push_byte_data("举报".as_bytes()).unwrap();
+        bare.push_terminator(LibEcLevel::L).unwrap();
+        assert!(check_stream(&bare.into_bytes(), 2, "举报").unwrap_err().contains("ECI"));
+        let mut kanji = Bits::new(Version::Normal(2));
+        kanji.push_kanji_data(&[0x93, 0x5f]).unwrap();
+        kanji.push_terminator(LibEcLevel::L).unwrap();
+        assert!(check_stream(&kanji.into_bytes(), 2, "x").unwrap_err().contains("Kanji"));
+    }
+
+    #[test]
+    fn published_images_and_svgs_are_checked_module_by_module() {
+        let c = code("青禾镇扫黑办举报电话");
+        let png = image::load_from_memory(&c.png(5)).unwrap().to_luma8();
+        check_image(&png, &c.payload).unwrap();
+        assert!(check_image(&png, "别的内容").unwrap_err().contains("decodes to"));
+        let svg = svg_image(&c.svg("x")).unwrap();
+        check_image(&svg, &c.payload).unwrap();
+        // The same text without the UTF-8 designator decodes the same in rqrr, but is not our code.
+        let mut bare = Bits::new(Version::Normal(c.version));
+        bare.push_byte_data(c.payload.as_bytes()).unwrap();
+        bare.push_terminator(c.ec.to_lib()).unwrap();
+        let other = qrcode::QrCode::with_bits(bare, c.ec.to_lib()).unwrap();
+        let mut fake = c.clone();
+        fake.dark = other.to_colors().into_iter().map(|m| m == Color::Dark).collect();
+        let image = image::load_from_memory(&fake.png(5)).unwrap().to_luma8();
+        assert_eq!(read_image(&image).unwrap().text, c.payload, "rqrr alone cannot tell");
+        assert!(check_image(&image, &c.payload).unwrap_err().contains("not the code placard makes"));
+        assert!(svg_image("<svg viewBox=\"0 0 29 29\"><path d=\"M0 0h1v1h-2z\"/></svg>").is_err());
+        assert!(svg_image("<svg><rect/></svg>").is_err());
     }
 
     #[test]

@@ -116,6 +116,8 @@ impl Site {
             errors.sort();
             return Err(errors);
         }
+        // Every code is read back from the files as they will be published.
+        render::qr_codes::verify_published(&output, &self.config.base_url)?;
         Ok((output, shapes))
     }
 

@@ -151,11 +151,7 @@ fn every_example_page_is_private_and_light() {
             assert!(html.contains("Content-Security-Policy"), "{path} has a CSP");
             assert!(html.contains("name=\"referrer\" content=\"no-referrer\""), "{path} sends no referrer");
             assert!(html.contains("lang=\"zh-CN\""), "{path}");
-            assert!(
-                bytes.len() + css < 30 * 1024 || path.contains("十类") || path == "ledger/index.html",
-                "{path} with CSS is {} bytes",
-                bytes.len() + css
-            );
+            assert!(bytes.len() + css < 30 * 1024 || path.contains("十类") || path == "ledger/index.html", "{path} with CSS is {} bytes", bytes.len() + css);
         }
     }
 }

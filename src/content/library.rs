@@ -85,7 +85,7 @@ pub struct Library {
     pub sections: Vec<Section>,
     pub taxonomies: Vec<Taxonomy>,
     /// Reporting channels, primary first.
-    pub channels: Vec<crate::channels::Channel>,
+    pub channels: crate::channels::Channels,
     /// Units, posters and letters.
     pub print: crate::print::Print,
     by_relative: HashMap<String, Item>,
@@ -153,7 +153,7 @@ impl Library {
         }
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
-        let mut library = Library { pages, sections, taxonomies: vec![], channels: vec![], print: Default::default(), by_relative: HashMap::new() };
+        let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
         library.attach_assets(found.assets, &mut errors);
         library.link_sections();
         for page in &mut library.pages {

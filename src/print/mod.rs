@@ -235,7 +235,8 @@ impl Print {
             let source = std::fs::read_to_string(&page.file).unwrap_or_default();
             let Some(id) = item_id(page, meta.id.as_deref(), &source, "unit", errors) else { continue };
             for channel in &meta.channels {
-                if library.channel(channel).is_none() {
+                // A channel that failed its own checks was reported there; once is enough.
+                if library.channel(channel).is_none() && !library.channels.is_rejected(channel) {
                     errors.push(unknown_channel(page, &source, channel, library));
                 }
             }
@@ -370,7 +371,8 @@ impl Print {
                 continue;
             };
             for channel in &item.channels {
-                if library.channel(channel).is_none() {
+                // A channel that failed its own checks was reported there; once is enough.
+                if library.channel(channel).is_none() && !library.channels.is_rejected(channel) {
                     errors.push(unknown_channel(page, &source, channel, library));
                 }
             }
