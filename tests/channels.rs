@@ -326,7 +326,9 @@ fn a_static_file_that_replaces_a_generated_qr_image_fails_the_build() {
     assert_clean_failure(&out);
     let errors = errors_of(&out);
     assert_eq!(errors.len(), 1, "{}", stderr(&out));
-    assert!(errors[0].0.contains(&format!("`{target}`")) && errors[0].0.contains("evil.example.com"), "{errors:?}");
+    // The clash of two sources for one path is caught first, naming both; decoding what is
+    // published is the second line of defence.
+    assert!(errors[0].0.contains(&format!("`/{target}` is written twice")) && errors[0].0.contains("a static file"), "{errors:?}");
 }
 
 /// What callers (posters, letters, units, shortcodes) use to stay silent about a channel that has
