@@ -208,11 +208,11 @@ impl Bodies<'_> {
             context.insert(owner.0, &owner.1);
             context.insert("config", self.config_value);
             context.insert("lang", &self.config.default_language);
-            match self.tera.render(&name, &context) {
+            match templates::render(self.tera, &name, &context) {
                 Ok(html) => html_calls.push(html),
-                Err(e) => errors.push(
-                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, templates::cause(&e)))
-                        .with_hint(format!("check its arguments here, or the template {}", self.templates.origin(&name))),
+                Err(f) => errors.push(
+                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, f.cause))
+                        .with_hint(f.hint.map(String::from).unwrap_or_else(|| format!("check its arguments here, or the template {}", self.templates.origin(&name)))),
                 ),
             }
         }
@@ -514,10 +514,10 @@ impl Pages<'_> {
             let source = std::fs::read_to_string(file).unwrap_or_default();
             return Err(locate(error, &source, key));
         }
-        self.tera.render(template, context).map_err(|e| {
-            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), templates::cause(&e)))
+        templates::render(self.tera, template, context).map_err(|f| {
+            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), f.cause))
                 .located(self.templates.origin_path(template), 0, 0)
-                .with_hint("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`")
+                .with_hint(f.hint.unwrap_or("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`"))
         })
     }
 

@@ -4,11 +4,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tera::Tera;
+use std::sync::Arc;
+
+use tera::{Context, Tera};
 use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::error::{Error, Errors};
+
+pub mod guard;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
@@ -78,9 +82,7 @@ impl Templates {
         // Tera's default also escapes `/`, which bloats every URL in a page for no safety gain.
         tera.set_escape_fn(crate::markdown::escape_attr);
         let origins: BTreeMap<String, Option<PathBuf>> = sources.iter().map(|(k, (_, p))| (k.clone(), p.clone())).collect();
-        if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (text, _))| (name.as_str(), text.as_str()))) {
-            return Err(template_error(&e, &origins).into());
-        }
+        let tera = prepare(tera, root, &sources, &origins)?;
         Ok(Templates { tera, origins, search_path: searched.join(" and ") })
     }
 
@@ -111,6 +113,97 @@ impl Templates {
 
     pub fn search_path(&self) -> &str {
         &self.search_path
+    }
+}
+
+/// Parses every template, refuses include / import / extends cycles and macros that can never stop,
+/// puts the render-time probes of [`guard`] in, and hands the result to Tera.
+fn prepare(
+    mut tera: Tera,
+    root: &Path,
+    sources: &BTreeMap<String, (String, Option<PathBuf>)>,
+    origins: &BTreeMap<String, Option<PathBuf>>,
+) -> Result<Tera, Errors> {
+    let mut errors = Errors::default();
+    let mut parsed = BTreeMap::new();
+    let mut scanned = BTreeMap::new();
+    for (name, (text, path)) in sources {
+        match tera::Template::new(name, None, text) {
+            Ok(template) => {
+                parsed.insert(name.clone(), template);
+            }
+            Err(e) => errors.push(template_error(&tera::Error::chain(format!("Failed to parse '{name}'"), e), origins)),
+        }
+        let label = match path {
+            Some(p) => p.strip_prefix(root).unwrap_or(p).display().to_string(),
+            None => format!("templates/{name} (built-in theme)"),
+        };
+        let file = path.clone().unwrap_or_else(|| PathBuf::from(format!("(built-in theme)/templates/{name}")));
+        scanned.insert(name.clone(), guard::Source::new(name, label, file, text));
+    }
+    errors.0.extend(guard::missing_links(&parsed, &scanned));
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    // Tera itself would recurse without end on these, before or while rendering.
+    errors.0.extend(guard::check_cycles(&parsed, &scanned));
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    let mut probes = guard::Probes::default();
+    for (name, template) in parsed.iter_mut() {
+        guard::instrument(template, &scanned[name], &mut probes);
+    }
+    tera.templates.extend(parsed);
+    if let Err(e) = tera.build_inheritance_chains().and_then(|_| tera.check_macro_files()) {
+        return Err(template_error(&e, origins).into());
+    }
+    guard::register(&mut tera, Arc::new(probes));
+    Ok(tera)
+}
+
+/// Why a template did not render: Tera's innermost message, and a hint when one of placard's
+/// limits stopped it (then the usual advice about missing variables would be wrong).
+#[derive(Debug)]
+pub struct Failure {
+    pub cause: String,
+    pub hint: Option<&'static str>,
+}
+
+/// Renders `name`, with the limits of [`guard`] counted afresh for this file. A panic inside Tera
+/// becomes an error too, so one bad template cannot take down `serve`.
+pub fn render(tera: &Tera, name: &str, context: &Context) -> Result<String, Failure> {
+    match render_pool() {
+        Some(pool) if pool.current_thread_index().is_none() => pool.install(|| render_here(tera, name, context)),
+        _ => render_here(tera, name, context),
+    }
+}
+
+/// Stack for each render thread. Tera recurses once or more per nested macro, include, block, loop
+/// and `if`; [`guard::MAX_DEPTH`] levels of a busy navigation macro need a few MB in a debug build,
+/// more than the 2 MB a thread gets by default. The memory is only reserved, not used.
+const RENDER_STACK: usize = 64 << 20;
+
+/// Threads with a big stack that every render runs on, as many as rayon's own.
+fn render_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .stack_size(RENDER_STACK)
+            .thread_name(|i| format!("placard-render-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+fn render_here(tera: &Tera, name: &str, context: &Context) -> Result<String, Failure> {
+    guard::reset();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tera.render(name, context))) {
+        Ok(Ok(html)) => Ok(html),
+        Ok(Err(e)) => Err(Failure { cause: cause(&e), hint: guard::tripped() }),
+        Err(_) => Err(Failure { cause: format!("the template engine failed inside `{name}`"), hint: None }),
     }
 }
 
