@@ -210,10 +210,9 @@ impl Bodies<'_> {
             context.insert("lang", &self.config.default_language);
             match templates::render(self.tera, &name, &context) {
                 Ok(html) => html_calls.push(html),
-                Err(f) => errors.push(
-                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, f.cause))
-                        .with_hint(f.hint.map(String::from).unwrap_or_else(|| format!("check its arguments here, or the template {}", self.templates.origin(&name)))),
-                ),
+                Err(f) => errors.push(Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, f.cause)).with_hint(
+                    f.hint.map(String::from).unwrap_or_else(|| format!("check its arguments here, or the template {}", self.templates.origin(&name))),
+                )),
             }
         }
         if !errors.is_empty() {
