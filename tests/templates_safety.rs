@@ -18,7 +18,6 @@ const FIXTURE: &str = "template-safety";
 /// What a run did, with the most memory it was seen to hold.
 struct Run {
     code: Option<i32>,
-    stdout: String,
     stderr: String,
     peak_kb: u64,
     elapsed: Duration,
@@ -30,11 +29,8 @@ fn run(mut command: Command, limit: Duration) -> Run {
     let mut child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("run placard");
     let mut out = child.stdout.take().unwrap();
     let mut err = child.stderr.take().unwrap();
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        let _ = out.read_to_string(&mut s);
-        s
-    });
+    // Drained as it comes, so a chatty run never blocks on a full pipe.
+    let out_reader = std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     let err_reader = std::thread::spawn(move || {
         let mut s = String::new();
         let _ = err.read_to_string(&mut s);
@@ -56,7 +52,8 @@ fn run(mut command: Command, limit: Duration) -> Run {
         }
         std::thread::sleep(Duration::from_millis(10));
     };
-    Run { code: status.code(), stdout: out_reader.join().unwrap(), stderr: err_reader.join().unwrap(), peak_kb, elapsed: started.elapsed() }
+    let _ = out_reader.join();
+    Run { code: status.code(), stderr: err_reader.join().unwrap(), peak_kb, elapsed: started.elapsed() }
 }
 
 fn build_command(scratch: &Scratch) -> Command {

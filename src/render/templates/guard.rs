@@ -654,7 +654,7 @@ struct Instrument<'a> {
 }
 
 impl Instrument<'_> {
-    fn nodes(&mut self, nodes: &mut Vec<Node>) {
+    fn nodes(&mut self, nodes: &mut [Node]) {
         for node in nodes.iter_mut() {
             match node {
                 Node::VariableBlock(_, expr) => {
