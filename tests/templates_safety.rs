@@ -320,3 +320,21 @@ fn serve_survives_recursive_and_runaway_templates() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+/// Thousands of files render on the big-stack threads without any thread's stack filling up (an
+/// earlier hand-over from rayon's workers nested one render inside another's wait, and a 3,000-page
+/// site aborted).
+#[test]
+fn thousands_of_pages_render_without_exhausting_any_stack() {
+    let scratch = Scratch::of(FIXTURE);
+    for s in 0..10 {
+        scratch.write(&format!("content/s{s}/_index.md"), &format!("+++\ntitle = \"Section {s}\"\n+++\n"));
+        for p in 0..300 {
+            scratch.write(&format!("content/s{s}/p{p}.md"), &format!("+++\ntitle = \"Page {s}-{p}\"\n+++\nText {p}.\n"));
+        }
+    }
+    let run = run(build_command(&scratch), Duration::from_secs(300));
+    assert_eq!(run.code, Some(0), "{}", run.stderr);
+    assert!(read(&scratch.public(), "s9/p299/index.html").contains("Text 299."));
+    assert_eq!(read(&scratch.public(), "s3/index.html").matches("<li>").count(), 300);
+}

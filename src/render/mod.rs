@@ -27,6 +27,11 @@ use values::{Pagination, Shapes};
 
 /// Renders the whole site into `output`.
 pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+    // Template renders need big stacks: see `templates::on_render_threads`.
+    templates::on_render_threads(|| render_site_here(root, config, library, templates, output))
+}
+
+fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
     // Shortcodes render while bodies are being made, so they see pages without bodies.
     let mut shortcode_tera = templates.tera.clone();
     let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
@@ -97,6 +102,18 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
 /// template functions are gone by then); returns the number of files rendered.
 pub fn rerender_page(
+    root: &Path,
+    config: &Arc<Config>,
+    library: &Arc<Library>,
+    templates: &Templates,
+    shapes: &mut Arc<Shapes>,
+    index: usize,
+    output: &mut Output,
+) -> Result<usize, Errors> {
+    templates::on_render_threads(|| rerender_page_here(root, config, library, templates, shapes, index, output))
+}
+
+fn rerender_page_here(
     root: &Path,
     config: &Arc<Config>,
     library: &Arc<Library>,
