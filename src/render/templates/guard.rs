@@ -18,6 +18,7 @@ use std::cell::Cell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use tera::ast::{Block, Expr, ExprVal, FunctionCall, LogicOperator, Node, WS};
 use tera::{Template, Tera, Value};
@@ -31,6 +32,8 @@ pub const MAX_DEPTH: usize = 1000;
 pub const MAX_STEPS: u64 = 2_000_000;
 /// How many bytes one rendered file may produce (counted before escaping, macros included).
 pub const MAX_OUTPUT: u64 = 128 << 20;
+/// How long one file may take to render.
+pub const MAX_TIME: Duration = Duration::from_secs(120);
 /// How many numbers one `range()` may make.
 pub const MAX_RANGE: u64 = 100_000;
 /// How large a text a template may build in a variable or a macro argument.
@@ -815,15 +818,16 @@ struct Counters {
     bytes: u64,
     /// Set when a probe stopped the render, so the caller can give the matching hint.
     tripped: Option<&'static str>,
+    started: Option<Instant>,
 }
 
 thread_local! {
-    static COUNTERS: Cell<Counters> = const { Cell::new(Counters { depth: 0, steps: 0, bytes: 0, tripped: None }) };
+    static COUNTERS: Cell<Counters> = const { Cell::new(Counters { depth: 0, steps: 0, bytes: 0, tripped: None, started: None }) };
 }
 
 /// Starts the counters afresh: call before rendering a file.
 pub fn reset() {
-    COUNTERS.set(Counters::default());
+    COUNTERS.set(Counters { started: Some(Instant::now()), ..Counters::default() });
 }
 
 /// The hint for the probe that stopped the last render on this thread, if one did.
@@ -838,8 +842,16 @@ fn trip(hint: &'static str, message: String) -> tera::Error {
     tera::Error::msg(message)
 }
 
-/// Counts `bytes` more of output; `c` is written back by the caller, so the trip is marked on it.
+/// Counts `bytes` more of output, and checks the time; `c` is written back by the caller, so the trip
+/// is marked on it.
 fn add_bytes(c: &mut Counters, bytes: u64, spot: Option<&Spot>) -> tera::Result<()> {
+    // The last resort for what the counts let through (each step doing something very slow). It only
+    // ever turns a render into an error, so the clock never reaches the output.
+    if c.started.is_some_and(|t| t.elapsed() > MAX_TIME) {
+        c.tripped = Some(BUDGET_HINT);
+        let place = spot.map(|s| format!(" ({} at {})", s.what, s.place())).unwrap_or_default();
+        return Err(tera::Error::msg(format!("this file took more than {} s to render{place}, so placard stopped it", MAX_TIME.as_secs())));
+    }
     c.bytes = c.bytes.saturating_add(bytes);
     if c.bytes > MAX_OUTPUT {
         c.tripped = Some(BUDGET_HINT);
