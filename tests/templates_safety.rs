@@ -145,6 +145,17 @@ fn macros_that_always_call_themselves_are_refused_before_rendering() {
         ("templates/page.html", "{% import \"macros.html\" as m %}{{ m::ping() }}"),
     ]);
     assert!(err.contains("macros.html:1 macro `ping` calls `self::pong`, templates/macros.html:2 macro `pong` calls `self::ping`"), "{err}");
+    // Across two macro files that a page imports side by side (inside a block, Tera lets each reach the other).
+    let err = fails_cleanly(&[
+        ("templates/macros/one.html", "{% macro f(n) %}[{{ two::g(n=n) }}]{% endmacro f %}"),
+        ("templates/macros/two.html", "{% macro g(n) %}\n({{ one::f(n=n) }}){% endmacro g %}"),
+        (
+            "templates/page.html",
+            "{% extends \"base.html\" %}{% import \"macros/one.html\" as one %}{% import \"macros/two.html\" as two %}\
+             {% block content %}{{ one::f(n=1) }}{% endblock content %}",
+        ),
+    ]);
+    assert!(err.contains("templates/macros/one.html:1 macro `f` calls `two::g`, templates/macros/two.html:2 macro `g` calls `one::f`"), "{err}");
 }
 
 #[test]

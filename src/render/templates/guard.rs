@@ -351,6 +351,18 @@ fn namespaces(name: &str, templates: &BTreeMap<String, Template>, seen: &mut BTr
 
 fn edges(templates: &BTreeMap<String, Template>, sources: &BTreeMap<String, Source>) -> Vec<Edge> {
     let mut edges = Vec::new();
+    let all_names: BTreeMap<&str, BTreeMap<String, String>> = templates.keys().map(|n| (n.as_str(), namespaces(n, templates, &mut BTreeSet::new()))).collect();
+    // Inside a block, Tera looks macros up in the block's template even while running a macro from
+    // another file, so a macro file can reach the namespaces of the templates that import it.
+    let mut borrowed: BTreeMap<&str, BTreeMap<String, String>> = BTreeMap::new();
+    for names in all_names.values() {
+        for file in names.values() {
+            let entry = borrowed.entry(file.as_str()).or_default();
+            for (k, v) in names {
+                entry.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+        }
+    }
     for (name, template) in templates {
         let source = &sources[name];
         let here = Unit::Template(name.clone());
@@ -378,7 +390,8 @@ fn edges(templates: &BTreeMap<String, Template>, sources: &BTreeMap<String, Sour
                 written: String::new(),
             });
         }
-        let names = namespaces(name, templates, &mut BTreeSet::new());
+        let names = &all_names[name.as_str()];
+        let fallback = borrowed.get(name.as_str());
         let mut bodies: Vec<(Unit, Option<&str>, &[Node])> = vec![(here.clone(), None, &template.ast)];
         for (macro_name, definition) in &template.macros {
             bodies.push((Unit::Macro(name.clone(), macro_name.clone()), Some(macro_name), &definition.body));
@@ -402,7 +415,7 @@ fn edges(templates: &BTreeMap<String, Template>, sources: &BTreeMap<String, Sour
                         });
                     }
                     Found::Call(namespace, macro_name, conditional) => {
-                        let Some(file) = names.get(&namespace) else { continue };
+                        let Some(file) = names.get(&namespace).or_else(|| fallback.and_then(|f| f.get(&namespace))) else { continue };
                         if !templates.get(file).is_some_and(|t| t.macros.contains_key(&macro_name)) {
                             continue;
                         }
@@ -1009,6 +1022,19 @@ mod tests {
             ("b.html", "{% import \"a.html\" as a %}{% macro g() %}{{ a::f() }}{% endmacro %}"),
         ]);
         assert!(m.iter().any(|x| x.contains("imports")), "{m:?}");
+    }
+
+    #[test]
+    fn macro_cycles_across_files_imported_side_by_side_are_found() {
+        // page imports both files; inside its blocks, each file's macro can reach the other's.
+        let m = messages(&[
+            ("page.html", "{% extends \"base.html\" %}{% import \"m1.html\" as a %}{% import \"m2.html\" as b %}{% block x %}{{ a::f() }}{% endblock x %}"),
+            ("base.html", "{% block x %}{% endblock x %}"),
+            ("m1.html", "{% macro f() %}{{ b::g() }}{% endmacro %}"),
+            ("m2.html", "\n{% macro g() %}{{ a::f() }}{% endmacro %}"),
+        ]);
+        assert_eq!(m.len(), 1, "{m:?}");
+        assert!(m[0].contains("templates/m1.html:1 macro `f` calls `b::g`, templates/m2.html:2 macro `g` calls `a::f`"), "{m:?}");
     }
 
     #[test]
