@@ -300,3 +300,75 @@ pub fn describe(error: &tera::Error) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same templates through plain Tera and through [`prepare`] (cycle checks and probes).
+    fn both(list: &[(&str, &str)]) -> (Tera, Tera) {
+        let mut plain = Tera::default();
+        plain.autoescape_on(vec![".html"]);
+        plain.set_escape_fn(crate::markdown::escape_attr);
+        plain.add_raw_templates(list.iter().copied()).unwrap();
+        let mut base = Tera::default();
+        base.autoescape_on(vec![".html"]);
+        base.set_escape_fn(crate::markdown::escape_attr);
+        let sources: BTreeMap<String, (String, Option<PathBuf>)> = list.iter().map(|(n, t)| (n.to_string(), (t.to_string(), None))).collect();
+        let origins = sources.keys().map(|k| (k.clone(), None)).collect();
+        let probed = prepare(base, Path::new("."), &sources, &origins).unwrap_or_else(|e| panic!("{:?}", e.0));
+        (plain, probed)
+    }
+
+    #[test]
+    fn probes_change_nothing_in_the_output() {
+        let templates = [
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{% import \"m.html\" as m %}{% block body %}\
+                 {{ x }}|{{ x | safe }}|{{ x | upper }}|{{ \"<b>\" ~ x }}|{{ 1 + 2 }}|{{ [1, 2] }}|{{ missing | default(value=\"<i>\") }}|\
+                 {{ not x }}|{{ x is defined }}|{{ m::wrap(t=x) }}|{{ m::wrap(t=x) | safe }}|{{ m::tree(n=3) }}|\
+                 {% set s = \"a\" ~ x %}{{ s }}|{% set_global g = 0 %}\
+                 {% for i in range(start=1, end=10, step_by=2) %}{% if i == 7 %}{% break %}{% endif %}{% if i == 3 %}{% continue %}{% endif %}\
+                 {{ loop.index }}:{{ i }}{% if loop.last %}!{% endif %},{% else %}none{% endfor %}|\
+                 {% for k, v in obj %}{{ k }}={{ v }};{% endfor %}|{% for c in word %}{{ c }}{% endfor %}|\
+                 {% filter upper %}{{ x }}{% include \"part.html\" %}{% endfilter %}|{{ super() }}{% endblock body %}",
+            ),
+            ("base.html", "<main>{% block body %}base{% endblock body %}</main>"),
+            ("part.html", "<p>{{ x }}</p>{% for i in [1, 2] %}{{ i }}{% endfor %}"),
+            (
+                "m.html",
+                "{% macro wrap(t) %}<span>{{ t }}</span>{% endmacro wrap %}\
+                 {% macro tree(n) %}{% if n > 0 %}<li>{{ n }}{{ self::tree(n=n - 1) }}</li>{% endif %}{% endmacro tree %}",
+            ),
+        ];
+        let (plain, probed) = both(&templates);
+        let mut context = Context::new();
+        context.insert("x", "<a href='/'>&</a>");
+        context.insert("obj", &serde_json::json!({"a": 1, "b": "<c>"}));
+        context.insert("word", "ab");
+        let expected = plain.render("page.html", &context).unwrap();
+        let got = render(&probed, "page.html", &context).unwrap();
+        assert_eq!(got, expected);
+        assert!(expected.contains("1:1,3:5,") && expected.contains("<li>3<li>2<li>1</li></li></li>"), "{expected}");
+    }
+
+    #[test]
+    fn counters_start_afresh_for_each_file() {
+        // 1,500 steps per render: fine each time, though many renders run on the same thread.
+        let (_, probed) = both(&[("a.html", "{% for i in range(end=1500) %}{% endfor %}ok")]);
+        for _ in 0..(guard::MAX_STEPS / 1500 + 2) {
+            assert_eq!(render(&probed, "a.html", &Context::new()).unwrap(), "ok");
+        }
+        // A failed render (depth left high) does not poison the next one.
+        let (_, probed) = both(&[
+            ("m.html", "{% macro f(n) %}{% if n > 0 %}{{ self::f(n=n + 1) }}{% endif %}{% endmacro f %}"),
+            ("a.html", "{% import \"m.html\" as m %}{% if bad %}{{ m::f(n=1) }}{% endif %}fine"),
+        ]);
+        let mut bad = Context::new();
+        bad.insert("bad", &true);
+        let failure = render(&probed, "a.html", &bad).unwrap_err();
+        assert!(failure.cause.contains("nested more than") && failure.hint == Some(guard::DEPTH_HINT), "{failure:?}");
+        assert_eq!(render(&probed, "a.html", &Context::new()).unwrap(), "fine");
+    }
+}
