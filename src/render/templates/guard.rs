@@ -8,7 +8,8 @@
 //!   (they can never stop), are reported with the chain of files and lines;
 //! - every template's syntax tree gets small probes: a depth counter around each macro body and each
 //!   template, a step counter in each loop body, a size check on values a template builds, and a
-//!   bounded `range`. A probe that trips stops the render with an error naming the template and line.
+//!   bounded `range`, with a time limit per file as the last resort. A probe that trips stops the
+//!   render with an error naming the template and line.
 //!
 //! Recursive macros with a condition (a navigation tree over sections) still work, down to
 //! [`MAX_DEPTH`] levels. Tera's syntax tree has no positions, so lines come from a small scan of the
