@@ -145,16 +145,20 @@ impl Library {
         sections.sort_by(|a, b| a.relative.cmp(&b.relative));
 
         // Drafts are dropped, and so is everything inside a draft section.
+        let mut unpublished: Vec<String> = Vec::new();
         if !options.drafts {
             let draft_dirs: Vec<String> = sections.iter().filter(|s| s.meta.draft).map(|s| section_dir(&s.relative)).collect();
             let in_draft = |relative: &str| draft_dirs.iter().any(|d| relative.starts_with(d.as_str()));
             sections.retain(|s| !s.meta.draft && !in_draft(&s.relative) || s.relative == "_index.md");
+            // The folders of draft bundles and sections: their files must not be published either.
+            unpublished = draft_dirs.clone();
+            unpublished.extend(pages.iter().filter(|p| p.meta.draft && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)));
             pages.retain(|p| !p.meta.draft && !in_draft(&p.relative));
         }
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
         let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
-        library.attach_assets(found.assets, &mut errors);
+        library.attach_assets(found.assets, &unpublished, &mut errors);
         library.link_sections();
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
@@ -306,12 +310,18 @@ impl Library {
         }
     }
 
-    /// Moves non-Markdown files to the bundle or section they sit in.
-    fn attach_assets(&mut self, assets: Vec<String>, errors: &mut Errors) {
+    /// Moves non-Markdown files to the bundle or section they sit in. Files inside an `unpublished`
+    /// (draft) folder stay unpublished, even when a published bundle sits above that folder.
+    fn attach_assets(&mut self, assets: Vec<String>, unpublished: &[String], errors: &mut Errors) {
+        let mut held_back: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let bundles: HashMap<String, usize> =
             self.pages.iter().enumerate().filter(|(_, p)| p.relative.ends_with("/index.md")).map(|(i, p)| (page_dir(&p.relative), i)).collect();
         let sections: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
         for relative in assets {
+            if let Some(draft) = unpublished.iter().filter(|d| relative.starts_with(d.as_str())).max_by_key(|d| d.len()) {
+                held_back.entry(draft).or_default().push(relative);
+                continue;
+            }
             let dir = page_dir(&relative);
             // An asset belongs to the innermost bundle above it, or to the section whose folder holds it.
             let mut up = dir.as_str();
@@ -330,12 +340,25 @@ impl Library {
             } else if let Some(&i) = sections.get(&dir) {
                 self.sections[i].assets.push(file);
             } else {
-                errors.push(
-                    Error::warning(format!("`{relative}` is not copied to the site"))
-                        .located(&file, 0, 0)
-                        .with_hint("put files in static/, or next to a page's index.md or a section's _index.md"),
-                );
+                errors.push(Error::warning(format!("`{relative}` is not copied to the site")).located(&file, 0, 0).with_hint(
+                    "to publish it, move it next to a page's index.md or a section's _index.md (or into static/); \
+                             to keep it private, move it out of content/",
+                ));
             }
+        }
+        let content = self.sections[0].file.parent().unwrap_or(Path::new("")).to_path_buf();
+        for (dir, files) in held_back {
+            let shown: Vec<&str> = files.iter().take(3).map(|f| f.rsplit('/').next().unwrap_or(f)).collect();
+            let more = if files.len() > 3 { format!(" and {} more", files.len() - 3) } else { String::new() };
+            errors.push(
+                Error::warning(format!("`{dir}` is a draft, so its files ({}{more}) are not published either", shown.join(", ")))
+                    .located(
+                        if content.join(dir).join("index.md").is_file() { content.join(dir).join("index.md") } else { content.join(dir).join("_index.md") },
+                        0,
+                        0,
+                    )
+                    .with_hint("they will be published with the page when `draft = true` is removed from its front matter; until then nothing needs doing"),
+            );
         }
     }
 
@@ -390,23 +413,57 @@ struct Found {
     assets: Vec<String>,
 }
 
+/// Walks `content/`. Symbolic links are followed while they stay inside the site folder; a link that
+/// leads out of it, nowhere, or back into a folder above it is an error naming the link, never skipped
+/// without a word.
 fn discover(content: &Path, errors: &mut Errors) -> Result<Found, Errors> {
     if !content.is_dir() {
         return Err(Error::new(format!("there is no content folder at `{}`", content.display()))
             .with_hint("create it and put an _index.md in it, or run `placard init` to start a new site")
             .into());
     }
+    let site = match content.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.canonicalize().ok(),
+        _ => Path::new(".").canonicalize().ok(),
+    };
     let mut found = Found { markdown: vec![], assets: vec![] };
-    let walker = WalkDir::new(content).sort_by_file_name().into_iter().filter_entry(|e| {
+    let mut links: Vec<Error> = Vec::new();
+    let walker = WalkDir::new(content).follow_links(true).sort_by_file_name().into_iter().filter_entry(|e| {
         // Hidden files and editor droppings are never content.
         let name = e.file_name().to_string_lossy();
-        e.depth() == 0 || !(name.starts_with('.') || name.ends_with('~') || name.starts_with("#"))
+        if e.depth() > 0 && (name.starts_with('.') || name.ends_with('~') || name.starts_with("#")) {
+            return false;
+        }
+        if e.depth() == 0 || !e.path_is_symlink() {
+            return true;
+        }
+        match (e.path().canonicalize(), &site) {
+            (Ok(real), Some(site)) if !real.starts_with(site) => {
+                links.push(
+                    Error::in_file(e.path(), format!("this is a link to `{}`, which is outside the site folder", real.display()))
+                        .with_hint("placard only publishes files inside the site: copy the file (or folder) into content/ instead of linking to it"),
+                );
+                false
+            }
+            _ => true,
+        }
     });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
             Err(e) => {
-                errors.push(Error::new(format!("could not read the content folder: {e}")));
+                let error = match (e.path(), e.loop_ancestor()) {
+                    (Some(path), Some(ancestor)) => Error::in_file(path, format!("this link leads back to `{}`, a folder above it", ancestor.display()))
+                        .with_hint("remove the link: following it would never end"),
+                    (Some(path), None) if path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink()) => {
+                        let target = std::fs::read_link(path).map(|t| t.display().to_string()).unwrap_or_default();
+                        Error::in_file(path, format!("this is a link to `{target}`, which does not exist"))
+                            .with_hint("remove the link, or put the file it should point to in place")
+                    }
+                    (Some(path), None) => Error::in_file(path, format!("could not read this: {e}")),
+                    (None, _) => Error::new(format!("could not read the content folder: {e}")),
+                };
+                errors.push(error);
                 continue;
             }
         };
@@ -423,6 +480,7 @@ fn discover(content: &Path, errors: &mut Errors) -> Result<Found, Errors> {
             found.assets.push(relative);
         }
     }
+    errors.0.extend(links);
     Ok(found)
 }
 

@@ -27,6 +27,11 @@ use values::{Pagination, Shapes};
 
 /// Renders the whole site into `output`.
 pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+    // Template renders need big stacks: see `templates::on_render_threads`.
+    templates::on_render_threads(|| render_site_here(root, config, library, templates, output))
+}
+
+fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
     // Shortcodes render while bodies are being made, so they see pages without bodies.
     let mut shortcode_tera = templates.tera.clone();
     let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
@@ -115,6 +120,18 @@ fn not_found_page(config: &Config) -> String {
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
 /// template functions are gone by then); returns the number of files rendered.
 pub fn rerender_page(
+    root: &Path,
+    config: &Arc<Config>,
+    library: &Arc<Library>,
+    templates: &Templates,
+    shapes: &mut Arc<Shapes>,
+    index: usize,
+    output: &mut Output,
+) -> Result<usize, Errors> {
+    templates::on_render_threads(|| rerender_page_here(root, config, library, templates, shapes, index, output))
+}
+
+fn rerender_page_here(
     root: &Path,
     config: &Arc<Config>,
     library: &Arc<Library>,
@@ -226,12 +243,11 @@ impl Bodies<'_> {
             context.insert(owner.0, &owner.1);
             context.insert("config", self.config_value);
             context.insert("lang", &self.config.default_language);
-            match self.tera.render(&name, &context) {
+            match templates::render(self.tera, &name, &context) {
                 Ok(html) => html_calls.push(html),
-                Err(e) => errors.push(
-                    Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, templates::cause(&e)))
-                        .with_hint(format!("check its arguments here, or the template {}", self.templates.origin(&name))),
-                ),
+                Err(f) => errors.push(Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, f.cause)).with_hint(
+                    f.hint.map(String::from).unwrap_or_else(|| format!("check its arguments here, or the template {}", self.templates.origin(&name))),
+                )),
             }
         }
         if !errors.is_empty() {
@@ -590,10 +606,10 @@ impl Pages<'_> {
             let source = std::fs::read_to_string(file).unwrap_or_default();
             return Err(locate(error, &source, key));
         }
-        self.tera.render(template, context).map_err(|e| {
-            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), templates::cause(&e)))
+        templates::render(self.tera, template, context).map_err(|f| {
+            Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), f.cause))
                 .located(self.templates.origin_path(template), 0, 0)
-                .with_hint("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`")
+                .with_hint(f.hint.unwrap_or("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`"))
         })
     }
 

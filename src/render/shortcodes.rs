@@ -84,15 +84,23 @@ pub fn extract(body: &str) -> Result<(String, Vec<Call>), SyntaxError> {
             let parsed = if here.starts_with("{{") {
                 parse_call(here, "{{", "}}").map(|(name, args, len)| (name, args, None, len))
             } else if here.starts_with("{%") {
+                if find_end(here).is_some_and(|(at, _)| at == 0) {
+                    return Err(SyntaxError {
+                        line: line_no,
+                        column,
+                        message: "this `{% end %}` closes no shortcode: nothing like `{% name() %}` is open before it".into(),
+                    });
+                }
                 match parse_call(here, "{%", "%}") {
-                    Some((name, args, len)) if name != "end" => {
+                    Some((name, Err(message), len)) => Some((name, Err(message), None, len)),
+                    Some((name, args, len)) => {
                         let after = &here[len..];
                         let Some((body_len, end_len)) = find_end(after) else {
                             return Err(SyntaxError { line: line_no, column, message: format!("the shortcode `{name}` opened here has no `{{% end %}}`") });
                         };
                         Some((name, args, Some(after[..body_len].to_string()), len + body_len + end_len))
                     }
-                    _ => None,
+                    None => None,
                 }
             } else {
                 None
@@ -188,18 +196,26 @@ fn parse_call(text: &str, open: &str, close: &str) -> Option<ParsedCall> {
     if !p.eat('(') {
         return None;
     }
-    let args = p.args();
-    let args = match args {
+    // From here on this is a shortcode call: `{{ name(` is never left as text, or a call missing its
+    // end would be published as raw text without a word.
+    let args = match p.args() {
         Ok(a) => a,
         Err(message) => {
-            // Find the closing tag anyway so the error can be reported for the right call.
-            let end = text.find(close)?;
-            return Some((name, Err(message), end + close.len()));
+            // Find the closing tag so that the error is reported for the right call.
+            return Some(match text.find(close) {
+                Some(end) => (name, Err(message), end + close.len()),
+                None => {
+                    let message = format!("the shortcode `{name}` is never closed: end the call with `) {close}` ({message})");
+                    (name, Err(message), text.len())
+                }
+            });
         }
     };
     p.skip_ws();
     if !text[p.pos..].starts_with(close) {
-        return None;
+        let message = format!("the shortcode `{name}` is not closed: `{close}` must come right after its `)`");
+        let end = text.find(close).map(|e| e + close.len()).unwrap_or(text.len());
+        return Some((name, Err(message), end));
     }
     Some((name, Ok(args), p.pos + close.len()))
 }
@@ -337,6 +353,26 @@ mod tests {
         assert_eq!(err.line, 2);
         assert!(err.message.contains("quotes"));
         assert!(extract("{% n() %} no end").unwrap_err().message.contains("end"));
+    }
+
+    #[test]
+    fn unclosed_calls_are_errors_at_their_place() {
+        let err = extract("第一行\n\n正文 {{ qr(channel=\"hotline\"\n后文\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 4));
+        assert!(err.message.contains("never closed"), "{}", err.message);
+        let err = extract("a\n{{ qr(channel=\"hotline) }}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 1));
+        let err = extract("a\n  {{ qr(channel=\"x\") | safe }}").unwrap_err();
+        assert_eq!((err.line, err.column), (2, 3));
+        assert!(err.message.contains("right after"), "{}", err.message);
+        let err = extract("x\n{% channel(id=\"a\" %}\nbody\n{% end %}").unwrap_err();
+        assert_eq!(err.line, 2);
+        let err = extract("x\n{% channel() %}\nbody\n").unwrap_err();
+        assert!(err.message.contains("{% end %}"), "{}", err.message);
+        let err = extract("text\n\n{%end%}\n").unwrap_err();
+        assert_eq!((err.line, err.column), (3, 1));
+        // Braces in prose that are not calls stay text.
+        assert!(extract("{{ 名字 }} {% if %} {{x}} {{ a.b }}").is_ok());
     }
 
     #[test]

@@ -4,11 +4,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use tera::Tera;
+use std::sync::Arc;
+
+use tera::{Context, Tera};
 use walkdir::WalkDir;
 
 use crate::config::Config;
 use crate::error::{Error, Errors};
+
+pub mod guard;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
@@ -78,9 +82,7 @@ impl Templates {
         // Tera's default also escapes `/`, which bloats every URL in a page for no safety gain.
         tera.set_escape_fn(crate::markdown::escape_attr);
         let origins: BTreeMap<String, Option<PathBuf>> = sources.iter().map(|(k, (_, p))| (k.clone(), p.clone())).collect();
-        if let Err(e) = tera.add_raw_templates(sources.iter().map(|(name, (text, _))| (name.as_str(), text.as_str()))) {
-            return Err(template_error(&e, &origins).into());
-        }
+        let tera = prepare(tera, root, &sources, &origins)?;
         Ok(Templates { tera, origins, search_path: searched.join(" and ") })
     }
 
@@ -114,11 +116,134 @@ impl Templates {
     }
 }
 
+/// Parses every template, refuses include / import / extends cycles and macros that can never stop,
+/// puts the render-time probes of [`guard`] in, and hands the result to Tera.
+fn prepare(
+    mut tera: Tera,
+    root: &Path,
+    sources: &BTreeMap<String, (String, Option<PathBuf>)>,
+    origins: &BTreeMap<String, Option<PathBuf>>,
+) -> Result<Tera, Errors> {
+    let mut errors = Errors::default();
+    let mut parsed = BTreeMap::new();
+    let mut scanned = BTreeMap::new();
+    for (name, (text, path)) in sources {
+        match tera::Template::new(name, None, text) {
+            Ok(template) => {
+                parsed.insert(name.clone(), template);
+            }
+            Err(e) => errors.push(template_error(&tera::Error::chain(format!("Failed to parse '{name}'"), e), origins)),
+        }
+        let label = match path {
+            Some(p) => p.strip_prefix(root).unwrap_or(p).display().to_string(),
+            None => format!("templates/{name} (built-in theme)"),
+        };
+        let file = path.clone().unwrap_or_else(|| PathBuf::from(format!("(built-in theme)/templates/{name}")));
+        scanned.insert(name.clone(), guard::Source::new(name, label, file, text));
+    }
+    errors.0.extend(guard::missing_links(&parsed, &scanned));
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    // Tera itself would recurse without end on these, before or while rendering.
+    errors.0.extend(guard::check_cycles(&parsed, &scanned));
+    if errors.has_errors() {
+        return Err(errors);
+    }
+    let mut probes = guard::Probes::default();
+    for (name, template) in parsed.iter_mut() {
+        guard::instrument(template, &scanned[name], &mut probes);
+    }
+    tera.templates.extend(parsed);
+    if let Err(e) = tera.build_inheritance_chains().and_then(|_| tera.check_macro_files()) {
+        return Err(template_error(&e, origins).into());
+    }
+    guard::register(&mut tera, Arc::new(probes));
+    Ok(tera)
+}
+
+/// Why a template did not render: Tera's innermost message, and a hint when one of placard's
+/// limits stopped it (then the usual advice about missing variables would be wrong).
+#[derive(Debug)]
+pub struct Failure {
+    pub cause: String,
+    pub hint: Option<&'static str>,
+}
+
+/// Renders `name`, with the limits of [`guard`] counted afresh for this file. A panic inside Tera
+/// becomes an error too, so one bad template cannot take down `serve`.
+pub fn render(tera: &Tera, name: &str, context: &Context) -> Result<String, Failure> {
+    if render_pool().is_some_and(|pool| pool.current_thread_index().is_some()) {
+        return render_here(tera, name, context);
+    }
+    // Not on a render thread: use a fresh thread with the same stack. (Handing the work to the pool
+    // from another pool's worker would let that worker pick up more work while it waits, nesting
+    // renders on its own small stack.)
+    std::thread::scope(|scope| {
+        let thread = std::thread::Builder::new().stack_size(RENDER_STACK).spawn_scoped(scope, || render_here(tera, name, context));
+        match thread.map(|t| t.join()) {
+            Ok(Ok(result)) => result,
+            _ => Err(Failure { cause: format!("no thread could be started to render `{name}`"), hint: None }),
+        }
+    })
+}
+
+/// Runs `work` (which renders many files in parallel with rayon) on the render threads, so that
+/// each [`render`] inside it runs on a big stack without starting a thread of its own.
+pub fn on_render_threads<T: Send>(work: impl FnOnce() -> T + Send) -> T {
+    match render_pool() {
+        Some(pool) if pool.current_thread_index().is_none() => pool.install(work),
+        _ => work(),
+    }
+}
+
+/// Stack for each render thread. Tera recurses once or more per nested macro, include, block, loop
+/// and `if`; [`guard::MAX_DEPTH`] levels of a busy navigation macro need several MB in a debug
+/// build (measured: 3,000 levels of a macro with a loop, an `if` and a filter fit in 64 MB), more
+/// than the 2 MB a thread gets by default. The memory is only reserved, not used.
+const RENDER_STACK: usize = 64 << 20;
+
+/// Threads with a big stack that renders run on, as many as rayon's own.
+fn render_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: std::sync::OnceLock<Option<rayon::ThreadPool>> = std::sync::OnceLock::new();
+    POOL.get_or_init(|| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(rayon::current_num_threads())
+            .stack_size(RENDER_STACK)
+            .thread_name(|i| format!("placard-render-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
+}
+
+fn render_here(tera: &Tera, name: &str, context: &Context) -> Result<String, Failure> {
+    guard::reset();
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| tera.render(name, context))) {
+        Ok(Ok(html)) => Ok(html),
+        Ok(Err(e)) => Err(Failure { cause: cause(&e), hint: guard::tripped() }),
+        Err(_) => Err(Failure { cause: format!("the template engine failed inside `{name}`"), hint: None }),
+    }
+}
+
 fn read_folder(dir: &Path, sources: &mut BTreeMap<String, (String, Option<PathBuf>)>) -> Result<(), Errors> {
     if !dir.is_dir() {
         return Ok(());
     }
-    for entry in WalkDir::new(dir).sort_by_file_name().into_iter().filter_map(Result::ok) {
+    // Links are followed (a theme is often linked in from elsewhere); a broken or looping one is an
+    // error rather than a template that silently goes missing.
+    for entry in WalkDir::new(dir).follow_links(true).sort_by_file_name() {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                let message = match e.loop_ancestor() {
+                    Some(up) => format!("this link leads back to `{}`, a folder above it", up.display()),
+                    None => format!("this could not be read as a template: {e}"),
+                };
+                return Err(Error::in_file(path, message).with_hint("remove the link, or point it at a file that exists").into());
+            }
+        };
         let path = entry.path();
         if !entry.file_type().is_file() || path.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')) {
             continue;
@@ -174,4 +299,76 @@ pub fn describe(error: &tera::Error) -> String {
         source = cause.source();
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The same templates through plain Tera and through [`prepare`] (cycle checks and probes).
+    fn both(list: &[(&str, &str)]) -> (Tera, Tera) {
+        let mut plain = Tera::default();
+        plain.autoescape_on(vec![".html"]);
+        plain.set_escape_fn(crate::markdown::escape_attr);
+        plain.add_raw_templates(list.iter().copied()).unwrap();
+        let mut base = Tera::default();
+        base.autoescape_on(vec![".html"]);
+        base.set_escape_fn(crate::markdown::escape_attr);
+        let sources: BTreeMap<String, (String, Option<PathBuf>)> = list.iter().map(|(n, t)| (n.to_string(), (t.to_string(), None))).collect();
+        let origins = sources.keys().map(|k| (k.clone(), None)).collect();
+        let probed = prepare(base, Path::new("."), &sources, &origins).unwrap_or_else(|e| panic!("{:?}", e.0));
+        (plain, probed)
+    }
+
+    #[test]
+    fn probes_change_nothing_in_the_output() {
+        let templates = [
+            (
+                "page.html",
+                "{% extends \"base.html\" %}{% import \"m.html\" as m %}{% block body %}\
+                 {{ x }}|{{ x | safe }}|{{ x | upper }}|{{ \"<b>\" ~ x }}|{{ 1 + 2 }}|{{ [1, 2] }}|{{ missing | default(value=\"<i>\") }}|\
+                 {{ not x }}|{{ x is defined }}|{{ m::wrap(t=x) }}|{{ m::wrap(t=x) | safe }}|{{ m::tree(n=3) }}|\
+                 {% set s = \"a\" ~ x %}{{ s }}|{% set_global g = 0 %}\
+                 {% for i in range(start=1, end=10, step_by=2) %}{% if i == 7 %}{% break %}{% endif %}{% if i == 3 %}{% continue %}{% endif %}\
+                 {{ loop.index }}:{{ i }}{% if loop.last %}!{% endif %},{% else %}none{% endfor %}|\
+                 {% for k, v in obj %}{{ k }}={{ v }};{% endfor %}|{% for c in word %}{{ c }}{% endfor %}|\
+                 {% filter upper %}{{ x }}{% include \"part.html\" %}{% endfilter %}|{{ super() }}{% endblock body %}",
+            ),
+            ("base.html", "<main>{% block body %}base{% endblock body %}</main>"),
+            ("part.html", "<p>{{ x }}</p>{% for i in [1, 2] %}{{ i }}{% endfor %}"),
+            (
+                "m.html",
+                "{% macro wrap(t) %}<span>{{ t }}</span>{% endmacro wrap %}\
+                 {% macro tree(n) %}{% if n > 0 %}<li>{{ n }}{{ self::tree(n=n - 1) }}</li>{% endif %}{% endmacro tree %}",
+            ),
+        ];
+        let (plain, probed) = both(&templates);
+        let mut context = Context::new();
+        context.insert("x", "<a href='/'>&</a>");
+        context.insert("obj", &serde_json::json!({"a": 1, "b": "<c>"}));
+        context.insert("word", "ab");
+        let expected = plain.render("page.html", &context).unwrap();
+        let got = render(&probed, "page.html", &context).unwrap();
+        assert_eq!(got, expected);
+        assert!(expected.contains("1:1,3:5,") && expected.contains("<li>3<li>2<li>1</li></li></li>"), "{expected}");
+    }
+
+    #[test]
+    fn counters_start_afresh_for_each_file() {
+        // 1,500 steps per render: fine each time, though many renders run on the same thread.
+        let (_, probed) = both(&[("a.html", "{% for i in range(end=1500) %}{% endfor %}ok")]);
+        for _ in 0..(guard::MAX_STEPS / 1500 + 2) {
+            assert_eq!(render(&probed, "a.html", &Context::new()).unwrap(), "ok");
+        }
+        // A failed render (depth left high) does not poison the next one.
+        let (_, probed) = both(&[
+            ("m.html", "{% macro f(n) %}{% if n > 0 %}{{ self::f(n=n + 1) }}{% endif %}{% endmacro f %}"),
+            ("a.html", "{% import \"m.html\" as m %}{% if bad %}{{ m::f(n=1) }}{% endif %}fine"),
+        ]);
+        let mut bad = Context::new();
+        bad.insert("bad", &true);
+        let failure = render(&probed, "a.html", &bad).unwrap_err();
+        assert!(failure.cause.contains("nested more than") && failure.hint == Some(guard::DEPTH_HINT), "{failure:?}");
+        assert_eq!(render(&probed, "a.html", &Context::new()).unwrap(), "fine");
+    }
 }
