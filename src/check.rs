@@ -413,7 +413,7 @@ impl KnownContacts {
             ContactKind::Web => {
                 let h = host(&finding.key);
                 if self.hosts.iter().any(|(known, _)| known == h)
-                    || self.allowed_text.iter().any(|a| finding.key == *a || finding.key.starts_with(&format!("{a}/")))
+                    || self.allowed_text.iter().any(|a| finding.key == *a || finding.key.starts_with(&format!("{a}/")) || (!a.contains('/') && host_name(h) == a))
                 {
                     return None;
                 }
@@ -421,6 +421,11 @@ impl KnownContacts {
             }
         }
     }
+}
+
+/// A web key's host without its port: an allowed host allows every port.
+fn host_name(host: &str) -> &str {
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
 }
 
 /// Every phone number, e-mail address and web address written out in content, templates, data and

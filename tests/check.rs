@@ -90,6 +90,9 @@ fn external_links_are_checked_only_when_asked() {
         "content/outside.md",
         &format!("+++\ntitle = \"外链\"\n+++\n\n[好]({base}/ok)\n\n[没了]({base}/gone)\n\n[慢]({base}/slow)\n\n[只收GET]({base}/no-head)\n"),
     );
+    // Links to other sites are deliberate exceptions to "every address is a channel".
+    let config = read(&scratch.site(), "config.toml");
+    scratch.write("config.toml", &format!("{config}\n[check]\nallowed_contacts = [\"127.0.0.1\"]\n"));
     // Without --external nothing leaves the machine, and the site is clean.
     assert_ok(&check(&scratch));
     let out = placard().args(["check", "--external", "--timeout", "1", "--root"]).arg(scratch.site()).output().unwrap();
