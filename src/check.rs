@@ -44,6 +44,8 @@ pub fn check(options: &BuildOptions, external: Option<&External>) -> CheckReport
     let checker = Checker { base_url: &site.config.base_url, markdown: &site.config.markdown, library: &site.library, files: Files::Rendered(&output) };
     let outward = checker.bodies(&mut report);
     checker.templates(&output, &mut report);
+    // Posters and letters laid out in Chromium, as `placard print` does (skipped, with a warning, without one).
+    report.problems.0.extend(crate::print::export::check_rendered_layout(&output, &crate::print::export_items(&site.library.print)));
     if let Some(external) = external {
         report.external = outward.len();
         report.problems.0.extend(check_external(outward, external));
