@@ -24,8 +24,10 @@ pub const PNG_WIDTH_PX: u32 = 1080;
 const LOAD_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// What to install when no browser is found, worded for the person running the command.
-const INSTALL_HINT: &str =
-    "install Chromium and the Chinese fonts with `apt-get install chromium fonts-noto-cjk` (Debian/Ubuntu), or pass `--chrome PATH` to use a Chromium or Chrome installed elsewhere";
+const INSTALL_HINT: &str = "install Chromium and the print fonts with `apt-get install chromium fonts-wqy-microhei fonts-arphic-gbsn00lp` (Debian/Ubuntu), or pass `--chrome PATH` to use a Chromium or Chrome installed elsewhere";
+
+/// What to install when a PDF would carry Type 3 fonts (see the README's "Print fonts").
+const FONT_HINT: &str = "print uses 黑体/宋体/仿宋 when installed, else WenQuanYi Micro Hei and AR PL SungtiL GB: install them with `apt-get install fonts-wqy-microhei fonts-arphic-gbsn00lp`, and do not make print text bold or italic in print.css";
 
 /// One printable item: a poster or a letter, with a combined HTML file (all variants, one page each)
 /// and one HTML file per variant (unit).
@@ -179,23 +181,25 @@ pub fn check_layout(output_dir: &Path, items: &[PrintItem], chrome: Option<&Path
         Some(path) if path.is_file() => path,
         _ => return LayoutCheck::Skipped("no browser (Chromium) was found".into()),
     };
-    let run = || -> Result<Vec<Error>, Error> {
-        let mut browser = start(&chromium)?;
-        let (_target, session) = browser.new_page()?;
-        let mut tab = Tab { browser: &mut browser, session: &session };
-        tab.call("Page.enable", json!({}))?;
-        let mut problems = Vec::new();
-        for item in items {
-            check_item(output_dir, item)?;
-            let sheets = tab.measure(&output_dir.join(&item.combined))?;
-            problems.extend(layout_problems(item, &sheets));
-        }
-        Ok(problems)
-    };
-    match run() {
-        Ok(problems) => LayoutCheck::Checked(problems),
+    match measure(output_dir, items, &chromium) {
+        Ok(measured) => LayoutCheck::Checked(items.iter().zip(&measured).flat_map(|(item, sheets)| layout_problems(item, sheets)).collect()),
         Err(e) => LayoutCheck::Skipped(format!("the browser failed: {}", e.message)),
     }
+}
+
+/// Every sheet of every item in `output_dir`, laid out and measured in the Chromium at `chromium`,
+/// item by item: what the layout check judges, for tests and tools that want the figures.
+pub fn measure(output_dir: &Path, items: &[PrintItem], chromium: &Path) -> Result<Vec<Vec<Measured>>, Error> {
+    let mut browser = start(chromium)?;
+    let (_target, session) = browser.new_page()?;
+    let mut tab = Tab { browser: &mut browser, session: &session };
+    tab.call("Page.enable", json!({}))?;
+    let mut measured = Vec::new();
+    for item in items {
+        check_item(output_dir, item)?;
+        measured.push(tab.measure(&output_dir.join(&item.combined))?);
+    }
+    Ok(measured)
 }
 
 /// The layout check for `placard check`, on a site rendered in memory: its files are written to a
@@ -309,6 +313,19 @@ impl Tab<'_> {
         let mut doc = lopdf::Document::load_mem(&bytes).map_err(|e| Error::in_file(&page, format!("Chromium printed a PDF that cannot be read: {e}")))?;
         let sizes = media_sizes(&doc);
         check_pdf(item, sheets, out, &sizes)?;
+        let type3 = type3_fonts(&doc);
+        if type3 > 0 {
+            return Err(Error::in_file(
+                out,
+                format!(
+                    "{} `{}` would carry {type3} Type 3 font{} (glyphs drawn as pictures), which print shops' preflight rejects",
+                    item.kind,
+                    item.id,
+                    if type3 == 1 { "" } else { "s" }
+                ),
+            )
+            .with_hint(FONT_HINT));
+        }
         set_boxes(&mut doc, item, sheets);
         let mut fixed = Vec::new();
         doc.save_to(&mut fixed).map_err(|e| Error::in_file(out, format!("the PDF could not be written: {e}")))?;
@@ -438,6 +455,20 @@ pub struct Measured {
     pub lead_cap_mm: Option<f64>,
     /// The body type scale the page settled on (1 = the design size).
     pub fit: Option<f64>,
+    /// Font sizes in mm of the parts whose order the design promises (0 when a sheet has none).
+    pub sizes: TypeSizes,
+}
+
+/// Font sizes in mm: the slogan, the main number, the largest secondary number, body text and the
+/// type under the QR code.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TypeSizes {
+    pub slogan: f64,
+    pub lead: f64,
+    pub secondary: f64,
+    pub body: f64,
+    pub qr_caption: f64,
 }
 
 /// One way a sheet does not fit: `what` (see [`describe`]), how far in mm, and the text concerned.
@@ -583,6 +614,17 @@ fn sheet_of_page<'a>(item: &PrintItem, sheets: &'a [Measured], n: usize) -> Opti
     } else {
         sheets.first()
     }
+}
+
+/// How many Type 3 fonts the PDF holds: Chromium writes one for a CFF (OpenType/PostScript) font, a
+/// faked bold or italic, or its own header and footer.
+fn type3_fonts(doc: &lopdf::Document) -> usize {
+    doc.objects
+        .values()
+        .filter_map(|o| o.as_dict().ok())
+        .filter(|d| d.get(b"Type").and_then(lopdf::Object::as_name).is_ok_and(|n| n == b"Font"))
+        .filter(|d| d.get(b"Subtype").and_then(lopdf::Object::as_name).is_ok_and(|n| n == b"Type3"))
+        .count()
 }
 
 /// Every page's MediaBox size in points, in page order.

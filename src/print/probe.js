@@ -22,7 +22,7 @@
     const box = el.getBoundingClientRect();
     let safe;
     if (d.kind === "poster") {
-      const trim = el.querySelector(".trim").getBoundingClientRect();
+      const trim = (el.querySelector(".trim") || el).getBoundingClientRect();
       const s = Number(d.safe) * MM;
       safe = { left: trim.left + s, top: trim.top + s, right: trim.right - s, bottom: trim.bottom - s };
     } else {
@@ -93,7 +93,10 @@
       const size = parseFloat(getComputedStyle(cap).fontSize) / MM;
       if (size < minType - 0.05 && !worst.has("qr-type")) worst.set("qr-type", { what: "qr-type", mm: minType - size, text: round(size).toFixed(1) });
     }
+    // Type sizes (font size, mm) that the design promises relative to each other.
+    const size = (sel) => Math.max(0, ...[...el.querySelectorAll(sel)].map((e) => parseFloat(getComputedStyle(e).fontSize) / MM));
     sheets.push({
+      sizes: { slogan: size(".poster-body h1"), lead: size(".lead-number"), secondary: size(".poster-channels strong, .emergency strong"), body: size(".poster-body p"), qrCaption: size(".qr-code figcaption > span") },
       kind: d.kind,
       item: d.item,
       unit: d.unit,
