@@ -243,6 +243,13 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
         }
         assert_eq!(read_any, expected, "{pdf}: every code printed was read");
     }
+    // The order sheet says how many pages each letter took and whether it is printed on both sides.
+    let order = read(&public, "print/order.csv");
+    let letters: Vec<&str> = order.lines().filter(|l| l.contains("一封信")).collect();
+    assert!(!letters.is_empty());
+    for line in letters {
+        assert!(line.contains(",1,单面,") || line.contains(",2,双面,"), "{line}");
+    }
 }
 
 /// The example site copied into a temporary folder, to be changed by a test.
@@ -271,8 +278,20 @@ fn a_poster_that_runs_over_stops_print_and_check() {
     let site = dir.path().join("site");
     let file = site.join("content/posters/market-a3.md");
     let text = std::fs::read_to_string(&file).unwrap();
-    let extra = ["坚持依法严惩、打早打小，坚持综合治理、源头治理，坚持依靠群众、发动群众，形成齐抓共管的工作格局。"; 12].join("\n\n");
-    std::fs::write(&file, text.replace("## 举报有奖", &format!("{extra}\n\n## 举报有奖"))).unwrap();
+    let lengthen = |paragraphs: usize| {
+        let extra = vec![
+            "坚持依法严惩、打早打小，坚持综合治理、源头治理，坚持依靠群众、发动群众，形成齐抓共管的工作格局。";
+            paragraphs
+        ]
+        .join("\n\n");
+        std::fs::write(&file, text.replace("## 举报有奖", &format!("{extra}\n\n## 举报有奖"))).unwrap();
+    };
+    // A little longer: the type shrinks and it still fits.
+    lengthen(3);
+    let check = placard().arg("check").arg("--root").arg(&site).output().unwrap();
+    assert_ok(&check);
+    // Far longer: past the smallest type size.
+    lengthen(12);
 
     let public = dir.path().join("public");
     let out = placard().arg("print").arg("--root").arg(&site).arg("--output-dir").arg(&public).output().unwrap();
