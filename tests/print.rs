@@ -311,6 +311,18 @@ fn a_poster_that_runs_over_stops_print_and_check() {
 
     let blind = placard().env("PLACARD_CHROME", "/nonexistent/chromium").arg("check").arg("--root").arg(&site).output().unwrap();
     assert!(stderr(&blind).contains("skipped the layout check") && stderr(&blind).contains("no browser"), "{}", stderr(&blind));
+
+    // A letter three times as long no longer fits on both sides of one sheet: named, with its units.
+    std::fs::write(&file, &text).unwrap();
+    let letter = site.join("content/letters/zhi-jumin.md");
+    let source = std::fs::read_to_string(&letter).unwrap();
+    let (front, body) = source.split_at(source.rfind("+++").unwrap() + 3);
+    std::fs::write(&letter, format!("{front}{body}{body}{body}")).unwrap();
+    let check = placard().arg("check").arg("--root").arg(&site).output().unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let err = stderr(&check);
+    assert!(err.contains("letter `zhi-jumin`, unit 东湾村 (dongwan): the letter runs") && err.contains("mm past its second page"), "{err}");
+    assert!(!err.contains("poster `"), "{err}");
 }
 
 /// The example's posters, measured in Chromium: the slogan is the largest type, the main number's
