@@ -45,6 +45,8 @@ pub fn check(options: &BuildOptions, external: Option<&External>) -> CheckReport
     let outward = checker.bodies(&mut report);
     checker.templates(&output, &mut report);
     report.problems.0.extend(written_contacts(&site));
+    // Posters and letters laid out in Chromium, as `placard print` does (skipped, with a warning, without one).
+    report.problems.0.extend(crate::print::export::check_rendered_layout(&output, &crate::print::export_items(&site.library.print)));
     if let Some(external) = external {
         report.external = outward.len();
         report.problems.0.extend(check_external(outward, external));
@@ -413,7 +415,10 @@ impl KnownContacts {
             ContactKind::Web => {
                 let h = host(&finding.key);
                 if self.hosts.iter().any(|(known, _)| known == h)
-                    || self.allowed_text.iter().any(|a| finding.key == *a || finding.key.starts_with(&format!("{a}/")) || (!a.contains('/') && host_name(h) == a))
+                    || self
+                        .allowed_text
+                        .iter()
+                        .any(|a| finding.key == *a || finding.key.starts_with(&format!("{a}/")) || (!a.contains('/') && host_name(h) == a))
                 {
                     return None;
                 }

@@ -36,8 +36,11 @@ fn posters_have_exact_sheets_one_variant_per_unit_and_big_enough_qr_modules() {
     for poster in &posters {
         let combined = read(&public, &format!("print/posters/{poster}/index.html"));
         let (w, h) = page_size(&combined);
-        let a = [(216.0, 303.0), (303.0, 426.0), (426.0, 600.0), (600.0, 847.0)];
-        assert!(a.iter().any(|&(pw, ph)| (w, h) == (pw, ph) || (w, h) == (ph, pw)), "{poster}: {w}×{h} mm is a paper size plus 2 × 3 mm bleed");
+        let a = [(236.0, 323.0), (323.0, 446.0), (446.0, 620.0), (620.0, 867.0)];
+        assert!(
+            a.iter().any(|&(pw, ph)| (w, h) == (pw, ph) || (w, h) == (ph, pw)),
+            "{poster}: {w}×{h} mm is a paper size plus 2 × 3 mm bleed and 2 × 10 mm for crop marks"
+        );
         let sheets = combined.matches("<section class=\"sheet").count();
         assert!(sheets >= 1);
         // Every variant names its unit's own QR landing page, and its QR modules are ≥ 1 mm.
@@ -138,6 +141,23 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
     assert!(pdfs.len() >= 4, "3 posters and a letter: {pdfs:?}");
     let pngs = files.keys().filter(|k| k.starts_with("print/") && k.ends_with(".png")).count();
     assert!(pngs >= 10, "one PNG per variant: {pngs}");
+    // The PNGs for WeChat: cropped to the trim (the poster's proportions, no bleed, no marks),
+    // 1080 px wide, and their codes still read.
+    for png in files.keys().filter(|k| k.starts_with("print/posters/") && k.ends_with(".png")) {
+        let (poster, unit) = png.trim_start_matches("print/posters/").trim_end_matches(".png").split_once('/').unwrap();
+        let html = read(&public, &format!("print/posters/{poster}/{unit}/index.html"));
+        let attr = |name: &str| -> f64 { html.split(&format!("{name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap() };
+        let image = image::open(public.join(png)).unwrap().to_rgb8();
+        assert_eq!(image.width(), 1080, "{png}");
+        let want = 1080.0 * attr("data-trim-h") / attr("data-trim-w");
+        assert!((f64::from(image.height()) - want).abs() <= 1.0, "{png}: {} px high, the trim is {want:.0}", image.height());
+        for (x, y) in [(0, 0), (image.width() - 1, 0), (0, image.height() - 1), (image.width() - 1, image.height() - 1)] {
+            assert!(image.get_pixel(x, y).0.iter().any(|&c| c > 80), "{png}: a crop mark or black in the corner ({x}, {y})");
+        }
+        let out = std::process::Command::new(&zbarimg).args(["--quiet", "--raw"]).arg(public.join(png)).output().unwrap();
+        let decoded = String::from_utf8_lossy(&out.stdout);
+        assert!(decoded.lines().any(|l| l.ends_with(&format!("/q/{unit}/"))), "{png}: read {decoded:?}");
+    }
     for pdf in pdfs {
         let path = public.join(pdf);
         let html = read(&public, &pdf.replace(".pdf", "/index.html"));
@@ -152,11 +172,48 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
             assert!((pw - w).abs() < 0.5 && (ph - h).abs() < 0.5, "{pdf}: page is {pw:.1}×{ph:.1} mm, expected {w}×{h} mm");
         }
         let fonts = String::from_utf8_lossy(&std::process::Command::new(&pdffonts).arg(&path).output().unwrap().stdout).into_owned();
+        let header = fonts.lines().next().unwrap();
+        let (type_at, encoding_at) = (header.find("type").unwrap(), header.find("encoding").unwrap());
         let rows: Vec<&str> = fonts.lines().skip(2).collect();
         assert!(!rows.is_empty(), "{pdf} has fonts");
         for row in rows {
             let cols: Vec<&str> = row.split_whitespace().collect();
             assert_eq!(cols[cols.len() - 5], "yes", "{pdf}: font not embedded: {row}");
+            // The print fonts are TrueType-outline fonts with real faces: Chromium embeds them as CID
+            // TrueType, named. Type 3 would mean a CFF font, a faked bold, or Chromium's header.
+            let kind = row[type_at..encoding_at].trim();
+            assert_eq!(kind, "CID TrueType", "{pdf}: {row}");
+            assert!(!cols[0].starts_with('['), "{pdf}: unnamed font: {row}");
+        }
+        // Boxes on every page: TrimBox at the trim, BleedBox the bleed outside it, MediaBox with room
+        // for crop marks outside the bleed. Letters have no bleed and no marks: all three are A4.
+        let boxes = String::from_utf8_lossy(&std::process::Command::new(&pdfinfo).args(["-box", "-f", "1", "-l", "999"]).arg(&path).output().unwrap().stdout)
+            .into_owned();
+        let trim_mm = |attr: &str| -> f64 { html.split(&format!("{attr}=\"")).nth(1).map_or(0.0, |v| v.split('"').next().unwrap().parse().unwrap()) };
+        let (tw, th, bleed) =
+            if pdf.contains("letters/") { (210.0, 297.0, 0.0) } else { (trim_mm("data-trim-w"), trim_mm("data-trim-h"), trim_mm("data-bleed")) };
+        let pt = |mm: f64| mm * 72.0 / 25.4;
+        for n in 1..=sizes.len() {
+            let media = pdf_box(&boxes, n, "MediaBox");
+            let bleed_box = pdf_box(&boxes, n, "BleedBox");
+            let trim = pdf_box(&boxes, n, "TrimBox");
+            assert!((trim[2] - trim[0] - pt(tw)).abs() < 0.5 && (trim[3] - trim[1] - pt(th)).abs() < 0.5, "{pdf} page {n}: trim {trim:?} is not {tw}×{th} mm");
+            for i in 0..4 {
+                let inward = if i < 2 { 1.0 } else { -1.0 };
+                assert!(
+                    (trim[i] - bleed_box[i] - inward * pt(bleed)).abs() < 0.05,
+                    "{pdf} page {n}: bleed {bleed_box:?} is not {bleed} mm around trim {trim:?}"
+                );
+                let slug = (bleed_box[i] - media[i]) * inward;
+                if pdf.contains("letters/") {
+                    assert!(slug.abs() < 0.05, "{pdf} page {n}: a letter has no slug");
+                } else {
+                    assert!(slug >= pt(8.0), "{pdf} page {n}: only {:.1} mm for crop marks outside the bleed", slug * 25.4 / 72.0);
+                }
+            }
+        }
+        if !pdf.contains("letters/") {
+            crop_marks_stay_in_the_slug(&pdftoppm, &path, &boxes, dir.path());
         }
         // Rasterise at 150 dpi, as a print check would, and read every page's codes.
         let prefix = dir.path().join("page");
@@ -186,4 +243,170 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
         }
         assert_eq!(read_any, expected, "{pdf}: every code printed was read");
     }
+    // The order sheet says how many pages each letter took and whether it is printed on both sides.
+    let order = read(&public, "print/order.csv");
+    let letters: Vec<&str> = order.lines().filter(|l| l.contains("一封信")).collect();
+    assert!(!letters.is_empty());
+    for line in letters {
+        assert!(line.contains(",1,单面,") || line.contains(",2,双面,"), "{line}");
+    }
+}
+
+/// The example site copied into a temporary folder, to be changed by a test.
+fn example_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let site = dir.path().join("site");
+    for part in ["config.toml", "content", "data", "static", "templates", "themes"] {
+        let from = repo().join(part);
+        if from.is_dir() {
+            copy_dir(&from, &site.join(part));
+        } else if from.is_file() {
+            std::fs::create_dir_all(&site).unwrap();
+            std::fs::copy(&from, site.join(part)).unwrap();
+        }
+    }
+    dir
+}
+
+/// Lengthen a poster past what its sheet holds even at the smallest type: `placard print` fails,
+/// naming the poster, every unit and the millimetres, and writes no PDF; `placard check` reports the
+/// same, and says it skipped the check when there is no browser.
+#[test]
+fn a_poster_that_runs_over_stops_print_and_check() {
+    let Some(_) = require_tool("chromium", placard::browser::find_chromium()) else { return };
+    let dir = example_copy();
+    let site = dir.path().join("site");
+    let file = site.join("content/posters/market-a3.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let lengthen = |paragraphs: usize| {
+        let extra = vec![
+            "坚持依法严惩、打早打小，坚持综合治理、源头治理，坚持依靠群众、发动群众，形成齐抓共管的工作格局。";
+            paragraphs
+        ]
+        .join("\n\n");
+        std::fs::write(&file, text.replace("## 举报有奖", &format!("{extra}\n\n## 举报有奖"))).unwrap();
+    };
+    // A little longer: the type shrinks and it still fits.
+    lengthen(3);
+    let check = placard().arg("check").arg("--root").arg(&site).output().unwrap();
+    assert_ok(&check);
+    // Far longer: past the smallest type size.
+    lengthen(12);
+
+    let public = dir.path().join("public");
+    let out = placard().arg("print").arg("--root").arg(&site).arg("--output-dir").arg(&public).output().unwrap();
+    assert_clean_failure(&out);
+    let err = stderr(&out);
+    for unit in ["dongwan", "shiqiao", "hefeng", "liuwan", "shangping"] {
+        let line =
+            err.lines().find(|l| l.contains("poster `market-a3`") && l.contains(&format!("({unit})"))).unwrap_or_else(|| panic!("{unit} not named:\n{err}"));
+        assert!(line.contains("runs over by") && line.contains(" mm"), "{line}");
+    }
+    assert!(!err.contains("school-a4") && !err.contains("box-a4"), "only the long poster is named:\n{err}");
+    assert!(!public.join("print/posters/market-a3.pdf").exists() && !public.join("print/posters/box-a4.pdf").exists(), "nothing exported");
+
+    let check = placard().arg("check").arg("--root").arg(&site).output().unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(stderr(&check).contains("poster `market-a3`, unit 东湾村 (dongwan): the text runs over by"), "{}", stderr(&check));
+
+    let blind = placard().env("PLACARD_CHROME", "/nonexistent/chromium").arg("check").arg("--root").arg(&site).output().unwrap();
+    assert!(stderr(&blind).contains("skipped the layout check") && stderr(&blind).contains("no browser"), "{}", stderr(&blind));
+
+    // A letter three times as long no longer fits on both sides of one sheet: named, with its units.
+    std::fs::write(&file, &text).unwrap();
+    let letter = site.join("content/letters/zhi-jumin.md");
+    let source = std::fs::read_to_string(&letter).unwrap();
+    let (front, body) = source.split_at(source.rfind("+++").unwrap() + 3);
+    std::fs::write(&letter, format!("{front}{body}{body}{body}")).unwrap();
+    let check = placard().arg("check").arg("--root").arg(&site).output().unwrap();
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    let err = stderr(&check);
+    assert!(err.contains("letter `zhi-jumin`, unit 东湾村 (dongwan): the letter runs") && err.contains("mm past its second page"), "{err}");
+    assert!(!err.contains("poster `"), "{err}");
+}
+
+/// The example's posters, measured in Chromium: the slogan is the largest type, the main number's
+/// digits are at least 15 mm tall on A3 (scaled by the short side on other sizes) and clearly larger
+/// than every other number, type under the QR code is at least 4 mm, and nothing is out of place.
+#[test]
+fn posters_are_built_for_the_wall() {
+    let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
+    let (_dir, public) = example();
+    let (site, items) = example_items();
+    drop(site);
+    let measured = placard::print::export::measure(&public, &items, &chromium).unwrap();
+    let mut posters = 0;
+    for (item, sheets) in items.iter().zip(&measured) {
+        for sheet in sheets {
+            assert!(sheet.problems.is_empty(), "{} {}: {:?}", item.id, sheet.unit, sheet.problems);
+            if sheet.kind != "poster" {
+                continue;
+            }
+            posters += 1;
+            let short = sheet.trim_w.min(sheet.trim_h);
+            let need = 15.0 * short / 297.0;
+            let cap = sheet.lead_cap_mm.expect("a poster has a main number");
+            let t = &sheet.sizes;
+            eprintln!(
+                "{} {}: digits {cap:.1} mm (need {need:.1}); type slogan {:.1}, number {:.1}, secondary {:.1}, body {:.1}, under QR {:.1} mm; fit {:?}",
+                item.id, sheet.unit, t.slogan, t.lead, t.secondary, t.body, t.qr_caption, sheet.fit
+            );
+            assert!(cap >= need - 0.05, "{} {}: main number {cap:.1} mm tall, needs {need:.1}", item.id, sheet.unit);
+            assert!(t.slogan > t.lead, "{} {}: the slogan ({:.1}) is the largest, above the number ({:.1})", item.id, sheet.unit, t.slogan, t.lead);
+            assert!(t.lead >= 1.4 * t.secondary, "{} {}: main number {:.1} clearly larger than secondary {:.1}", item.id, sheet.unit, t.lead, t.secondary);
+            assert!(t.qr_caption >= 4.0, "{} {}: type under the QR code is {:.1} mm", item.id, sheet.unit, t.qr_caption);
+        }
+    }
+    assert!(posters >= 10, "{posters}");
+}
+
+/// The example's items as the exporter sees them, from the library's own model.
+fn example_items() -> (placard::site::Site, Vec<placard::print::export::PrintItem>) {
+    let options = placard::site::BuildOptions { root: repo(), today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), ..Default::default() };
+    let site = placard::site::Site::load(&options).unwrap_or_else(|e| panic!("{:?}", e.0));
+    let items = placard::print::export_items(&site.library.print);
+    (site, items)
+}
+
+/// One box of one page as `pdfinfo -box` prints it, in points: (x0, y0, x1, y1).
+fn pdf_box(info: &str, page: usize, name: &str) -> [f64; 4] {
+    let prefix = format!("Page {page:>4} {name}:");
+    let line = info.lines().find(|l| l.starts_with(&prefix)).unwrap_or_else(|| panic!("no {name} for page {page}:\n{info}"));
+    let numbers: Vec<f64> = line[prefix.len()..].split_whitespace().map(|n| n.parse().unwrap()).collect();
+    [numbers[0], numbers[1], numbers[2], numbers[3]]
+}
+
+/// Page 1 of a poster PDF at 300 dpi: crop marks (black ink) are drawn in the slug, and no black ink
+/// lies in the bleed, between the BleedBox and the TrimBox, where the guillotine would leave it on
+/// the poster.
+fn crop_marks_stay_in_the_slug(pdftoppm: &std::path::Path, pdf: &std::path::Path, boxes: &str, dir: &std::path::Path) {
+    let prefix = dir.join("bleed");
+    let status = std::process::Command::new(pdftoppm).args(["-r", "300", "-f", "1", "-l", "1", "-singlefile", "-png"]).arg(pdf).arg(&prefix).status().unwrap();
+    assert!(status.success());
+    let file = prefix.with_extension("png");
+    let image = image::open(&file).unwrap().to_rgb8();
+    std::fs::remove_file(&file).unwrap();
+    let media = pdf_box(boxes, 1, "MediaBox");
+    let px = |pt: f64| (pt / 72.0 * 300.0).round() as i64;
+    let height = px(media[3] - media[1]);
+    // Boxes in pixels, y from the top of the image.
+    let to_px = |b: [f64; 4]| (px(b[0] - media[0]), height - px(b[3] - media[1]), px(b[2] - media[0]), height - px(b[1] - media[1]));
+    let bleed = to_px(pdf_box(boxes, 1, "BleedBox"));
+    let trim = to_px(pdf_box(boxes, 1, "TrimBox"));
+    let inside = |(x0, y0, x1, y1): (i64, i64, i64, i64), x: i64, y: i64| x >= x0 && x < x1 && y >= y0 && y < y1;
+    let (mut in_bleed, mut in_slug) = (0, 0);
+    for (x, y, pixel) in image.enumerate_pixels() {
+        let black = pixel.0.iter().all(|&c| c < 80);
+        if !black {
+            continue;
+        }
+        let (x, y) = (i64::from(x), i64::from(y));
+        if !inside(bleed, x, y) {
+            in_slug += 1;
+        } else if !inside((trim.0 + 1, trim.1 + 1, trim.2 - 1, trim.3 - 1), x, y) {
+            in_bleed += 1;
+        }
+    }
+    assert!(in_slug > 100, "{}: no crop marks in the slug", pdf.display());
+    assert_eq!(in_bleed, 0, "{}: {in_bleed} black pixels in the bleed", pdf.display());
 }

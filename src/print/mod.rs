@@ -4,6 +4,7 @@
 
 pub mod export;
 pub mod order;
+pub mod sizes;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
