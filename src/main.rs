@@ -86,6 +86,10 @@ enum Command {
         /// Export only the poster or letter with this id
         #[arg(long)]
         only: Option<String>,
+        /// Write only the print sheets (HTML, to print from a browser) and the order sheet: no
+        /// browser is needed, and nothing checks that the text fits
+        #[arg(long, conflicts_with_all = ["pdf", "png", "only"])]
+        sheets: bool,
         /// The Chromium (or Chrome) program to use, when it is not on PATH
         #[arg(long)]
         chrome: Option<PathBuf>,
@@ -144,7 +148,7 @@ fn main() -> ExitCode {
                 Err(e) => report(&Errors::from(e), &root),
             }
         }
-        Command::Print { root, output_dir, print_dir, allow_local_base_url, pdf, png, only, chrome } => {
+        Command::Print { root, output_dir, print_dir, allow_local_base_url, pdf, png, only, chrome, sheets } => {
             let root = site_root(root);
             let options = BuildOptions { root: root.clone(), output_dir, ..Default::default() };
             let (site, built) = match placard::site::build_site(&options) {
@@ -152,23 +156,18 @@ fn main() -> ExitCode {
                 Err(errors) => return report(&errors, &root),
             };
             print_all(&built.warnings, &root);
-            if placard::urls::is_local_base_url(&site.config.base_url) && !allow_local_base_url {
-                let error = placard::Error::new(format!(
-                    "the base URL `{}` leads to this computer or a private network: the QR codes on the sheets would not open on residents' phones",
-                    site.config.base_url
-                ))
-                .with_hint("set base_url in config.toml to the site's public address, or pass --allow-local-base-url for a test print");
-                print_all(&Errors::from(error), &root);
-                eprintln!("error: nothing was printed; the website was built into {}", built.output_dir.display());
-                return ExitCode::FAILURE;
-            }
-            let print_dir = site.print_dir(print_dir.as_deref());
-            let write = placard::output::WriteOptions::default();
-            if let Err(e) = placard::site::check_output_dir(&site.root, &print_dir, &write).and_then(|()| built.print_tree.write_atomically(&print_dir, &write))
-            {
-                print_all(&Errors::from(e), &root);
-                eprintln!("error: the print sheets were not written; the website was built into {}", built.output_dir.display());
-                return ExitCode::FAILURE;
+            let print_dir = match placard::site::write_print_tree(&site, &built, print_dir.as_deref(), allow_local_base_url) {
+                Ok(dir) => dir,
+                Err(e) => {
+                    print_all(&Errors::from(e), &root);
+                    eprintln!("error: nothing was printed; the website was built into {}", built.output_dir.display());
+                    return ExitCode::FAILURE;
+                }
+            };
+            if sheets {
+                eprintln!("warning: the sheets were not laid out in a browser, so nothing checked that their text fits; `placard print` without --sheets does");
+                println!("wrote the print sheets and the order sheet → {}", print_dir.display());
+                return ExitCode::SUCCESS;
             }
             let items = placard::print::export_items(&site.library.print);
             let export = placard::print::export::ExportOptions { pdf: pdf || !png, png: png || !pdf, only, chrome };

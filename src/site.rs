@@ -230,6 +230,35 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
     Ok((site, report))
 }
 
+/// Writes the print tree of a finished build into its own folder (see [`Site::print_dir`]) and
+/// returns that folder. Refused when the base URL only works on this computer or a private network
+/// (unless `allow_local`), and when the folder would sit inside the website's, or hold it, since a
+/// later `placard build` would then delete the exports.
+pub fn write_print_tree(site: &Site, built: &BuildReport, chosen: Option<&Path>, allow_local: bool) -> Result<PathBuf, Error> {
+    if crate::urls::is_local_base_url(&site.config.base_url) && !allow_local {
+        return Err(Error::new(format!(
+            "the base URL `{}` leads to this computer or a private network: the QR codes on the sheets would not open on residents' phones",
+            site.config.base_url
+        ))
+        .with_hint("set base_url in config.toml to the site's public address, or pass --allow-local-base-url for a test print"));
+    }
+    let print_dir = site.print_dir(chosen);
+    let absolute = |p: &Path| normalize(&std::env::current_dir().unwrap_or_default().join(p));
+    let (print, website) = (absolute(&print_dir), absolute(&built.output_dir));
+    if print.starts_with(&website) || website.starts_with(&print) {
+        return Err(Error::new(format!(
+            "the print folder `{}` and the website folder `{}` cannot hold one another: each build replaces the website folder as a whole",
+            print_dir.display(),
+            built.output_dir.display()
+        ))
+        .with_hint("keep them side by side, like public/ and print/ (the default)"));
+    }
+    let write = WriteOptions::default();
+    check_output_dir(&site.root, &print_dir, &write)?;
+    built.print_tree.write_atomically(&print_dir, &write)?;
+    Ok(print_dir)
+}
+
 /// Copies every non-hidden file under `dir` into the output root: a theme's static folder, or the
 /// site's, whose files may replace the theme's.
 fn copy_folder(dir: &Path, output: &mut Output, theme: bool) {

@@ -9,11 +9,16 @@ use std::time::Duration;
 use common::*;
 use serde_json::json;
 
-fn example() -> (tempfile::TempDir, std::path::PathBuf) {
+/// The example built into a temporary `public/`, with its print sheets in `print/` beside it
+/// (`placard print --sheets`: no browser needed).
+fn example() -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let public = dir.path().join("public");
-    assert_ok(&build(&repo(), &public, &[]));
-    (dir, public)
+    let print = dir.path().join("print");
+    let out =
+        placard().arg("print").arg("--sheets").arg("--root").arg(repo()).arg("--output-dir").arg(&public).arg("--print-dir").arg(&print).output().unwrap();
+    assert_ok(&out);
+    (dir, public, print)
 }
 
 /// The `@page` size a print page asks for, in mm.
@@ -26,15 +31,17 @@ fn page_size(html: &str) -> (f64, f64) {
 
 #[test]
 fn posters_have_exact_sheets_one_variant_per_unit_and_big_enough_qr_modules() {
-    let (_dir, public) = example();
+    let (_dir, public, print) = example();
     let files = tree(&public);
     let units: Vec<String> = files.keys().filter_map(|k| k.strip_prefix("units/")?.strip_suffix("/index.html").map(str::to_string)).collect();
     assert!(units.len() >= 4, "at least four units: {units:?}");
+    assert!(!files.keys().any(|k| k.starts_with("print/")), "the website holds no print sheets");
+    let sheets = tree(&print);
     let posters: Vec<String> =
-        files.keys().filter_map(|k| k.strip_prefix("print/posters/")?.strip_suffix("/index.html")).filter(|k| !k.contains('/')).map(str::to_string).collect();
+        sheets.keys().filter_map(|k| k.strip_prefix("posters/")?.strip_suffix("/index.html")).filter(|k| !k.contains('/')).map(str::to_string).collect();
     assert!(posters.len() >= 3, "at least three posters: {posters:?}");
     for poster in &posters {
-        let combined = read(&public, &format!("print/posters/{poster}/index.html"));
+        let combined = read(&print, &format!("posters/{poster}/index.html"));
         let (w, h) = page_size(&combined);
         let a = [(236.0, 323.0), (323.0, 446.0), (446.0, 620.0), (620.0, 867.0)];
         assert!(
@@ -50,10 +57,10 @@ fn posters_have_exact_sheets_one_variant_per_unit_and_big_enough_qr_modules() {
             assert!(width / modules >= 1.0 - 1e-9, "{poster}: QR modules of {:.2} mm", width / modules);
         }
     }
-    let market = read(&public, "print/posters/market-a3/index.html");
+    let market = read(&print, "posters/market-a3/index.html");
     for unit in &units {
         assert!(market.contains(&format!("/q/{unit}/")), "the market poster has a variant for {unit} with its short link");
-        let variant = read(&public, &format!("print/posters/market-a3/{unit}/index.html"));
+        let variant = read(&print, &format!("posters/market-a3/{unit}/index.html"));
         assert_eq!(variant.matches("<section class=\"sheet").count(), 1);
         assert!(variant.contains("class=\"crop"), "crop marks are drawn");
     }
@@ -64,11 +71,11 @@ fn posters_have_exact_sheets_one_variant_per_unit_and_big_enough_qr_modules() {
 
 #[test]
 fn letters_and_the_order_sheet() {
-    let (_dir, public) = example();
-    let letter = read(&public, "print/letters/zhi-jumin/index.html");
+    let (_dir, public, print) = example();
+    let letter = read(&print, "letters/zhi-jumin/index.html");
     assert!(letter.contains("全镇居民朋友们："));
     assert!(letter.matches("<article class=\"letter\"").count() >= 4, "one letter per unit");
-    let csv = read(&public, "print/order.csv");
+    let csv = read(&print, "order.csv");
     let households: u32 = tree(&public).keys().filter(|k| k.starts_with("units/") && k.ends_with("/index.html") && *k != "units/index.html").count() as u32;
     assert!(households >= 4);
     let letter_copies: u32 = csv.lines().filter(|l| l.contains("一封信")).map(|l| l.rsplit(',').next().unwrap().parse::<u32>().unwrap()).sum();
@@ -76,14 +83,14 @@ fn letters_and_the_order_sheet() {
     assert!(letter_copies >= 1000, "about 1000+ letters, one per household: {letter_copies}");
     let rows: u32 = csv.lines().skip(1).filter(|l| !l.starts_with("合计")).map(|l| l.rsplit(',').next().unwrap().parse::<u32>().unwrap()).sum();
     assert_eq!(rows, total, "the total adds up");
-    let index = read(&public, "print/index.html");
+    let index = read(&print, "index.html");
     assert!(index.contains(&total.to_string()));
 }
 
 #[test]
 fn poster_text_stays_inside_the_safe_area_in_a_real_browser() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
-    let (_dir, public) = example();
+    let (_dir, _public, print) = example();
     let mut browser = placard::browser::Browser::launch(&chromium).unwrap();
     let (_target, session) = browser.new_page().unwrap();
     let s = Some(session.as_str());
@@ -109,7 +116,7 @@ fn poster_text_stays_inside_the_safe_area_in_a_real_browser() {
         }
         return JSON.stringify(problems);
     })()"#;
-    for entry in std::fs::read_dir(public.join("print/posters")).unwrap() {
+    for entry in std::fs::read_dir(print.join("posters")).unwrap() {
         let combined = entry.unwrap().path().join("index.html");
         if !combined.is_file() {
             continue;
@@ -134,33 +141,34 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
     let Some(zbarimg) = require_tool("zbarimg", on_path("zbarimg")) else { return };
     let dir = tempfile::tempdir().unwrap();
     let public = dir.path().join("public");
-    let out = placard().arg("print").arg("--root").arg(repo()).arg("--output-dir").arg(&public).output().unwrap();
+    let print = dir.path().join("print");
+    let out = placard().arg("print").arg("--root").arg(repo()).arg("--output-dir").arg(&public).arg("--print-dir").arg(&print).output().unwrap();
     assert_ok(&out);
-    let files = tree(&public);
+    let files = tree(&print);
     let pdfs: Vec<&String> = files.keys().filter(|k| k.ends_with(".pdf")).collect();
     assert!(pdfs.len() >= 4, "3 posters and a letter: {pdfs:?}");
-    let pngs = files.keys().filter(|k| k.starts_with("print/") && k.ends_with(".png")).count();
+    let pngs = files.keys().filter(|k| k.ends_with(".png")).count();
     assert!(pngs >= 10, "one PNG per variant: {pngs}");
     // The PNGs for WeChat: cropped to the trim (the poster's proportions, no bleed, no marks),
     // 1080 px wide, and their codes still read.
-    for png in files.keys().filter(|k| k.starts_with("print/posters/") && k.ends_with(".png")) {
-        let (poster, unit) = png.trim_start_matches("print/posters/").trim_end_matches(".png").split_once('/').unwrap();
-        let html = read(&public, &format!("print/posters/{poster}/{unit}/index.html"));
+    for png in files.keys().filter(|k| k.starts_with("posters/") && k.ends_with(".png")) {
+        let (poster, unit) = png.trim_start_matches("posters/").trim_end_matches(".png").split_once('/').unwrap();
+        let html = read(&print, &format!("posters/{poster}/{unit}/index.html"));
         let attr = |name: &str| -> f64 { html.split(&format!("{name}=\"")).nth(1).unwrap().split('"').next().unwrap().parse().unwrap() };
-        let image = image::open(public.join(png)).unwrap().to_rgb8();
+        let image = image::open(print.join(png)).unwrap().to_rgb8();
         assert_eq!(image.width(), 1080, "{png}");
         let want = 1080.0 * attr("data-trim-h") / attr("data-trim-w");
         assert!((f64::from(image.height()) - want).abs() <= 1.0, "{png}: {} px high, the trim is {want:.0}", image.height());
         for (x, y) in [(0, 0), (image.width() - 1, 0), (0, image.height() - 1), (image.width() - 1, image.height() - 1)] {
             assert!(image.get_pixel(x, y).0.iter().any(|&c| c > 80), "{png}: a crop mark or black in the corner ({x}, {y})");
         }
-        let out = std::process::Command::new(&zbarimg).args(["--quiet", "--raw"]).arg(public.join(png)).output().unwrap();
+        let out = std::process::Command::new(&zbarimg).args(["--quiet", "--raw"]).arg(print.join(png)).output().unwrap();
         let decoded = String::from_utf8_lossy(&out.stdout);
-        assert!(decoded.lines().any(|l| l.ends_with(&format!("/q/{unit}/"))), "{png}: read {decoded:?}");
+        assert!(decoded.lines().any(|l| l.ends_with(&format!("/q/{unit}/{poster}/"))), "{png}: read {decoded:?}");
     }
     for pdf in pdfs {
-        let path = public.join(pdf);
-        let html = read(&public, &pdf.replace(".pdf", "/index.html"));
+        let path = print.join(pdf);
+        let html = read(&print, &pdf.replace(".pdf", "/index.html"));
         let (w, h) = if pdf.contains("letters/") { (210.0, 297.0) } else { page_size(&html) };
         let info =
             String::from_utf8_lossy(&std::process::Command::new(&pdfinfo).args(["-f", "1", "-l", "999"]).arg(&path).output().unwrap().stdout).into_owned();
@@ -244,7 +252,7 @@ fn exported_pdfs_have_exact_sizes_embedded_fonts_and_codes_that_scan() {
         assert_eq!(read_any, expected, "{pdf}: every code printed was read");
     }
     // The order sheet says how many pages each letter took and whether it is printed on both sides.
-    let order = read(&public, "print/order.csv");
+    let order = read(&print, "order.csv");
     let letters: Vec<&str> = order.lines().filter(|l| l.contains("一封信")).collect();
     assert!(!letters.is_empty());
     for line in letters {
@@ -303,7 +311,7 @@ fn a_poster_that_runs_over_stops_print_and_check() {
         assert!(line.contains("runs over by") && line.contains(" mm"), "{line}");
     }
     assert!(!err.contains("school-a4") && !err.contains("box-a4"), "only the long poster is named:\n{err}");
-    assert!(!public.join("print/posters/market-a3.pdf").exists() && !public.join("print/posters/box-a4.pdf").exists(), "nothing exported");
+    assert!(!site.join("print/posters/market-a3.pdf").exists() && !site.join("print/posters/box-a4.pdf").exists(), "nothing exported");
 
     let check = placard().arg("check").arg("--root").arg(&site).output().unwrap();
     assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
@@ -331,10 +339,10 @@ fn a_poster_that_runs_over_stops_print_and_check() {
 #[test]
 fn posters_are_built_for_the_wall() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
-    let (_dir, public) = example();
+    let (_dir, _public, print) = example();
     let (site, items) = example_items();
     drop(site);
-    let measured = placard::print::export::measure(&public, &items, &chromium).unwrap();
+    let measured = placard::print::export::measure(&print, &items, &chromium).unwrap();
     let mut posters = 0;
     for (item, sheets) in items.iter().zip(&measured) {
         for sheet in sheets {
