@@ -21,6 +21,7 @@ pub mod search;
 mod serde_errors;
 pub mod serve;
 pub mod site;
+pub mod stats;
 
 pub use error::{Error, Errors};
 pub use site::{build, BuildOptions, BuildReport, Site};
