@@ -35,11 +35,11 @@ fn esc(text: &str) -> String {
 
 /// A horizontal bar chart. Every bar carries its label and value as data attributes, so a test (or a
 /// reader with a script of their own) can check the picture against the CSV.
-fn chart(id: &str, title: &str, bars: &[(String, u64)]) -> String {
+fn chart(id: &str, title: &str, bars: &[(String, String, u64)]) -> String {
     const LABEL: u64 = 260;
     const BAR: u64 = 560;
     const ROW: u64 = 22;
-    let max = bars.iter().map(|(_, v)| *v).max().unwrap_or(0);
+    let max = bars.iter().map(|(_, _, v)| *v).max().unwrap_or(0);
     let height = ROW * bars.len() as u64 + 8;
     let mut svg = format!(
         "<svg data-chart=\"{}\" role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {} {height}\" width=\"{}\" height=\"{height}\">\n",
@@ -48,18 +48,19 @@ fn chart(id: &str, title: &str, bars: &[(String, u64)]) -> String {
         LABEL + BAR + 60,
         LABEL + BAR + 60
     );
-    for (n, (label, value)) in bars.iter().enumerate() {
+    for (n, (key, label, value)) in bars.iter().enumerate() {
         let y = ROW * n as u64 + 4;
         let width = if max == 0 { 0 } else { (value * BAR / max).max(u64::from(*value > 0)) };
         let class = if *value == 0 { " class=\"zero\"" } else { "" };
         let _ = writeln!(
             svg,
-            "<g{class} data-label=\"{l}\" data-value=\"{value}\"><title>{l}: {value}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{l}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{width}\" height=\"16\"/><text x=\"{}\" y=\"{}\">{value}</text></g>",
+            "<g{class} data-key=\"{k}\" data-value=\"{value}\"><title>{l}: {value}</title><text x=\"{}\" y=\"{}\" text-anchor=\"end\">{l}</text><rect x=\"{LABEL}\" y=\"{y}\" width=\"{width}\" height=\"16\"/><text x=\"{}\" y=\"{}\">{value}</text></g>",
             LABEL - 6,
             y + 13,
             LABEL + width + 4,
             y + 13,
             l = esc(label),
+            k = esc(key),
         );
     }
     svg.push_str("</svg>\n");
@@ -130,19 +131,27 @@ pub fn page(report: &Report) -> String {
     }
 
     h.push_str("<h2 id=\"units\">各村（社区）扫码次数</h2>\n<p class=\"small\">含本村（社区）页面和本村每种物料的二维码。</p>\n");
-    let unit_bars: Vec<(String, u64)> = plan.units.iter().enumerate().map(|(u, unit)| (unit.id.clone(), scans.units[u].scans)).collect();
+    let unit_bars: Vec<(String, String, u64)> =
+        plan.units.iter().enumerate().map(|(u, unit)| (unit.id.clone(), unit.name.clone(), scans.units[u].scans)).collect();
     h.push_str(&chart("units", "各村（社区）扫码次数", &unit_bars));
 
     h.push_str("<h2 id=\"items\">各物料扫码次数</h2>\n<p class=\"small\">同一物料在所有村（社区）的扫码之和。</p>\n");
-    let item_bars: Vec<(String, u64)> = plan.items.iter().enumerate().map(|(i, item)| (item.id.clone(), scans.items[i].scans)).collect();
+    let item_bars: Vec<(String, String, u64)> =
+        plan.items.iter().enumerate().map(|(i, item)| (item.id.clone(), item.title.clone(), scans.items[i].scans)).collect();
     h.push_str(&chart("items", "各物料扫码次数", &item_bars));
 
     h.push_str("<h2 id=\"detail\">每个村（社区）的明细</h2>\n<p class=\"small\">“本村页面”是直接打开 /q/&lt;村&gt;/ 的次数；其余各行是印在各物料上的二维码。访客数按天去重后相加（≈ 表示估算值）。</p>\n");
     for (u, unit) in plan.units.iter().enumerate() {
         let _ = writeln!(h, "<h3 id=\"unit-{}\">{}</h3>", esc(&unit.id), esc(&unit_label(plan, u)));
         let rows: Vec<usize> = (0..plan.rows.len()).filter(|r| plan.rows[*r].unit == u).collect();
-        let bars: Vec<(String, u64)> =
-            rows.iter().map(|r| (plan.rows[*r].item.map(|i| plan.items[i].id.clone()).unwrap_or_else(|| "本村页面".into()), scans.rows[*r].scans)).collect();
+        // Keyed like the CSV's item column: empty for the unit's own page.
+        let bars: Vec<(String, String, u64)> = rows
+            .iter()
+            .map(|r| match plan.rows[*r].item {
+                Some(i) => (plan.items[i].id.clone(), plan.items[i].title.clone(), scans.rows[*r].scans),
+                None => (String::new(), "本村页面".into(), scans.rows[*r].scans),
+            })
+            .collect();
         h.push_str(&chart(&format!("unit-{}", unit.id), &unit_label(plan, u), &bars));
         h.push_str("<table><tr><th>二维码</th><th>扫码次数</th><th>访客（按天）</th><th>首次</th><th>最近</th></tr>\n");
         for r in rows {
@@ -154,7 +163,8 @@ pub fn page(report: &Report) -> String {
 
     if !plan.channels.is_empty() {
         h.push_str("<h2 id=\"channels\">举报渠道页面</h2>\n<p class=\"small\">直接打开 /q/&lt;渠道&gt;/ 的次数（例如渠道自己的二维码）。</p>\n");
-        let bars: Vec<(String, u64)> = plan.channels.iter().enumerate().map(|(c, ch)| (ch.id.clone(), scans.channels[c].scans)).collect();
+        let bars: Vec<(String, String, u64)> =
+            plan.channels.iter().enumerate().map(|(c, ch)| (ch.id.clone(), ch.title.clone(), scans.channels[c].scans)).collect();
         h.push_str(&chart("channels", "举报渠道页面", &bars));
     }
 

@@ -188,34 +188,35 @@ pub fn terminal(report: &Report) -> String {
     let (plan, scans) = (&report.plan, &report.scans);
     let mut out = String::new();
     let day = |d: u32| if d == 0 { "-".to_string() } else { log::format_day(d) };
-    let label = |unit: usize, item: Option<usize>| match item {
-        None => format!("{} {}", plan.units[unit].id, plan.units[unit].name),
+    let unit_name = |u: usize| format!("{} {}", plan.units[u].id, plan.units[u].name);
+    let row_name = |item: Option<usize>| match item {
+        None => "  (unit page)".to_string(),
         Some(i) => format!("  {}", plan.items[i].id),
     };
-    let width = plan.rows.iter().map(|r| label(r.unit, r.item).chars().map(display_width).sum::<usize>()).max().unwrap_or(0).max(12) + 2;
-    out.push_str(&format!("{}{:>8} {:>9}  {:<10}  {:<10}\n", pad("unit / item", width), "scans", "visitors", "first", "last"));
-    let mut last_unit = usize::MAX;
-    for (r, row) in plan.rows.iter().enumerate() {
-        if row.unit != last_unit && row.item.is_some() {
-            // The town-wide pseudo-unit has no landing row; name it before its items.
-            out.push_str(&format!("{}\n", label(row.unit, None)));
+    let channel_name = |c: usize| format!("{} {}", plan.channels[c].id, plan.channels[c].title);
+    let cells = |s: &str| s.chars().map(display_width).sum::<usize>();
+    let width = (0..plan.units.len())
+        .map(|u| cells(&unit_name(u)))
+        .chain(plan.rows.iter().map(|r| cells(&row_name(r.item))))
+        .chain((0..plan.channels.len()).map(|c| cells(&channel_name(c))))
+        .max()
+        .unwrap_or(0)
+        .max(12)
+        + 2;
+    let line = |out: &mut String, name: &str, c: &scan::Counter| {
+        out.push_str(&format!("{}{:>8} {:>9}  {:<10}  {}\n", pad(name, width), c.scans, c.visitors(), day(c.first), day(c.last)));
+    };
+    out.push_str(&format!("{}{:>8} {:>9}  {:<10}  {}\n", pad("unit / item", width), "scans", "visitors", "first", "last"));
+    for (u, _) in plan.units.iter().enumerate() {
+        line(&mut out, &unit_name(u), &scans.units[u]);
+        for (r, row) in plan.rows.iter().enumerate().filter(|(_, row)| row.unit == u) {
+            line(&mut out, &row_name(row.item), &scans.rows[r]);
         }
-        last_unit = row.unit;
-        let c = &scans.rows[r];
-        out.push_str(&format!("{}{:>8} {:>9}  {:<10}  {:<10}\n", pad(&label(row.unit, row.item), width), c.scans, c.visitors(), day(c.first), day(c.last)));
     }
-    if plan.channels.iter().enumerate().any(|(i, _)| scans.channels[i].scans > 0) {
-        out.push_str("\nchannel landing pages\n");
-        for (i, channel) in plan.channels.iter().enumerate() {
-            let c = &scans.channels[i];
-            out.push_str(&format!(
-                "{}{:>8} {:>9}  {:<10}  {:<10}\n",
-                pad(&format!("{} {}", channel.id, channel.title), width),
-                c.scans,
-                c.visitors(),
-                day(c.first),
-                day(c.last)
-            ));
+    if !plan.channels.is_empty() {
+        out.push_str("\nchannel pages\n");
+        for c in 0..plan.channels.len() {
+            line(&mut out, &channel_name(c), &scans.channels[c]);
         }
     }
     out.push_str(&format!(
