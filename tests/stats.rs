@@ -490,8 +490,8 @@ fn bad_returns_and_survey_rows_are_located_errors() {
         ("returns/posting-west.csv:1:1", "the column `location` is missing", "the first line names the columns"),
         ("returns/summary.csv\n", "placard does not know this returns file", "delivery-<unit>.csv"),
         ("survey.csv:2:1", "column `unit`: there is no unit `eest`", "did you mean `east`?"),
-        ("survey.csv:3:6", "`know_hotlin` is not a standard question", "did you mean `know_hotline`?"),
-        ("survey.csv:4:19", "41 yes answers out of 40 answers", "cannot exceed"),
+        ("survey.csv:3:6", "column `question`: `know_hotlin` is not a standard question", "did you mean `know_hotline`?"),
+        ("survey.csv:4:19", "column `yes`: 41 yes answers out of 40 answers", "cannot exceed"),
         ("survey.csv:5:15", "column `answers`: `abc` is not a number", "digits"),
     ];
     let blocks: Vec<&str> = err.split("error: ").skip(1).collect();
