@@ -50,7 +50,7 @@ fn chart(id: &str, title: &str, bars: &[(String, String, u64)]) -> String {
     );
     for (n, (key, label, value)) in bars.iter().enumerate() {
         let y = ROW * n as u64 + 4;
-        let width = if max == 0 { 0 } else { (value * BAR / max).max(u64::from(*value > 0)) };
+        let width = (value * BAR).checked_div(max).unwrap_or(0).max(u64::from(*value > 0));
         let class = if *value == 0 { " class=\"zero\"" } else { "" };
         let _ = writeln!(
             svg,
