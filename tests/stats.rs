@@ -502,3 +502,67 @@ fn bad_returns_and_survey_rows_are_located_errors() {
     }
     assert!(err.contains(&format!("stats stopped with {} errors", expected.len())), "{err}");
 }
+
+/// The report in a real headless Chromium: it renders, requests nothing but itself, and the bars it
+/// draws carry the CSV's counts, with lengths in proportion. Skips without Chromium.
+#[test]
+fn the_report_renders_in_chromium_with_the_csv_counts() {
+    use placard::browser::{find_chromium, Browser};
+    use serde_json::json;
+    let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
+    let (lines, _) = generate(11, 600);
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let out = dir.path().join("report");
+    assert_ok(&placard().arg("stats").arg("--root").arg(fixture("stats-site")).arg(&log).arg("--html").arg(&out).output().unwrap());
+    let csv = parse_csv(&read(&out, "scans.csv"));
+
+    let mut browser = Browser::launch(&chromium).expect("start chromium");
+    let (target, session) = browser.new_page().unwrap();
+    let s = Some(session.as_str());
+    for domain in ["Page.enable", "Network.enable", "Runtime.enable", "Log.enable"] {
+        browser.call(domain, json!({}), s).unwrap();
+    }
+    browser.events.clear();
+    let url = format!("file://{}", out.join("index.html").display());
+    browser.call("Page.navigate", json!({ "url": url }), s).unwrap();
+    browser.wait_for("Page.loadEventFired", std::time::Duration::from_secs(20)).unwrap();
+    let probe = "JSON.stringify([...document.querySelectorAll('svg[data-chart]')].map(svg => ({
+        chart: svg.dataset.chart,
+        shown: svg.getBoundingClientRect().width > 0,
+        bars: [...svg.querySelectorAll('g')].map(g => [g.dataset.key, Number(g.dataset.value), g.querySelector('rect').getBoundingClientRect().width])
+    })))";
+    let result = browser.call("Runtime.evaluate", json!({"expression": probe, "returnByValue": true}), s).unwrap();
+    let charts: serde_json::Value = serde_json::from_str(result["result"]["value"].as_str().unwrap()).unwrap();
+    for event in &browser.events {
+        if event["method"] == "Network.requestWillBeSent" {
+            let url = event["params"]["request"]["url"].as_str().unwrap_or("");
+            assert!(url.starts_with("file://") || url.starts_with("data:"), "the report requested {url}");
+        }
+        assert_ne!(event["method"], "Runtime.exceptionThrown", "{event}");
+    }
+    browser.close_page(&target).unwrap();
+
+    let charts = charts.as_array().unwrap();
+    assert!(charts.len() >= 6, "units, items, four units, channels: {charts:?}");
+    for chart in charts {
+        let id = chart["chart"].as_str().unwrap();
+        assert_eq!(chart["shown"], true, "{id} is not drawn");
+        let bars: Vec<(String, u64, f64)> =
+            chart["bars"].as_array().unwrap().iter().map(|b| (b[0].as_str().unwrap().to_string(), b[1].as_u64().unwrap(), b[2].as_f64().unwrap())).collect();
+        if let Some(unit) = id.strip_prefix("unit-") {
+            let expected: Vec<(String, u64)> = csv.iter().filter(|r| r[0] == unit).map(|r| (r[1].clone(), r[2].parse().unwrap())).collect();
+            assert_eq!(bars.iter().map(|(k, v, _)| (k.clone(), *v)).collect::<Vec<_>>(), expected, "{id}");
+        }
+        // A longer bar never stands for a smaller count, and no count draws nothing but zero.
+        for a in &bars {
+            assert_eq!(a.2 > 0.0, a.1 > 0, "{id}: bar {a:?}");
+            for b in &bars {
+                if a.1 < b.1 {
+                    assert!(a.2 <= b.2, "{id}: {a:?} is drawn longer than {b:?}");
+                }
+            }
+        }
+    }
+}
