@@ -85,6 +85,23 @@ pub fn run(options: &Options) -> Result<Report, Errors> {
     Ok(report)
 }
 
+/// Checks the site's own returns (`data/returns/`) and survey tallies (`data/survey.csv`), when they exist,
+/// without reading any log: for `placard check`, so that a malformed row shows up with the content errors.
+pub fn check_data(site: &Site) -> Errors {
+    let plan = Plan::from_site(site);
+    let mut errors = Errors::default();
+    let dir = site.root.join(returns::DIR);
+    if dir.is_dir() {
+        returns::load(&dir, &plan, &mut errors);
+    }
+    let file = site.root.join(survey::FILE);
+    if file.is_file() {
+        survey::load(&file, &plan, &mut errors);
+    }
+    errors.sort();
+    errors
+}
+
 /// The path given on the command line (which must exist), else the default when it exists, else none.
 fn given_or_default(given: Option<&Path>, default: &Path, dir: bool, flag: &str, errors: &mut Errors) -> Option<PathBuf> {
     let exists = |p: &Path| if dir { p.is_dir() } else { p.is_file() };
