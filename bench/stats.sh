@@ -35,19 +35,22 @@ for n in $LINES; do
             python3 "$ROOT/bench/stats_gen.py" "${gen[@]}"
             echo "$want" > "$stamp"
         fi
-        times=(); rss=()
+        times=(); rss=(); cpus=()
         for run in $(seq "$RUNS"); do
             /usr/bin/time -o "$BENCH_DIR/time.txt" -f '%e %M %U %S' \
                 "$PLACARD" stats --root "$ROOT" "$log" --csv "$BENCH_DIR/scans.csv" >"$BENCH_DIR/stdout.txt" 2>"$BENCH_DIR/stderr.txt"
             read -r wall maxrss user sys <"$BENCH_DIR/time.txt"
-            times+=("$wall"); rss+=("$maxrss")
+            times+=("$wall"); rss+=("$maxrss"); cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')")
             printf '   run %d: %6.2f s  %7d KiB  cpu %5.2f s  (load %s)\n' "$run" "$wall" "$maxrss" "$(awk -v u="$user" -v s="$sys" 'BEGIN { print u + s }')" "$(cut -d' ' -f1 /proc/loadavg)"
         done
         wall=$(printf '%s\n' "${times[@]}" | median)
         peak=$(printf '%s\n' "${rss[@]}" | sort -g | tail -n1)
+        cpu=$(printf '%s\n' "${cpus[@]}" | median)
         rate=$(awk -v n="$n" -v t="$wall" 'BEGIN { printf "%d", n / t }')
+        cpu_rate=$(awk -v n="$n" -v t="$cpu" 'BEGIN { printf "%d", n / t }')
         size=$(du -h "$log" | cut -f1)
-        printf '%9d lines %-5s (%5s): median %6.2f s → %9d lines/s, peak RSS %d KiB\n' "$n" "$kind" "$size" "$wall" "$rate" "$peak"
+        printf '%9d lines %-5s (%5s): median %5.2f s wall → %8d lines/s; median CPU %5.2f s → %8d lines/s; peak RSS %d KiB\n' \
+            "$n" "$kind" "$size" "$wall" "$rate" "$cpu" "$cpu_rate" "$peak"
         grep -E '^read ' "$BENCH_DIR/stdout.txt" | sed 's/^/      /'
     done
 done
