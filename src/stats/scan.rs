@@ -164,8 +164,7 @@ impl Scans {
                 // Counted whatever the answer: a misprinted code gets 404s, and that is what the office must see.
                 self.unknown += 1;
                 let asked = String::from_utf8_lossy(asked).to_ascii_lowercase();
-                let plain = asked.len() <= 65 && asked.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/');
-                if plain && (self.unknown_by_address.len() < MAX_UNKNOWN || self.unknown_by_address.contains_key(&asked)) {
+                if listable(&asked) && (self.unknown_by_address.len() < MAX_UNKNOWN || self.unknown_by_address.contains_key(&asked)) {
                     self.unknown_by_address.entry(asked).or_insert((kind, 0)).1 += 1;
                 } else {
                     self.unknown_other += 1;
@@ -201,6 +200,14 @@ impl Scans {
     }
 }
 
+/// Whether an unknown address may be shown: only id-like paths. A long run of digits could be a phone
+/// number someone typed, and anything with dots could be an address, so those are only counted.
+fn listable(asked: &str) -> bool {
+    asked.len() <= 65
+        && asked.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'/')
+        && asked.split('/').all(|segment| segment.bytes().filter(u8::is_ascii_digit).count() <= 5)
+}
+
 /// Reads every log in order.
 pub fn read_all(plan: &Plan, logs: &[PathBuf]) -> Scans {
     let visitors = Visitors::default();
@@ -218,6 +225,16 @@ mod tests {
 
     fn line(addr: &str, day: &str, method: &str, path: &str, status: u16, agent: &str) -> String {
         format!("{addr} - - [{day}/Mar/2026:10:00:00 +0800] \"{method} {path} HTTP/1.1\" {status} 100 \"-\" \"{agent}\"\n")
+    }
+
+    #[test]
+    fn only_id_like_unknown_addresses_are_listed() {
+        for ok in ["nowhere", "east/old-poster", "12338", "a2"] {
+            assert!(listable(ok), "{ok}");
+        }
+        for hidden in ["13800138000", "east/0123-6110110", "203.0.113.5", "east/zhang%20san", "x?y", &"a".repeat(70)] {
+            assert!(!listable(hidden), "{hidden}");
+        }
     }
 
     #[test]
