@@ -223,7 +223,9 @@ fn survey_table(h: &mut String, report: &Report) {
     for u in (0..plan.units.len()).filter(|u| plan.units[*u].landing) {
         let _ = write!(h, "<tr><td>{}</td>", esc(&unit_label(plan, u)));
         for q in &questions {
-            h.push_str(&rate_cell(Some(survey.question(u, q))));
+            // A question not asked in one unit is not a gap of its own; the unit's rates say whether it was surveyed.
+            let tally = survey.question(u, q);
+            h.push_str(&if tally.answers == 0 { "<td class=\"n\">—</td>".to_string() } else { rate_cell(Some(tally)) });
         }
         h.push_str(&rate_cell(Some(survey.awareness(u))));
         h.push_str("</tr>\n");
