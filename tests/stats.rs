@@ -582,3 +582,31 @@ fn check_data_finds_the_same_errors_in_the_sites_own_data() {
     assert_eq!(errors.0.len(), 15, "{shown:#?}");
     assert!(shown.iter().any(|e| e.contains("data/survey.csv:3:6: column `question`")), "{shown:#?}");
 }
+
+/// Past 2,048 visitors on one page in one day the count is an estimate; it is close, marked with ≈, and the
+/// same logs still give byte-identical reports.
+#[test]
+fn large_visitor_counts_are_close_estimates_and_the_same_on_every_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("access.log");
+    let mut text = String::new();
+    for i in 0..5000u32 {
+        text += &line(&format!("2001:db8:77::{:x}", i), 9, "GET", "/q/east/market/", 200, PHONES[(i % 4) as usize]);
+        text.push('\n');
+    }
+    std::fs::write(&log, text).unwrap();
+    let run = |name: &str| {
+        let out = dir.path().join(name);
+        assert_ok(&placard().arg("stats").arg("--root").arg(fixture("stats-site")).arg(&log).arg("--html").arg(&out).output().unwrap());
+        tree(&out)
+    };
+    let (first, second) = (run("a"), run("b"));
+    assert_eq!(first, second, "two runs on the same log differ");
+    let csv = String::from_utf8(first["scans.csv"].clone()).unwrap();
+    let row = csv.lines().find(|l| l.starts_with("east,market,")).unwrap();
+    let fields: Vec<&str> = row.split(',').collect();
+    assert_eq!(fields[2], "5000");
+    let visitors: f64 = fields[3].parse().unwrap();
+    assert!((visitors - 5000.0).abs() / 5000.0 < 0.05, "estimate {visitors} for 5000 visitors");
+    assert!(String::from_utf8_lossy(&first["index.html"]).contains("≈"), "the estimate is marked");
+}

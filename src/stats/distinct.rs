@@ -1,13 +1,13 @@
 //! Counting distinct visitors in bounded memory.
 //!
-//! A visitor is a 64-bit keyed hash of address and browser (see [`Visitors`]); the key is drawn at random
-//! for each run and never leaves memory, and no hash is ever written, so nothing here can be turned back
-//! into an address. Each (address, item, day) set is exact up to [`EXACT_LIMIT`] visitors, which is more
+//! A visitor is a 64-bit keyed hash of address and browser (see [`Visitors`]); the key is secret to the
+//! logs and never leaves memory, and no hash is ever written, so nothing here can be turned back into an
+//! address. Each (address, item, day) set is exact up to [`EXACT_LIMIT`] visitors, which is more
 //! than a village's QR code sees in a day, and then turns into a HyperLogLog sketch of fixed size
 //! (4,096 one-byte registers, a standard error of about 1.6 %). So memory grows with the number of
 //! items × days in the logs, never with the number of lines.
 
-use std::hash::{BuildHasher, Hasher};
+use std::hash::Hasher;
 
 /// Up to this many distinct visitors a set is exact (8 bytes each).
 pub const EXACT_LIMIT: usize = 2048;
@@ -81,20 +81,39 @@ fn estimate(registers: &[u8]) -> u64 {
     value.round() as u64
 }
 
-/// Hashes a visitor (address and browser) with a key drawn at random for this run only.
+/// Hashes a visitor (address and browser) under a secret key.
+///
+/// The key is taken from the first counted line of the logs (its address, browser and the address it
+/// asked for), so it is unknown to anyone who does not hold the logs, which already contain the addresses,
+/// and the same logs give the same estimates on every run: no randomness reaches the report.
+#[derive(Default)]
 pub struct Visitors {
-    key: std::collections::hash_map::RandomState,
-}
-
-impl Default for Visitors {
-    fn default() -> Self {
-        Visitors { key: std::collections::hash_map::RandomState::new() }
-    }
+    key: Option<[u64; 2]>,
 }
 
 impl Visitors {
-    pub fn hash(&self, addr: &[u8], agent: &[u8]) -> u64 {
-        let mut h = self.key.build_hasher();
+    /// A hasher whose key is fixed now (for tests).
+    pub fn with_key(k0: u64, k1: u64) -> Visitors {
+        Visitors { key: Some([k0, k1]) }
+    }
+
+    /// The hash of one visitor; the first call sets the key from `seed` (the rest of the line).
+    pub fn hash(&mut self, addr: &[u8], agent: &[u8], seed: &[u8]) -> u64 {
+        let [k0, k1] = *self.key.get_or_insert_with(|| {
+            let part = |salt: u8| {
+                let mut h = std::hash::DefaultHasher::new();
+                h.write_u8(salt);
+                h.write(addr);
+                h.write(agent);
+                h.write(seed);
+                h.finish()
+            };
+            [part(1), part(2)]
+        });
+        // DefaultHasher is SipHash with fixed keys; the secret goes in front of the message.
+        let mut h = std::hash::DefaultHasher::new();
+        h.write_u64(k0);
+        h.write_u64(k1);
         h.write(addr);
         // A separator, so that ("1.2.3.4", "5 x") and ("1.2.3.45", " x") differ.
         h.write_u8(0xff);
@@ -110,11 +129,11 @@ mod tests {
 
     #[test]
     fn exact_while_small() {
-        let v = Visitors::default();
+        let mut v = Visitors::default();
         let mut d = Distinct::default();
         for i in 0..1000u32 {
-            d.insert(v.hash(format!("10.0.{}.{}", i / 250, i % 250).as_bytes(), b"phone"));
-            d.insert(v.hash(format!("10.0.{}.{}", i / 250, i % 250).as_bytes(), b"phone"));
+            d.insert(v.hash(format!("10.0.{}.{}", i / 250, i % 250).as_bytes(), b"phone", b""));
+            d.insert(v.hash(format!("10.0.{}.{}", i / 250, i % 250).as_bytes(), b"phone", b""));
         }
         assert_eq!(d.count(), 1000);
         assert!(!d.is_estimate());
@@ -122,12 +141,12 @@ mod tests {
 
     #[test]
     fn estimates_within_a_few_percent_when_large() {
-        let v = Visitors::default();
-        for n in [5_000u32, 50_000, 300_000] {
+        for (n, key) in [(5_000u32, 1), (50_000, 2), (300_000, 3), (20_000, 4), (20_000, 5)] {
+            let mut v = Visitors::with_key(key, key * 7);
             let mut d = Distinct::default();
             for i in 0..n {
-                d.insert(v.hash(&i.to_le_bytes(), b"phone"));
-                d.insert(v.hash(&i.to_le_bytes(), b"phone"));
+                d.insert(v.hash(&i.to_le_bytes(), b"phone", b""));
+                d.insert(v.hash(&i.to_le_bytes(), b"phone", b""));
             }
             assert!(d.is_estimate());
             let error = (d.count() as f64 - f64::from(n)).abs() / f64::from(n);

@@ -2,8 +2,8 @@
 //! delivered and put up (their returns), what residents know (survey tallies), and all of it side by side
 //! against the print order, in one coverage report.
 //!
-//! Privacy is the first rule here: an address or browser name is read, hashed in memory with a key that
-//! lives only for the run, and forgotten; every output holds counts, dates and the site's own ids only.
+//! Privacy is the first rule here: an address or browser name is read, hashed in memory under a secret key
+//! that is never stored, and forgotten; every output holds counts, dates and the site's own ids only.
 
 pub mod coverage;
 pub mod distinct;

@@ -103,7 +103,7 @@ impl Scans {
 
     /// Reads one log to its end. An unreadable line is counted and skipped; a read error ends this
     /// file (recorded in its summary) but not the run.
-    pub fn read(&mut self, plan: &Plan, visitors: &Visitors, path: &Path) {
+    pub fn read(&mut self, plan: &Plan, visitors: &mut Visitors, path: &Path) {
         let name = path.display().to_string();
         let mut summary = FileSummary { name: if path == Path::new("-") { "stdin".into() } else { name.clone() }, ..FileSummary::default() };
         match log::open(path) {
@@ -145,7 +145,7 @@ impl Scans {
     }
 
     /// Counts one parsed line.
-    pub fn count(&mut self, plan: &Plan, visitors: &Visitors, entry: &log::Entry, scratch: &mut Vec<u8>) {
+    pub fn count(&mut self, plan: &Plan, visitors: &mut Visitors, entry: &log::Entry, scratch: &mut Vec<u8>) {
         let Some(target) = plan.classify(entry.target) else {
             self.other_pages += 1;
             return;
@@ -177,7 +177,7 @@ impl Scans {
             return;
         }
         self.counted += 1;
-        let visitor = visitors.hash(entry.addr, entry.agent);
+        let visitor = visitors.hash(entry.addr, entry.agent, entry.target);
         match target {
             Target::Row(r) => {
                 self.rows[r].add(entry.day, visitor);
@@ -210,10 +210,10 @@ fn listable(asked: &str) -> bool {
 
 /// Reads every log in order.
 pub fn read_all(plan: &Plan, logs: &[PathBuf]) -> Scans {
-    let visitors = Visitors::default();
+    let mut visitors = Visitors::default();
     let mut scans = Scans::new(plan);
     for path in logs {
-        scans.read(plan, &visitors, path);
+        scans.read(plan, &mut visitors, path);
     }
     scans
 }
