@@ -24,6 +24,7 @@ pub mod search;
 mod serde_errors;
 pub mod serve;
 pub mod site;
+pub mod stats;
 pub mod urls;
 
 pub use error::{Error, Errors};

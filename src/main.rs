@@ -125,6 +125,32 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         timeout: u64,
     },
+    /// Count QR scans per unit and item in web server access logs, check cadres' returns and survey
+    /// tallies, and report coverage; outputs hold counts only, never an address
+    Stats {
+        /// Access logs in the combined format (nginx and Apache's default), plain or gzipped; - reads
+        /// standard input
+        #[arg(required = true)]
+        logs: Vec<PathBuf>,
+        /// The site folder, holding config.toml and content/
+        #[arg(long, short = 'r', default_value = ".")]
+        root: PathBuf,
+        /// Write scans per unit and item as CSV (unit,item,scans,visitors,first,last)
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// Write the report page (index.html with charts, scans.csv, coverage.csv) into this folder
+        #[arg(long)]
+        html: Option<PathBuf>,
+        /// Write the coverage report (planned, delivered, posted, scanned, known) as CSV
+        #[arg(long)]
+        coverage: Option<PathBuf>,
+        /// The folder of delivery and posting returns (default: data/returns/ in the site)
+        #[arg(long)]
+        returns: Option<PathBuf>,
+        /// The survey tallies CSV (default: data/survey.csv in the site)
+        #[arg(long)]
+        survey: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
@@ -248,6 +274,26 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             } else {
                 ExitCode::SUCCESS
+            }
+        }
+        Command::Stats { logs, root, csv, html, coverage, returns, survey } => {
+            let root = site_root(root);
+            let options = placard::stats::Options { root: root.clone(), logs, csv, html, coverage, returns, survey };
+            match placard::stats::run(&options) {
+                Ok(report) => {
+                    print_all(&report.warnings, &root);
+                    print!("{}", placard::stats::terminal(&report));
+                    for file in &report.written {
+                        println!("wrote {}", file.display());
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    print_all(&errors, &root);
+                    let count = errors.0.iter().filter(|e| !e.is_warning()).count();
+                    eprintln!("error: stats stopped with {count} error{}; nothing was written", plural(count));
+                    ExitCode::FAILURE
+                }
             }
         }
         Command::Build { root, output_dir, base_url, drafts, force } => {
