@@ -418,3 +418,44 @@ fn crop_marks_stay_in_the_slug(pdftoppm: &std::path::Path, pdf: &std::path::Path
     assert!(in_slug > 100, "{}: no crop marks in the slug", pdf.display());
     assert_eq!(in_bleed, 0, "{}: {in_bleed} black pixels in the bleed", pdf.display());
 }
+
+/// Every size goes through the same model: named sizes from A0 to display boards and roll-up
+/// stands, any size in millimetres, and an unknown size is one located error with the choices.
+#[test]
+fn more_sizes_use_the_same_sheet_model() {
+    for (size, trim) in [("A0", (841.0, 1189.0)), ("展板", (900.0, 1200.0)), ("易拉宝", (800.0, 2000.0)), ("600x900", (600.0, 900.0))] {
+        let dir = example_copy();
+        let site = dir.path().join("site");
+        let file = site.join("content/posters/school-a4.md");
+        let text = std::fs::read_to_string(&file).unwrap();
+        std::fs::write(&file, text.replacen("size = \"A4\"", &format!("size = \"{size}\""), 1)).unwrap();
+        let print = dir.path().join("print");
+        let out = placard()
+            .arg("print")
+            .arg("--sheets")
+            .arg("--root")
+            .arg(&site)
+            .arg("--output-dir")
+            .arg(dir.path().join("public"))
+            .arg("--print-dir")
+            .arg(&print)
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        let sheet = read(&print, "posters/school-a4/shiqiao/index.html");
+        assert!(
+            sheet.contains(&format!("data-trim-w=\"{}\"", trim.0)) && sheet.contains(&format!("data-trim-h=\"{}\"", trim.1)),
+            "{size}: {}",
+            &sheet[..sheet.len().min(3000)]
+        );
+    }
+    let dir = example_copy();
+    let site = dir.path().join("site");
+    let file = site.join("content/posters/school-a4.md");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replacen("size = \"A4\"", "size = \"A7\"", 1)).unwrap();
+    let out = build(&site, &dir.path().join("public"), &[]);
+    assert_clean_failure(&out);
+    assert!(stderr(&out).contains("`A7` is not a size placard knows") && stderr(&out).contains("展板"), "{}", stderr(&out));
+    assert_eq!(stderr(&out).matches("error:").count(), 2, "one error and the closing line: {}", stderr(&out));
+}

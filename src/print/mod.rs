@@ -94,9 +94,6 @@ pub struct Unit {
     pub page: usize,
 }
 
-/// Paper sizes the print shop stocks, in mm (portrait).
-const PAPER: &[(&str, f64, f64)] = &[("A4", 210.0, 297.0), ("A3", 297.0, 420.0), ("A2", 420.0, 594.0), ("A1", 594.0, 841.0)];
-
 /// The printed sheet: trim size plus bleed on every side.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sheet {
@@ -112,11 +109,13 @@ pub struct Sheet {
 }
 
 impl Sheet {
-    fn new(paper: &str, landscape: bool, bleed_mm: f64, crop_marks: bool) -> Option<Sheet> {
-        let (_, w, h) = PAPER.iter().find(|(name, _, _)| name.eq_ignore_ascii_case(paper))?;
-        let (w, h) = if landscape { (*h, *w) } else { (*w, *h) };
-        Some(Sheet {
-            paper: paper.to_ascii_uppercase(),
+    /// The sheet of a named size (A0–A4, 展板, 易拉宝 …) or `"600x900"` millimetres; the error is
+    /// the hint to give.
+    fn new(paper: &str, landscape: bool, bleed_mm: f64, crop_marks: bool) -> Result<Sheet, String> {
+        let size = sizes::parse(paper)?;
+        let (w, h) = if landscape { (size.height_mm, size.width_mm) } else { (size.width_mm, size.height_mm) };
+        Ok(Sheet {
+            paper: size.name,
             orientation: if landscape { "landscape" } else { "portrait" }.into(),
             trim_width_mm: w,
             trim_height_mm: h,
@@ -301,12 +300,12 @@ impl Print {
                     );
                     continue;
                 }
-                let Some(sheet) = Sheet::new(&paper, landscape, bleed, meta.crop_marks.unwrap_or(true)) else {
-                    errors.push(
-                        locate(Error::in_file(&page.file, format!("`{paper}` is not a paper size placard knows")), &source, "size")
-                            .with_hint("use A4, A3, A2 or A1"),
-                    );
-                    continue;
+                let sheet = match Sheet::new(&paper, landscape, bleed, meta.crop_marks.unwrap_or(true)) {
+                    Ok(sheet) => sheet,
+                    Err(hint) => {
+                        errors.push(locate(Error::in_file(&page.file, format!("`{paper}` is not a size placard knows")), &source, "size").with_hint(hint));
+                        continue;
+                    }
                 };
                 let color = meta.color.clone().unwrap_or_else(|| "#b71c1c".into());
                 if !is_hex_color(&color) {
@@ -357,7 +356,7 @@ impl Print {
                     title: page.meta.title.clone().unwrap_or_else(|| id.clone()),
                     path: format!("/{PRINT_DIR}/letters/{id}/"),
                     id,
-                    sheet: Sheet::new("A4", false, 0.0, false).expect("A4 is known"),
+                    sheet: Sheet::new("A4", false, 0.0, false).expect("A4 is in the size table"),
                     channels,
                     units,
                     color: "#b71c1c".into(),
