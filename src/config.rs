@@ -252,7 +252,7 @@ impl Config {
             }
         }
         for (key, value) in [("short_path", &self.channels.short_path), ("verify_path", &self.channels.verify_path), ("section", &self.channels.section)] {
-            if crate::content::clean_url_path(value).map(|p| p == "/").unwrap_or(true) {
+            if crate::urls::clean_url_path(value).map(|p| p == "/").unwrap_or(true) {
                 errors.push(
                     Error::at(path, at(key), 1, format!("[channels] {key} = \"{value}\" is not a usable folder name"))
                         .with_hint("use a short name of letters, like \"q\" or \"verify\""),

@@ -2,6 +2,7 @@
 //! Chinese, a table of contents, the `<!-- more -->` summary, `@/` links, and word counts that count
 //! Chinese characters.
 
+pub use crate::html::escape_attr;
 use std::path::Path;
 use std::sync::Mutex;
 
@@ -292,22 +293,6 @@ fn insert_heading(list: &mut Vec<Heading>, heading: Heading) {
         Some(last) if last.level < heading.level => insert_heading(&mut last.children, heading),
         _ => list.push(heading),
     }
-}
-
-/// Escapes text for an HTML attribute value.
-pub fn escape_attr(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
 }
 
 /// Adds `rel` and `target` to links that leave the site.

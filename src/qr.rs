@@ -672,7 +672,7 @@ fn mm_up(mm: f64) -> u64 {
 /// Escapes text for an XML/HTML attribute value. Newlines and tabs are escaped too, because
 /// parsers would otherwise normalise them to spaces and `data-payload` would no longer match.
 fn xml_escape(text: &str) -> String {
-    crate::markdown::escape_attr(text).replace('\n', "&#10;").replace('\r', "&#13;").replace('\t', "&#9;")
+    crate::html::escape_attr(text).replace('\n', "&#10;").replace('\r', "&#13;").replace('\t', "&#9;")
 }
 
 /// `tel:` with the number's dialled form: `tel:110`, `tel:+861236110110`, `tel:+8613800138000`.

@@ -1,5 +1,6 @@
-//! The site's base URL: every QR code, feed and print sheet starts with it, so it is checked once,
-//! here, whether it comes from `config.toml` or `--base-url`. A leaf module: it uses nothing else of
+//! URLs and the paths they map to: the site's base URL (every QR code, feed and print sheet starts
+//! with it, so it is checked once, here, whether it comes from `config.toml` or `--base-url`), the
+//! URL paths users write, and the output files they become. A leaf module: it uses nothing else of
 //! the crate.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
@@ -90,6 +91,40 @@ fn is_local_v6(ip: Ipv6Addr) -> bool {
     }
     let first = ip.segments()[0];
     ip.is_loopback() || ip.is_unspecified() || (first & 0xfe00) == 0xfc00 || (first & 0xffc0) == 0xfe80
+}
+
+/// Checks a user-written URL path (`path = ...`, aliases) and returns it as `/a/b/`, or says what is
+/// wrong. Paths stay inside the output directory: no `..`, no backslashes, no empty components.
+pub fn clean_url_path(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok("/".into());
+    }
+    for part in trimmed.split('/') {
+        if part.is_empty() || part == "." || part == ".." || part.contains('\\') || part.contains(':') {
+            return Err(format!("`{raw}` is not a usable site path: `{part}` cannot be a path component"));
+        }
+        if part.chars().any(|c| c.is_control() || matches!(c, '?' | '#' | '<' | '>' | '"' | '|' | '*')) {
+            return Err(format!("`{raw}` holds a character that cannot be used in a URL path"));
+        }
+    }
+    if trimmed.ends_with(".html") || trimmed.ends_with(".xml") {
+        Ok(format!("/{trimmed}"))
+    } else {
+        Ok(format!("/{trimmed}/"))
+    }
+}
+
+/// The output file for a URL path: `/news/` → `news/index.html`, `/a.html` → `a.html`.
+pub fn output_file(url_path: &str) -> String {
+    let inner = url_path.trim_start_matches('/');
+    if inner.is_empty() {
+        "index.html".into()
+    } else if inner.ends_with('/') {
+        format!("{inner}index.html")
+    } else {
+        inner.to_string()
+    }
 }
 
 #[cfg(test)]

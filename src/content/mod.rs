@@ -38,39 +38,7 @@ pub fn is_short_id(id: &str, max_len: usize) -> bool {
         && id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
-/// Checks a user-written URL path (`path = ...`, aliases) and returns it as `/a/b/`, or says what is
-/// wrong. Paths stay inside the output directory: no `..`, no backslashes, no empty components.
-pub fn clean_url_path(raw: &str) -> Result<String, String> {
-    let trimmed = raw.trim().trim_matches('/');
-    if trimmed.is_empty() {
-        return Ok("/".into());
-    }
-    for part in trimmed.split('/') {
-        if part.is_empty() || part == "." || part == ".." || part.contains('\\') || part.contains(':') {
-            return Err(format!("`{raw}` is not a usable site path: `{part}` cannot be a path component"));
-        }
-        if part.chars().any(|c| c.is_control() || matches!(c, '?' | '#' | '<' | '>' | '"' | '|' | '*')) {
-            return Err(format!("`{raw}` holds a character that cannot be used in a URL path"));
-        }
-    }
-    if trimmed.ends_with(".html") || trimmed.ends_with(".xml") {
-        Ok(format!("/{trimmed}"))
-    } else {
-        Ok(format!("/{trimmed}/"))
-    }
-}
-
-/// The output file for a URL path: `/news/` → `news/index.html`, `/a.html` → `a.html`.
-pub fn output_file(url_path: &str) -> String {
-    let inner = url_path.trim_start_matches('/');
-    if inner.is_empty() {
-        "index.html".into()
-    } else if inner.ends_with('/') {
-        format!("{inner}index.html")
-    } else {
-        inner.to_string()
-    }
-}
+pub use crate::urls::{clean_url_path, output_file};
 
 #[cfg(test)]
 mod tests {

@@ -116,7 +116,7 @@ fn not_found_page(config: &Config) -> String {
 
 /// Re-renders what shows page `index` after its body (not its front matter) changed: the page and
 /// its short links and print pages, its neighbours, the listings and term pages that show it, the
-/// home page and the feeds. `serve` uses this so that saving one page on a 10,000-page site does not
+/// home page (the caller refreshes the feeds). `serve` uses this so that saving one page on a 10,000-page site does not
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
 /// template functions are gone by then); returns the number of files rendered.
 pub fn rerender_page(
@@ -174,7 +174,6 @@ fn rerender_page_here(
     if let Err(e) = codes.finish(output) {
         errors.0.extend(e.0);
     }
-    crate::feeds::write_all(config, library, shapes, output);
     if errors.has_errors() {
         Err(errors)
     } else {
