@@ -326,24 +326,6 @@ fn normalize(path: &str) -> Option<String> {
     Some(format!("/{}{trailing}", parts.join("/")))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn relative_paths_resolve_and_cannot_climb_out() {
-        assert_eq!(normalize("/news/a/../b/").as_deref(), Some("/news/b/"));
-        assert_eq!(normalize("/a/./img.png").as_deref(), Some("/a/img.png"));
-        assert_eq!(normalize("/../x"), None);
-    }
-
-    #[test]
-    fn finds_attribute_values() {
-        let values: Vec<String> = attribute_values("<a href=\"/x/\">x</a><img src=\"a.png\" alt=\"\"><a  href=\"#t\">", "href").collect();
-        assert_eq!(values, vec!["/x/".to_string(), "#t".to_string()]);
-    }
-}
-
 /// What a written-out contact may be: one of the site's channels, the site itself, or a deliberate
 /// exception from `[check] allowed_contacts`.
 struct KnownContacts {
@@ -498,4 +480,22 @@ fn definition_lines(text: &str, is_config: bool) -> BTreeSet<usize> {
         }
     }
     lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relative_paths_resolve_and_cannot_climb_out() {
+        assert_eq!(normalize("/news/a/../b/").as_deref(), Some("/news/b/"));
+        assert_eq!(normalize("/a/./img.png").as_deref(), Some("/a/img.png"));
+        assert_eq!(normalize("/../x"), None);
+    }
+
+    #[test]
+    fn finds_attribute_values() {
+        let values: Vec<String> = attribute_values("<a href=\"/x/\">x</a><img src=\"a.png\" alt=\"\"><a  href=\"#t\">", "href").collect();
+        assert_eq!(values, vec!["/x/".to_string(), "#t".to_string()]);
+    }
 }

@@ -252,10 +252,13 @@ fn at(cx: &Context, source: &str, marker: Option<usize>, pos: Sourcepos, message
         .with_hint("`@/` links name a file inside content/, like [政策](@/policies/_index.md)")
 }
 
+/// A heading as it is met: (level, id, title).
+type HeadingEntry = (u8, String, String);
+
 /// Gives each heading an id (GitHub's style, which keeps Chinese) and records it for the TOC.
 #[derive(Default)]
 struct HeadingIds {
-    state: Mutex<(Anchorizer, Vec<(u8, String, String)>)>,
+    state: Mutex<(Anchorizer, Vec<HeadingEntry>)>,
 }
 
 impl HeadingAdapter for HeadingIds {

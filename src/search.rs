@@ -42,6 +42,10 @@ use crate::content::Library;
 use crate::output::Output;
 use crate::render::values::Shapes;
 
+/// What one block of pages gathers while the index is built: its postings (token → (doc, weight)
+/// pairs, in doc order) and its excerpts.
+type Block = (FastMap<String, Vec<(u32, u32)>>, Vec<String>);
+
 /// The format version, in `meta.json`.
 pub const VERSION: u32 = 1;
 /// The output folder of the index.
@@ -614,7 +618,7 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
     // order), so the merge touches each distinct token once per block rather than once per page.
     const BLOCK: usize = 64;
     for (c, chunk) in pages.chunks(BLOCK * 16).enumerate() {
-        let blocks: Vec<(FastMap<String, Vec<(u32, u32)>>, Vec<String>)> = chunk
+        let blocks: Vec<Block> = chunk
             .par_chunks(BLOCK)
             .enumerate()
             .map(|(b, block)| {

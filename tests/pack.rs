@@ -67,6 +67,7 @@ fn pack_refuses_unknown_units_and_foreign_files() {
 }
 
 #[test]
+#[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn every_link_in_a_pack_resolves_inside_it_from_a_file() {
     let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
     let scratch = Scratch::example();

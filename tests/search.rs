@@ -195,6 +195,7 @@ fn wait_for_results(browser: &mut Browser, session: &str, q: &str, first: &str) 
 }
 
 #[test]
+#[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn search_page_in_chromium_fetches_only_from_the_site() {
     let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -293,7 +294,7 @@ fn search_page_in_chromium_fetches_only_from_the_site() {
 /// Not a test: prints what queries download from a built site's index. Run with
 /// `PLACARD_SEARCH_INDEX=/path/to/public/search cargo test --test search -- --ignored --nocapture`.
 #[test]
-#[ignore]
+#[ignore = "a measurement, not a test: needs PLACARD_SEARCH_INDEX"]
 fn measure_transfer() {
     let Some(dir) = std::env::var_os("PLACARD_SEARCH_INDEX").map(PathBuf::from) else { return };
     let js = std::fs::metadata(repo().join("themes/default/static/search.js")).unwrap().len();

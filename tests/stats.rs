@@ -508,6 +508,7 @@ fn bad_returns_and_survey_rows_are_located_errors() {
 /// The report in a real headless Chromium: it renders, requests nothing but itself, and the bars it
 /// draws carry the CSV's counts, with lengths in proportion. Skips without Chromium.
 #[test]
+#[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn the_report_renders_in_chromium_with_the_csv_counts() {
     use placard::browser::{find_chromium, Browser};
     use serde_json::json;
