@@ -235,7 +235,8 @@ fn valid_id(id: &str) -> bool {
     crate::content::is_short_id(id, 24)
 }
 
-struct Checked {
+/// A channel value as checked: what residents read, the link it opens, and any warning.
+pub struct Checked {
     display: String,
     href: Option<String>,
     warning: Option<String>,
@@ -243,7 +244,8 @@ struct Checked {
 
 type Problem = (String, String);
 
-fn check_value(kind: Kind, meta: &ChannelFrontMatter) -> Result<Checked, Problem> {
+/// Checks a channel's value for its kind; the problem is (message, hint). Public for the fuzz targets.
+pub fn check_value(kind: Kind, meta: &ChannelFrontMatter) -> Result<Checked, Problem> {
     let value = meta.value.trim();
     if value.is_empty() {
         return Err(("the channel has no value".into(), "write the number, address or link as value = \"...\"".into()));
