@@ -45,12 +45,12 @@ struct Shared {
     connections: AtomicUsize,
 }
 
-/// Counts a connection for as long as it is served.
-struct Slot<'a>(&'a AtomicUsize);
+/// Counts a connection for as long as it is served (the count is raised when the slot is taken).
+struct Slot(Arc<Shared>);
 
-impl Drop for Slot<'_> {
+impl Drop for Slot {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
@@ -90,18 +90,23 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
     let watcher_shared = shared.clone();
     std::thread::spawn(move || watch(options, watcher_shared));
     for stream in listener.incoming().flatten() {
-        if shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            let slot = Slot(&shared.connections);
+        let busy = shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS;
+        let slot = Slot(shared.clone());
+        if busy {
             let mut stream = stream;
             let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
             let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n");
-            drop(slot);
+            // Read what already arrived (briefly: this is the accept loop), so closing sends the
+            // answer rather than a reset.
+            let _ = stream.shutdown(Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(20)));
+            let _ = stream.read(&mut [0u8; 4096]);
             continue;
         }
-        let shared = shared.clone();
-        std::thread::spawn(move || {
-            let _slot = Slot(&shared.connections);
-            let _ = handle(stream, &shared);
+        // When no thread can be made, the closure is dropped: the connection closes and the slot frees.
+        let _ = std::thread::Builder::new().spawn(move || {
+            let _ = handle(stream, &slot.0);
+            drop(slot);
         });
     }
     Ok(())

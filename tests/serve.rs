@@ -345,3 +345,43 @@ fn a_request_head_that_trickles_in_is_cut_off() {
     assert!(closed, "the server still held the connection after {} s", started.elapsed().as_secs());
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408 "), "{}", String::from_utf8_lossy(&answer));
 }
+
+#[test]
+fn connections_beyond_the_limit_get_a_quick_503_and_the_server_recovers() {
+    // src/serve.rs MAX_CONNECTIONS.
+    const LIMIT: usize = 256;
+    let scratch = Scratch::of("channels-site");
+    let server = Server::start(&scratch);
+    // Connections that start a request and stall hold their slots until the head deadline.
+    let mut held: Vec<TcpStream> = (0..LIMIT)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.address()).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    // The server counts each connection as it accepts it; wait until it has accepted them all.
+    let started = Instant::now();
+    let request = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", server.address());
+    let status = loop {
+        let (status, _, _) = server.raw(request.as_bytes());
+        if status == 503 || started.elapsed() > Duration::from_secs(8) {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status, 503, "connection {} was served while {LIMIT} others were held", LIMIT + 1);
+    for stream in &mut held {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+    drop(held);
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = server.get("/");
+        if status == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(8), "the server did not recover: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
