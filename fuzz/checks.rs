@@ -2,6 +2,8 @@
 //! short deterministic run in `tests/fuzz_smoke.rs`. Each function takes arbitrary bytes and panics
 //! only when placard breaks a promise: a panic inside placard, or an invariant below.
 
+#![allow(dead_code)] // each fuzz target uses one of these functions
+
 use std::path::Path;
 
 use placard::channels::{check_value, ChannelFrontMatter, Kind};
