@@ -188,6 +188,22 @@ fn search_tokenizer_survives_mutated_text() {
     run("search_tokens", checks::search_tokens);
 }
 
+/// Crashes the fuzzer found in code this harness does not own, kept under `fuzz/known-crashes/` until
+/// they are fixed; then this test passes, the `ignore` goes, and the files move to `seeds/`.
+#[test]
+#[ignore = "known crash: shortcodes.rs Parser::skip_ws steps one byte into a multi-byte space (U+3000)"]
+fn known_crashes_are_fixed() {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/known-crashes/shortcodes");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(!files.is_empty());
+    for file in files {
+        let input = std::fs::read(&file).unwrap();
+        let outcome = std::panic::catch_unwind(|| checks::shortcodes(&input));
+        assert!(outcome.is_ok(), "{} still crashes", file.display());
+    }
+}
+
 #[test]
 fn the_mutator_is_deterministic_and_changes_its_input() {
     let seeds = vec![b"+++\ntitle = \"x\"\n+++\nbody".to_vec()];
