@@ -474,6 +474,25 @@ fn problem(key: &'static str, message: String, hint: impl Into<String>) -> Probl
     Problem { key, message, hint: hint.into() }
 }
 
+/// Checks `value` (and a wechat channel's `url`) as a channel of `kind` is checked, with the national
+/// service numbers only: the printed form, or what is wrong. For the fuzz targets.
+pub fn check_channel_value(kind: Kind, value: &str, url: Option<&str>) -> Result<String, String> {
+    let fields = ChannelFields {
+        id: None,
+        kind,
+        value: value.to_string(),
+        label: None,
+        hours: None,
+        answered_by: None,
+        notes: None,
+        primary: false,
+        qr: QrMode::default(),
+        postcode: None,
+        url: url.map(str::to_string),
+    };
+    check_value(&fields, &[]).map(|checked| checked.display).map_err(|problem| problem.message)
+}
+
 fn check_value(fields: &ChannelFields, services: &[String]) -> Result<Checked, Problem> {
     let value = fields.value.trim();
     if value.is_empty() {

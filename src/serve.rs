@@ -3,8 +3,9 @@
 //! error in the terminal and, as an overlay, in the browser.
 
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,6 +38,20 @@ struct State {
 struct Shared {
     state: Mutex<State>,
     changed: Condvar,
+    /// The port and the interface given on the command line, for checking Host headers.
+    port: u16,
+    interface: String,
+    /// Connections being served now, held to [`MAX_CONNECTIONS`].
+    connections: AtomicUsize,
+}
+
+/// Counts a connection for as long as it is served (the count is raised when the slot is taken).
+struct Slot(Arc<Shared>);
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.connections.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Serves `options.root` on `interface:port` until the process is stopped.
@@ -58,7 +73,13 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
         }
     };
     let state = State { output, built, generation: 1, error, css_only: false };
-    let shared = Arc::new(Shared { state: Mutex::new(state), changed: Condvar::new() });
+    let shared = Arc::new(Shared {
+        state: Mutex::new(state),
+        changed: Condvar::new(),
+        port: address.port(),
+        interface: interface.to_string(),
+        connections: AtomicUsize::new(0),
+    });
     println!("serving {} at {base_url}/ (built in {} ms); press Ctrl+C to stop", options.root.display(), started.elapsed().as_millis());
     if interface != "127.0.0.1" && interface != "localhost" && interface != "::1" {
         eprintln!("warning: serving on {interface}, so other machines can reach this preview");
@@ -69,10 +90,23 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
     let watcher_shared = shared.clone();
     std::thread::spawn(move || watch(options, watcher_shared));
     for stream in listener.incoming().flatten() {
-        let shared = shared.clone();
-        std::thread::spawn(move || {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            let _ = handle(stream, &shared);
+        let busy = shared.connections.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS;
+        let slot = Slot(shared.clone());
+        if busy {
+            let mut stream = stream;
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = stream.write_all(b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n");
+            // Read what already arrived (briefly: this is the accept loop), so closing sends the
+            // answer rather than a reset.
+            let _ = stream.shutdown(Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(20)));
+            let _ = stream.read(&mut [0u8; 4096]);
+            continue;
+        }
+        // When no thread can be made, the closure is dropped: the connection closes and the slot frees.
+        let _ = std::thread::Builder::new().spawn(move || {
+            let _ = handle(stream, &slot.0);
+            drop(slot);
         });
     }
     Ok(())
@@ -199,22 +233,41 @@ fn is_editor_noise(path: &Path) -> bool {
     name.starts_with(".#") || name.ends_with('~') || name.ends_with(".swp") || name.ends_with(".swx") || name == "4913"
 }
 
-/// Answers one request: the site's files, the live-reload endpoints, or the site's 404 page.
-fn handle(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
-    let mut reader = BufReader::new(stream.try_clone()?);
-    let mut request_line = String::new();
-    reader.read_line(&mut request_line)?;
-    // Read and drop the headers; nothing here depends on them.
-    let mut line = String::new();
-    while reader.read_line(&mut line)? > 2 {
-        line.clear();
+/// Reads one request head and answers it: the site's files, the live-reload endpoints, or the site's
+/// 404 page. Anything oversized, slow, malformed or addressed to another host is refused here.
+fn handle(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
+    stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+    let mut reader = BufReader::with_capacity(4096, stream.try_clone()?);
+    let mut stream = stream;
+    let request = match read_head(&mut reader, Instant::now() + HEAD_DEADLINE) {
+        Ok(request) => request,
+        Err(Refusal::Closed) => return Ok(()),
+        Err(refusal) => {
+            let (status, text) = refusal.answer();
+            return refuse(&mut stream, status, text);
+        }
+    };
+    let head = request.method == "HEAD";
+    if request.method != "GET" && !head {
+        return respond(&mut stream, "405 Method Not Allowed", "text/plain; charset=utf-8", b"only GET and HEAD", head);
     }
-    let mut parts = request_line.split_whitespace();
-    let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or("/"));
-    if method != "GET" && method != "HEAD" {
-        return respond(&mut stream, "405 Method Not Allowed", "text/plain; charset=utf-8", b"only GET and HEAD", method == "HEAD");
+    match &request.host {
+        None => return respond(&mut stream, "400 Bad Request", "text/plain; charset=utf-8", b"a request without a Host header is not answered", head),
+        Some(host) => {
+            let local = stream.local_addr()?.ip().to_canonical();
+            if !host_allowed(host, shared.port, local, &shared.interface) {
+                let text = format!(
+                    "this preview answers only to http://localhost:{port}/ and http://{local_host}:{port}/, not to `{shown}`: \
+                     a page on another site must not read it (DNS rebinding)\n",
+                    port = shared.port,
+                    local_host = url_host(local),
+                    shown = host.chars().take(100).collect::<String>()
+                );
+                return respond(&mut stream, "403 Forbidden", "text/plain; charset=utf-8", text.as_bytes(), head);
+            }
+        }
     }
-    let head = method == "HEAD";
+    let target = request.target.as_str();
     let raw_path = target.split(['?', '#']).next().unwrap_or("/");
     let query = target.split_once('?').map(|(_, q)| q).unwrap_or("");
     if let Some(endpoint) = raw_path.strip_prefix(INTERNAL) {
@@ -235,18 +288,270 @@ fn handle(mut stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     } else {
         ("404 Not Found", "404.html".to_string())
     };
-    let body = match state.output.get(&path) {
-        Some(Entry::Bytes(bytes)) => bytes.clone(),
-        Some(Entry::Copy(source)) => std::fs::read(source).unwrap_or_default(),
-        None => b"404 Not Found".to_vec(),
+    // Copy what is needed and let go of the lock before writing: a slow client must not stall
+    // the rebuild or the other clients.
+    let entry = match state.output.get(&path) {
+        Some(Entry::Bytes(bytes)) => Body::Bytes(bytes.clone()),
+        Some(Entry::Copy(source)) => Body::File(source.clone()),
+        None => Body::Bytes(b"404 Not Found".to_vec()),
     };
     drop(state);
     let kind = content_type(&path);
-    if kind.starts_with("text/html") {
-        let body = inject_reload(&body);
-        return respond(&mut stream, status, kind, &body, head);
+    let html = kind.starts_with("text/html");
+    match entry {
+        Body::Bytes(body) if html => respond(&mut stream, status, kind, &inject_reload(&body), head),
+        Body::Bytes(body) => respond(&mut stream, status, kind, &body, head),
+        Body::File(source) => send_file(&mut stream, status, kind, &path, &source, html, head),
     }
-    respond(&mut stream, status, kind, &body, head)
+}
+
+/// Limits on a request head. Browsers send far less; anything larger is an attack or a mistake,
+/// and is refused before it is held in memory.
+const MAX_REQUEST_LINE: usize = 8 * 1024;
+const MAX_HEADER_LINE: usize = 8 * 1024;
+const MAX_HEADER_BYTES: usize = 32 * 1024;
+const MAX_HEADERS: usize = 100;
+/// The whole head must arrive within this time, however slowly it trickles in (slowloris).
+const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+/// A client that stops reading is dropped after this long without progress.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+/// Connections served at once; more get a short 503 instead of a thread each.
+const MAX_CONNECTIONS: usize = 256;
+/// HTML files copied from `static/` are read whole only up to this size, to add the reload script.
+const MAX_INJECTED_HTML: u64 = 16 * 1024 * 1024;
+
+/// What a request asks for, as far as this server cares.
+struct Request {
+    method: String,
+    target: String,
+    host: Option<String>,
+}
+
+/// Why a request head was not accepted.
+#[derive(Debug, PartialEq)]
+enum Refusal {
+    /// The client closed the connection, or sent nothing before the deadline: nobody to answer.
+    Closed,
+    TimedOut,
+    UriTooLong,
+    HeadersTooLarge,
+    Malformed(&'static str),
+}
+
+impl Refusal {
+    fn answer(&self) -> (&'static str, &'static str) {
+        match self {
+            Refusal::Closed => ("400 Bad Request", ""),
+            Refusal::TimedOut => ("408 Request Timeout", "the request did not arrive in time\n"),
+            Refusal::UriTooLong => ("414 URI Too Long", "the request line is longer than 8 KiB\n"),
+            Refusal::HeadersTooLarge => ("431 Request Header Fields Too Large", "the request headers are larger than this preview accepts\n"),
+            Refusal::Malformed(why) => ("400 Bad Request", why),
+        }
+    }
+}
+
+/// What to send: bytes from the build in memory, or a source file streamed from disk.
+enum Body {
+    Bytes(Vec<u8>),
+    File(PathBuf),
+}
+
+/// Reads the request line and headers within `deadline`, never holding more than the limits.
+fn read_head(reader: &mut BufReader<TcpStream>, deadline: Instant) -> Result<Request, Refusal> {
+    let mut line = Vec::new();
+    match read_line(reader, MAX_REQUEST_LINE, deadline, &mut line) {
+        Ok(true) => {}
+        Ok(false) if line.is_empty() => return Err(Refusal::Closed),
+        Ok(false) => return Err(Refusal::Malformed("the request ended early\n")),
+        Err(LineError::TooLong) => return Err(Refusal::UriTooLong),
+        Err(LineError::TimedOut) if line.is_empty() => return Err(Refusal::Closed),
+        Err(LineError::TimedOut) => return Err(Refusal::TimedOut),
+        Err(LineError::Io) => return Err(Refusal::Closed),
+    }
+    let text = std::str::from_utf8(&line).map_err(|_| Refusal::Malformed("the request line is not UTF-8\n"))?;
+    let mut parts = text.split_whitespace();
+    let (Some(method), Some(target)) = (parts.next(), parts.next()) else {
+        return Err(Refusal::Malformed("the request line needs a method and a path\n"));
+    };
+    let mut request = Request { method: method.to_string(), target: target.to_string(), host: None };
+    let (mut count, mut total) = (0, 0);
+    loop {
+        line.clear();
+        match read_line(reader, MAX_HEADER_LINE, deadline, &mut line) {
+            Ok(true) => {}
+            Ok(false) => return Err(Refusal::Malformed("the request ended inside its headers\n")),
+            Err(LineError::TooLong) => return Err(Refusal::HeadersTooLarge),
+            Err(LineError::TimedOut) => return Err(Refusal::TimedOut),
+            Err(LineError::Io) => return Err(Refusal::Closed),
+        }
+        let text = String::from_utf8_lossy(&line);
+        let text = text.trim_end_matches(['\r', '\n']);
+        if text.is_empty() {
+            return Ok(request);
+        }
+        count += 1;
+        total += line.len();
+        if count > MAX_HEADERS || total > MAX_HEADER_BYTES {
+            return Err(Refusal::HeadersTooLarge);
+        }
+        let Some((name, value)) = text.split_once(':') else {
+            return Err(Refusal::Malformed("a header line has no colon\n"));
+        };
+        if name.trim().eq_ignore_ascii_case("host") {
+            if request.host.is_some() {
+                return Err(Refusal::Malformed("the request has two Host headers\n"));
+            }
+            request.host = Some(value.trim().to_string());
+        }
+    }
+}
+
+enum LineError {
+    TooLong,
+    TimedOut,
+    Io,
+}
+
+/// Appends one line (up to and including `\n`) to `line`; `Ok(false)` when the stream ended first.
+/// Stops as soon as the line passes `limit`, so a client cannot make the server hold more.
+fn read_line(reader: &mut BufReader<TcpStream>, limit: usize, deadline: Instant, line: &mut Vec<u8>) -> Result<bool, LineError> {
+    loop {
+        let left = deadline.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()).ok_or(LineError::TimedOut)?;
+        reader.get_ref().set_read_timeout(Some(left)).map_err(|_| LineError::Io)?;
+        let available = match reader.fill_buf() {
+            Ok(bytes) => bytes,
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => return Err(LineError::TimedOut),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => return Err(LineError::Io),
+        };
+        if available.is_empty() {
+            return Ok(false);
+        }
+        let room = limit.saturating_sub(line.len());
+        let window = &available[..available.len().min(room)];
+        if let Some(at) = window.iter().position(|&b| b == b'\n') {
+            line.extend_from_slice(&window[..=at]);
+            reader.consume(at + 1);
+            return Ok(true);
+        }
+        let taken = window.len();
+        line.extend_from_slice(window);
+        reader.consume(taken);
+        if line.len() >= limit {
+            return Err(LineError::TooLong);
+        }
+    }
+}
+
+/// Whether `host` (a Host header) names this server: `localhost`, a loopback address, the address
+/// the connection arrived on, or the interface given on the command line, with the right port.
+/// Anything else is a name that resolved here by accident or by DNS rebinding.
+fn host_allowed(host: &str, port: u16, local: IpAddr, interface: &str) -> bool {
+    let (name, given_port) = if let Some(rest) = host.strip_prefix('[') {
+        let Some((inside, after)) = rest.split_once(']') else { return false };
+        let port = match after {
+            "" => None,
+            p => match p.strip_prefix(':') {
+                Some(p) => Some(p),
+                None => return false,
+            },
+        };
+        (inside, port)
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) => (name, Some(port)),
+            None => (host, None),
+        }
+    };
+    let port_ok = match given_port {
+        None => port == 80,
+        Some(p) => p.parse::<u16>().ok() == Some(port) && !p.starts_with('+'),
+    };
+    if !port_ok || name.is_empty() {
+        return false;
+    }
+    if name.eq_ignore_ascii_case("localhost") || (!interface.is_empty() && name.eq_ignore_ascii_case(interface.trim_matches(['[', ']']))) {
+        return true;
+    }
+    match name.parse::<IpAddr>() {
+        Ok(ip) => ip.to_canonical().is_loopback() || ip.to_canonical() == local,
+        Err(_) => false,
+    }
+}
+
+/// An address as it appears in a URL's host.
+fn url_host(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+/// Answers a refused head and closes without reading the rest into memory: what the client still
+/// sends is read into a small buffer and dropped for a moment, so that it receives the answer
+/// instead of a reset.
+fn refuse(stream: &mut TcpStream, status: &str, text: &str) -> std::io::Result<()> {
+    if !text.is_empty() {
+        let header =
+            format!("HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}", text.len());
+        stream.write_all(header.as_bytes())?;
+    }
+    let _ = stream.shutdown(Shutdown::Write);
+    let until = Instant::now() + Duration::from_secs(1);
+    let mut sink = [0u8; 16 * 1024];
+    let mut dropped = 0usize;
+    while dropped < 8 * 1024 * 1024 {
+        let Some(left) = until.checked_duration_since(Instant::now()).filter(|d| !d.is_zero()) else { break };
+        let _ = stream.set_read_timeout(Some(left));
+        match stream.read(&mut sink) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => dropped += n,
+        }
+    }
+    Ok(())
+}
+
+/// Streams a source file in chunks (the kernel copies it where it can), so that many clients
+/// downloading a large file do not each hold a copy. A file that cannot be read is a 500 that says
+/// which one and why, never an empty 200.
+fn send_file(stream: &mut TcpStream, status: &str, kind: &str, path: &str, source: &Path, html: bool, head: bool) -> std::io::Result<()> {
+    let opened = std::fs::File::open(source).and_then(|file| {
+        let meta = file.metadata()?;
+        if meta.is_dir() {
+            return Err(std::io::Error::other("it is a folder"));
+        }
+        Ok((file, meta.len()))
+    });
+    let (mut file, length) = match opened {
+        Ok(found) => found,
+        Err(e) => return unreadable(stream, path, source, &e, head),
+    };
+    if html && length <= MAX_INJECTED_HTML {
+        let mut body = Vec::with_capacity(length as usize);
+        if let Err(e) = file.read_to_end(&mut body) {
+            return unreadable(stream, path, source, &e, head);
+        }
+        return respond(stream, status, kind, &inject_reload(&body), head);
+    }
+    let header = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {length}\r\n{COMMON_HEADERS}\r\n");
+    stream.write_all(header.as_bytes())?;
+    if !head {
+        // The length is promised in the header: never send more, even if the file grew meanwhile.
+        let sent = std::io::copy(&mut file.take(length), stream)?;
+        if sent < length {
+            let _ = writeln!(std::io::stderr(), "warning: {} shrank while it was being served; the browser got a short copy", source.display());
+        }
+    }
+    Ok(())
+}
+
+fn unreadable(stream: &mut TcpStream, path: &str, source: &Path, error: &std::io::Error, head: bool) -> std::io::Result<()> {
+    let text = format!(
+        "placard could not read {} (served as /{path}): {error}\nhint: check that the file exists and that its permissions let you read it; the rest of the site is still served\n",
+        source.display()
+    );
+    let _ = write!(std::io::stderr(), "error: {text}");
+    respond(stream, "500 Internal Server Error", "text/plain; charset=utf-8", text.as_bytes(), head)
 }
 
 /// Maps a request path to an output path, or `None` for anything that could leave the site:
@@ -290,11 +595,11 @@ fn internal(stream: &mut TcpStream, shared: &Shared, endpoint: &str, query: &str
     }
 }
 
+/// Headers every answer carries: nothing is cached, nothing is sniffed, and each connection serves one request.
+const COMMON_HEADERS: &str = "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n";
+
 fn respond(stream: &mut TcpStream, status: &str, kind: &str, body: &[u8], head: bool) -> std::io::Result<()> {
-    let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n",
-        body.len()
-    );
+    let header = format!("HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{COMMON_HEADERS}\r\n", body.len());
     stream.write_all(header.as_bytes())?;
     if !head {
         stream.write_all(body)?;
@@ -389,6 +694,99 @@ mod tests {
         for bad in ["/../etc/passwd", "/%2e%2e/etc/passwd", "/..%2fetc/passwd", "/a/..%2F..%2Fetc", "/%2E%2E%5Cwin.ini", "/a/%00", "/./x"] {
             assert_eq!(site_file(bad), None, "{bad}");
         }
+    }
+
+    /// Serves `output` on a loopback port for one request at a time; returns the port.
+    fn serve_output(output: Output) -> u16 {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let state = State { output, built: None, generation: 1, error: None, css_only: false };
+        let shared =
+            Arc::new(Shared { state: Mutex::new(state), changed: Condvar::new(), port, interface: "127.0.0.1".into(), connections: AtomicUsize::new(0) });
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let _ = handle(stream, &shared);
+            }
+        });
+        port
+    }
+
+    fn ask(port: u16, request: &str) -> String {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = Vec::new();
+        stream.read_to_end(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer).into_owned()
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_read_is_a_500_that_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let present = dir.path().join("present.bin");
+        std::fs::write(&present, b"0123456789").unwrap();
+        let mut output = Output::default();
+        output.copy("gone.png", dir.path().join("gone.png"));
+        output.copy("folder.css", dir.path().to_path_buf());
+        output.copy("present.bin", present);
+        let port = serve_output(output);
+        for (path, source) in [("/gone.png", "gone.png"), ("/folder.css", "")] {
+            let answer = ask(port, &format!("GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
+            assert!(answer.starts_with("HTTP/1.1 500 "), "{path}: {answer}");
+            let body = answer.split("\r\n\r\n").nth(1).unwrap_or("");
+            assert!(body.contains("could not read") && body.contains(source) && body.contains("hint:"), "{path}: {body}");
+        }
+        let answer = ask(port, &format!("GET /present.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
+        assert!(answer.starts_with("HTTP/1.1 200 ") && answer.contains("Content-Length: 10\r\n") && answer.ends_with("\r\n\r\n0123456789"), "{answer}");
+        let answer = ask(port, &format!("HEAD /present.bin HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"));
+        assert!(answer.contains("Content-Length: 10\r\n") && answer.ends_with("\r\n\r\n"), "HEAD sends no body: {answer}");
+    }
+
+    #[test]
+    fn heads_over_the_limits_are_refused() {
+        let port = serve_output(Output::default());
+        let host = format!("Host: 127.0.0.1:{port}\r\n");
+        let long_path = "a".repeat(MAX_REQUEST_LINE);
+        assert!(ask(port, &format!("GET /{long_path} HTTP/1.1\r\n{host}\r\n")).starts_with("HTTP/1.1 414 "));
+        let long_header = format!("X-Big: {}\r\n", "b".repeat(MAX_HEADER_LINE));
+        assert!(ask(port, &format!("GET / HTTP/1.1\r\n{host}{long_header}\r\n")).starts_with("HTTP/1.1 431 "));
+        let many: String = (0..=MAX_HEADERS).map(|i| format!("X-{i}: 1\r\n")).collect();
+        assert!(ask(port, &format!("GET / HTTP/1.1\r\n{host}{many}\r\n")).starts_with("HTTP/1.1 431 "));
+        assert!(ask(port, "GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n").starts_with("HTTP/1.1 400 "));
+        assert!(ask(port, "GET / HTTP/1.1\r\nNo colon here\r\n\r\n").starts_with("HTTP/1.1 400 "));
+        assert!(ask(port, "GET / HTTP/1.0\r\n\r\n").starts_with("HTTP/1.1 400 "), "no Host header");
+        // Within the limits, the same server answers (here with its plain 404).
+        assert!(ask(port, &format!("GET / HTTP/1.1\r\n{host}X-Fine: {}\r\n\r\n", "c".repeat(4000))).starts_with("HTTP/1.1 404 "));
+    }
+
+    #[test]
+    fn only_this_servers_own_names_are_answered() {
+        let here: IpAddr = "127.0.0.1".parse().unwrap();
+        for good in ["127.0.0.1:8000", "localhost:8000", "LocalHost:8000", "[::1]:8000", "127.0.0.2:8000"] {
+            assert!(host_allowed(good, 8000, here, "127.0.0.1"), "{good}");
+        }
+        for bad in [
+            "evil.example:8000",
+            "evil.example",
+            "127.0.0.1:8001",
+            "localhost",
+            "localhost:+8000",
+            "localhost:8000:8000",
+            "127.0.0.1.nip.io:8000",
+            "[::1]x:8000",
+            "[::1",
+            ":8000",
+            "",
+            "192.168.1.5:8000",
+        ] {
+            assert!(!host_allowed(bad, 8000, here, "127.0.0.1"), "{bad}");
+        }
+        // Served on all interfaces, the address a client reached is this server's own name.
+        let lan: IpAddr = "192.168.1.5".parse().unwrap();
+        assert!(host_allowed("192.168.1.5:8000", 8000, lan, "0.0.0.0"));
+        assert!(!host_allowed("192.168.1.6:8000", 8000, lan, "0.0.0.0"));
+        assert!(host_allowed("preview.lan:80", 80, lan, "preview.lan"));
+        assert!(host_allowed("preview.lan", 80, lan, "preview.lan"));
     }
 
     #[test]

@@ -42,6 +42,39 @@ impl Server {
         (status, head, response[split + 4..].to_vec())
     }
 
+    /// Sends `request` as it is and returns (status, headers, body); status 0 when nothing came back.
+    fn raw(&self, request: &[u8]) -> (u16, String, Vec<u8>) {
+        let mut stream = TcpStream::connect(self.address()).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+        stream.write_all(request).unwrap();
+        let mut response = Vec::new();
+        let _ = stream.read_to_end(&mut response);
+        let split = response.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(response.len());
+        let head = String::from_utf8_lossy(&response[..split]).into_owned();
+        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
+        (status, head, response.get(split + 4..).unwrap_or_default().to_vec())
+    }
+
+    fn address(&self) -> &str {
+        self.base.trim_start_matches("http://")
+    }
+
+    fn port(&self) -> u16 {
+        self.address().rsplit(':').next().unwrap().parse().unwrap()
+    }
+
+    /// The server's peak memory (VmHWM) in KiB since the last [`Server::reset_peak`].
+    fn peak_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).unwrap();
+        let line = status.lines().find(|l| l.starts_with("VmHWM:")).expect("VmHWM in /proc/PID/status");
+        line.split_whitespace().nth(1).unwrap().parse().unwrap()
+    }
+
+    /// Resets the peak so that it measures only what follows (Linux `clear_refs` value 5).
+    fn reset_peak(&self) {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").unwrap();
+    }
+
     fn text(&self, path: &str) -> String {
         String::from_utf8_lossy(&self.get(path).2).into_owned()
     }
@@ -163,4 +196,192 @@ fn a_browser_reloads_after_an_edit_and_shows_the_error_overlay() {
     scratch.write("content/_index.md", "+++\ntitle = \"测试镇\n+++\n");
     let overlay = poll(&mut browser, "(document.getElementById('placard-overlay')||{}).textContent||''", "content/_index.md");
     assert!(overlay.contains("构建失败"), "{overlay}");
+}
+
+#[test]
+fn requests_for_another_host_are_refused_so_other_sites_cannot_read_the_preview() {
+    let scratch = Scratch::of("channels-site");
+    let server = Server::start(&scratch);
+    let port = server.port();
+    // A page on evil.example whose name now resolves to 127.0.0.1 (DNS rebinding) sends its own
+    // name as the Host: it must get nothing of the site, not even the build errors.
+    for host in [format!("evil.example:{port}"), "evil.example".to_string(), format!("127.0.0.1:{}", port.wrapping_add(1)), format!("127.0.0.1.nip.io:{port}")]
+    {
+        for path in ["/", "/__placard/wait?since=1", "/style.css"] {
+            let (status, _, body) = server.raw(format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+            assert_eq!(status, 403, "{host} {path}");
+            let body = String::from_utf8_lossy(&body);
+            assert!(!body.contains("欢迎") && !body.contains("generation") && !body.contains("body {"), "{host} {path} leaked: {body}");
+            assert!(body.contains("DNS rebinding"), "the refusal says why: {body}");
+        }
+    }
+    let (status, _, _) = server.raw(b"GET / HTTP/1.0\r\n\r\n");
+    assert_eq!(status, 400, "a request without a Host header");
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}"), format!("[::1]:{port}")] {
+        let (status, _, body) = server.raw(format!("GET / HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes());
+        assert_eq!(status, 200, "{host}");
+        assert!(String::from_utf8_lossy(&body).contains("欢迎。"), "{host}");
+    }
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn an_enormous_header_is_refused_without_being_held_in_memory() {
+    let scratch = Scratch::of("channels-site");
+    let server = Server::start(&scratch);
+    server.reset_peak();
+    let before = server.peak_kib();
+    let stream = TcpStream::connect(server.address()).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let host = server.address().to_string();
+    // 128 MiB of one header line, written while the answer is read; the server may stop reading.
+    let sender = std::thread::spawn(move || {
+        let mut sent = 0usize;
+        if write!(writer, "GET / HTTP/1.1\r\nHost: {host}\r\nX-Big: ").is_err() {
+            return sent;
+        }
+        let chunk = vec![b'a'; 1 << 20];
+        while sent < 128 << 20 {
+            match writer.write_all(&chunk) {
+                Ok(()) => sent += chunk.len(),
+                Err(_) => break,
+            }
+        }
+        sent
+    });
+    let mut answer = Vec::new();
+    let _ = (&stream).read_to_end(&mut answer);
+    let sent = sender.join().unwrap();
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 431 "), "got: {}", answer.lines().next().unwrap_or("nothing"));
+    assert!(sent < 128 << 20, "the server read all {sent} bytes instead of closing the connection");
+    let grown = server.peak_kib().saturating_sub(before);
+    eprintln!("refusing a header of {sent} bytes grew the peak by {grown} KiB");
+    assert!(grown < 16 * 1024, "the server's peak memory grew by {grown} KiB while refusing the header");
+    let (status, _, _) = server.get("/");
+    assert_eq!(status, 200, "the server still answers");
+}
+
+#[test]
+#[cfg(target_os = "linux")]
+fn large_files_are_streamed_to_many_clients_without_a_copy_each() {
+    use std::io::BufRead;
+    const SIZE: u64 = 32 << 20;
+    let scratch = Scratch::of("channels-site");
+    std::fs::create_dir_all(scratch.site().join("static")).unwrap();
+    // A sparse file: large to serve, nothing to write.
+    std::fs::File::create(scratch.site().join("static/big.bin")).unwrap().set_len(SIZE).unwrap();
+    let server = Server::start(&scratch);
+    server.reset_peak();
+    let before = server.peak_kib();
+    // Eight downloads at once, each waiting after the headers, as slow phones would.
+    let mut clients: Vec<BufReader<TcpStream>> = (0..8)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.address()).unwrap();
+            stream.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+            write!(stream, "GET /big.bin HTTP/1.1\r\nHost: {}\r\n\r\n", server.address()).unwrap();
+            BufReader::new(stream)
+        })
+        .collect();
+    for client in &mut clients {
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            assert!(client.read_line(&mut line).unwrap() > 0, "the server closed early: {head}");
+            if line == "\r\n" {
+                break;
+            }
+            head.push_str(&line);
+        }
+        assert!(head.starts_with("HTTP/1.1 200 ") && head.contains(&format!("Content-Length: {SIZE}\r\n")), "{head}");
+    }
+    // Every download has started; give the server time to fill its buffers, then measure.
+    std::thread::sleep(Duration::from_millis(300));
+    let grown = server.peak_kib().saturating_sub(before);
+    for client in &mut clients {
+        let mut body = 0u64;
+        let mut buffer = vec![0u8; 1 << 16];
+        loop {
+            let n = client.read(&mut buffer).unwrap();
+            if n == 0 {
+                break;
+            }
+            assert!(buffer[..n].iter().all(|&b| b == 0), "the file's bytes arrive as they are");
+            body += n as u64;
+        }
+        assert_eq!(body, SIZE, "each client gets the whole file");
+    }
+    eprintln!("eight downloads of {SIZE} bytes grew the peak by {grown} KiB");
+    assert!(grown < 32 * 1024, "eight downloads of a {} MiB file grew the server's peak memory by {grown} KiB", SIZE >> 20);
+}
+
+#[test]
+fn a_request_head_that_trickles_in_is_cut_off() {
+    let scratch = Scratch::of("channels-site");
+    let server = Server::start(&scratch);
+    let mut stream = TcpStream::connect(server.address()).unwrap();
+    write!(stream, "GET / HTTP/1.1\r\nHost: {}\r\n", server.address()).unwrap();
+    // One header byte every half second (slowloris): each read is quick, the head never ends.
+    stream.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let closed = loop {
+        if started.elapsed() > Duration::from_secs(16) {
+            break false;
+        }
+        if stream.write_all(b"X").is_err() {
+            break true;
+        }
+        let mut buffer = [0u8; 1024];
+        match stream.read(&mut buffer) {
+            Ok(0) => break true,
+            Ok(n) => answer.extend_from_slice(&buffer[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {}
+            Err(_) => break true,
+        }
+    };
+    assert!(closed, "the server still held the connection after {} s", started.elapsed().as_secs());
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408 "), "{}", String::from_utf8_lossy(&answer));
+}
+
+#[test]
+fn connections_beyond_the_limit_get_a_quick_503_and_the_server_recovers() {
+    // src/serve.rs MAX_CONNECTIONS.
+    const LIMIT: usize = 256;
+    let scratch = Scratch::of("channels-site");
+    let server = Server::start(&scratch);
+    // Connections that start a request and stall hold their slots until the head deadline.
+    let mut held: Vec<TcpStream> = (0..LIMIT)
+        .map(|_| {
+            let mut stream = TcpStream::connect(server.address()).unwrap();
+            stream.write_all(b"GET / HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
+    // The server counts each connection as it accepts it; wait until it has accepted them all.
+    let started = Instant::now();
+    let request = format!("GET / HTTP/1.1\r\nHost: {}\r\n\r\n", server.address());
+    let status = loop {
+        let (status, _, _) = server.raw(request.as_bytes());
+        if status == 503 || started.elapsed() > Duration::from_secs(8) {
+            break status;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status, 503, "connection {} was served while {LIMIT} others were held", LIMIT + 1);
+    for stream in &mut held {
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+    }
+    drop(held);
+    let started = Instant::now();
+    loop {
+        let (status, _, _) = server.get("/");
+        if status == 200 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(8), "the server did not recover: {status}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

@@ -240,8 +240,10 @@ impl Parser<'_> {
     }
 
     fn skip_ws(&mut self) {
-        while self.peek().is_some_and(|c| c.is_whitespace()) {
-            self.pos += 1;
+        // Whitespace includes multi-byte spaces (U+3000, typed in Chinese text): step by the
+        // character, never by the byte.
+        while let Some(c) = self.peek().filter(|c| c.is_whitespace()) {
+            self.pos += c.len_utf8();
         }
     }
 
