@@ -256,7 +256,8 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
         }
         channels.list.push(channel);
     }
-    channels.rejected.extend(unloaded_channel_ids(library, config, errors));
+    // Channel pages that could not be loaded at all were reported by the loader.
+    channels.rejected.extend(library.unloaded_ids(errors, "channel"));
     // Primary channels first, then by weight: the order residents see everywhere.
     channels.list.sort_by(|a, b| b.primary.cmp(&a.primary).then(a.weight.cmp(&b.weight)).then(a.id.cmp(&b.id)));
     channels
@@ -335,33 +336,6 @@ fn check_channel(
         page: index,
         id: id.to_string(),
     })
-}
-
-/// Ids of channel pages that could not be loaded at all (their front matter does not parse): the
-/// loader has already reported each, so they count as rejected too. The id is the one written in
-/// the `[channel]` table, else the one the file name gives.
-fn unloaded_channel_ids(library: &Library, config: &Config, errors: &Errors) -> Vec<String> {
-    let Some(root) = library.sections.iter().find(|s| s.relative == "_index.md") else { return vec![] };
-    let Some(content) = root.file.parent() else { return vec![] };
-    let section = content.join(config.channels.section.trim_matches('/'));
-    let loaded: BTreeSet<&std::path::Path> = library.pages.iter().map(|p| p.file.as_path()).collect();
-    let mut ids = Vec::new();
-    for error in errors.0.iter().filter(|e| !e.is_warning()) {
-        let Some(file) = error.location.as_ref().map(|l| l.path.as_path()) else { continue };
-        let is_page = file.extension().is_some_and(|e| e == "md") && file.file_name().is_some_and(|n| n != "_index.md");
-        if !is_page || !file.starts_with(&section) || loaded.contains(file) {
-            continue;
-        }
-        let source = std::fs::read_to_string(file).unwrap_or_default();
-        let written = source.lines().skip_while(|l| !(l.trim() == "[channel]" || l.trim() == "channel:")).find_map(|l| {
-            let rest = l.trim().strip_prefix("id")?.trim_start();
-            let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
-            Some(value.trim().trim_matches(['"', '\'']).to_string())
-        });
-        let stem = file.file_stem().map(|s| crate::content::slugify(&s.to_string_lossy())).unwrap_or_default();
-        ids.push(written.unwrap_or(stem));
-    }
-    ids
 }
 
 fn kind_name(kind: Kind) -> String {

@@ -269,3 +269,23 @@ fn config_values_are_escaped_where_they_are_written() {
         }
     }
 }
+
+#[test]
+fn a_unit_that_fails_is_one_error_and_what_names_it_stays_quiet() {
+    let scratch = Scratch::example();
+    let unit = read(&scratch.site(), "content/units/dongwan.md").replacen("households = 412", "households = \"很多\"", 1);
+    scratch.write("content/units/dongwan.md", &unit);
+    let built = scratch.build(&[]);
+    assert_clean_failure(&built);
+    let err = stderr(&built);
+    assert_eq!(err.matches("error:").count(), 2, "one error and the closing line:\n{err}");
+    assert!(err.contains("--> content/units/dongwan.md:11:"), "{err}");
+    // The same for a channel whose key is misspelt: the units, posters and letters naming it are quiet.
+    let scratch = Scratch::example();
+    let channel = read(&scratch.site(), "content/channels/dongwan-tel.md").replacen("primary = false", "primay = false", 1);
+    scratch.write("content/channels/dongwan-tel.md", &channel);
+    let built = scratch.build(&[]);
+    let err = stderr(&built);
+    assert_eq!(err.matches("error:").count(), 2, "one error and the closing line:\n{err}");
+    assert!(err.contains("unknown key `primay`") && err.contains("did you mean `primary`"), "{err}");
+}

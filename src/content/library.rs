@@ -193,6 +193,35 @@ impl Library {
         pages.peek().is_none() || pages.any(|p| p.published)
     }
 
+    /// The ids written in the `[table]` (`unit`, `channel`, …) of pages that could not be loaded
+    /// because of one of `errors` (the id in the table, else the one the file name gives). Those
+    /// pages were reported already, so whatever names them stays quiet: one error per cause.
+    pub fn unloaded_ids(&self, errors: &Errors, table: &str) -> std::collections::BTreeSet<String> {
+        let loaded: std::collections::BTreeSet<&Path> = self.pages.iter().map(|p| p.file.as_path()).collect();
+        let (toml, yaml) = (format!("[{table}]"), format!("{table}:"));
+        let mut ids = std::collections::BTreeSet::new();
+        for error in errors.0.iter().filter(|e| !e.is_warning()) {
+            let Some(file) = error.location.as_ref().map(|l| l.path.as_path()) else { continue };
+            if loaded.contains(file) || file.extension().is_none_or(|e| e != "md") {
+                continue;
+            }
+            let Ok(source) = std::fs::read_to_string(file) else { continue };
+            let mut lines = source.lines().skip_while(|l| l.trim() != toml && l.trim() != yaml);
+            if lines.next().is_none() {
+                continue;
+            }
+            let written = lines.take_while(|l| !l.trim().starts_with('[') && l.trim() != "+++" && l.trim() != "---").find_map(|l| {
+                let rest = l.trim().strip_prefix("id")?.trim_start();
+                let value = rest.strip_prefix('=').or_else(|| rest.strip_prefix(':'))?;
+                Some(value.trim().trim_matches(['"', '\'']).to_string())
+            });
+            let stem = file.file_stem().map(|s| s.to_string_lossy()).unwrap_or_default();
+            let stem = if stem == "index" { file.parent().and_then(|d| d.file_name()).map(|d| d.to_string_lossy()).unwrap_or_default() } else { stem };
+            ids.insert(written.unwrap_or_else(|| super::slugify(&stem)));
+        }
+        ids
+    }
+
     pub fn channel(&self, id: &str) -> Option<&crate::channels::Channel> {
         self.channels.iter().find(|c| c.id == id)
     }

@@ -6,6 +6,8 @@ pub mod export;
 pub mod order;
 pub mod sizes;
 
+use std::collections::BTreeSet;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -228,6 +230,7 @@ impl Print {
     /// Collects units, posters and letters, checking every reference to a channel or unit.
     pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Print {
         let mut print = Print::default();
+        let rejected_units = library.unloaded_ids(errors, "unit");
         let owned: Vec<&str> = library.pages.iter().filter_map(|p| p.meta.unit.as_ref()).flat_map(|u| u.channels.iter().map(String::as_str)).collect();
         let town: Vec<String> = library.channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
         for (index, page) in library.pages.iter().enumerate() {
@@ -316,7 +319,7 @@ impl Print {
                     continue;
                 }
                 let channels = meta.channels.clone().unwrap_or_else(|| primary.clone());
-                let units = resolve_units(page, &source, meta.units.as_ref(), &all_units, errors);
+                let units = resolve_units(page, &source, meta.units.as_ref(), &all_units, &rejected_units, errors);
                 PrintItem {
                     kind: ItemKind::Poster,
                     title: page.meta.title.clone().unwrap_or_else(|| id.clone()),
@@ -350,7 +353,7 @@ impl Print {
                     None => None,
                 };
                 let channels = meta.channels.clone().unwrap_or_else(|| primary.clone());
-                let units = resolve_units(page, &source, meta.units.as_ref(), &all_units, errors);
+                let units = resolve_units(page, &source, meta.units.as_ref(), &all_units, &rejected_units, errors);
                 PrintItem {
                     kind: ItemKind::Letter,
                     title: page.meta.title.clone().unwrap_or_else(|| id.clone()),
@@ -476,7 +479,9 @@ fn unknown_channel(page: &Page, source: &str, id: &str, library: &Library) -> Er
     locate(Error::in_file(&page.file, format!("there is no channel `{id}`")), source, "channels").with_hint(hint)
 }
 
-fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, all: &[String], errors: &mut Errors) -> Vec<String> {
+/// The unit ids `spec` names. An id of a unit page that failed to load was reported there, so it
+/// is left out without a second error.
+fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, all: &[String], rejected: &BTreeSet<String>, errors: &mut Errors) -> Vec<String> {
     match spec {
         None => vec![],
         Some(UnitsSpec::All(word)) if word == "all" => all.to_vec(),
@@ -489,7 +494,7 @@ fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, all: &[Str
         }
         Some(UnitsSpec::List(list)) => {
             for id in list {
-                if !all.contains(id) {
+                if !all.contains(id) && !rejected.contains(id) {
                     let known: Vec<&str> = all.iter().map(String::as_str).collect();
                     errors.push(
                         locate(Error::in_file(&page.file, format!("there is no unit `{id}`")), source, "units")
