@@ -26,6 +26,8 @@ pub struct Error {
     pub message: String,
     pub location: Option<Location>,
     pub hint: Option<String>,
+    /// The error underneath, kept for [`std::error::Error::source`] (an I/O error, say).
+    pub cause: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
 }
 
 /// The result type of fallible placard operations that report one problem.
@@ -34,7 +36,7 @@ pub type Result<T> = std::result::Result<T, Error>;
 impl Error {
     /// An error with no source location (for problems with the command line or the file system).
     pub fn new(message: impl Into<String>) -> Self {
-        Error { severity: Severity::Error, message: message.into(), location: None, hint: None }
+        Error { severity: Severity::Error, message: message.into(), location: None, hint: None, cause: None }
     }
 
     /// An error found at `line:column` of `path`.
@@ -68,7 +70,9 @@ impl Error {
 
     /// An I/O failure on `path`, worded for people.
     pub fn io(path: &Path, action: &str, err: std::io::Error) -> Self {
-        Error::new(format!("could not {action} `{}`: {err}", path.display()))
+        let mut error = Error::new(format!("could not {action} `{}`: {err}", path.display()));
+        error.cause = Some(std::sync::Arc::new(err));
+        error
     }
 
     /// Renders the diagnostic like rustc: a headline, the location, the source line with a caret, a hint.
@@ -121,7 +125,11 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause.as_deref().map(|cause| cause as &(dyn std::error::Error + 'static))
+    }
+}
 
 /// Everything that went wrong in one step, in a stable order; a build stops when any is an error.
 #[derive(Debug, Default)]

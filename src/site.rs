@@ -166,7 +166,7 @@ impl Site {
 
     fn add_static_files(&self, output: &mut Output) -> Result<(), Errors> {
         match theme_source(&self.root, &self.config)? {
-            ThemeSource::Folder(dir) => copy_folder(&dir.join("static"), output, true),
+            ThemeSource::Folder(dir) => copy_folder(&dir.join("static"), output, true)?,
             ThemeSource::BuiltIn => {
                 for (path, bytes) in built_in_files("static/") {
                     let origin = Origin { theme_static: true, ..Origin::new("the built-in theme's static file", None) };
@@ -179,8 +179,7 @@ impl Site {
     }
 
     fn add_site_static(&self, output: &mut Output) -> Result<(), Errors> {
-        copy_folder(&self.root.join("static"), output, false);
-        Ok(())
+        copy_folder(&self.root.join("static"), output, false)
     }
 }
 
@@ -261,26 +260,51 @@ pub fn write_print_tree(site: &Site, built: &BuildReport, chosen: Option<&Path>,
 
 /// Copies every non-hidden file under `dir` into the output root: a theme's static folder, or the
 /// site's, whose files may replace the theme's.
-fn copy_folder(dir: &Path, output: &mut Output, theme: bool) {
+fn copy_folder(dir: &Path, output: &mut Output, theme: bool) -> Result<(), Errors> {
     if !dir.is_dir() {
-        return;
+        return Ok(());
     }
     let walker = WalkDir::new(dir).sort_by_file_name().into_iter().filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker.filter_map(Result::ok) {
+    let mut errors = Errors::default();
+    for entry in walker {
+        // An unreadable folder or file is reported, never skipped: a missing file could be a
+        // missing page of the site.
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(e) => {
+                let path = e.path().unwrap_or(dir).to_path_buf();
+                errors.push(Error::new(format!("could not read `{}`: {e}", path.display())).with_hint("check the file's permissions, or remove it"));
+                continue;
+            }
+        };
+        if entry.file_type().is_symlink() {
+            errors.push(
+                Error::new(format!("`{}` is a link; static files are copied, not followed", entry.path().display()))
+                    .with_hint("put the file itself in the static folder"),
+            );
+            continue;
+        }
         if !entry.file_type().is_file() {
             continue;
         }
         let Ok(relative) = entry.path().strip_prefix(dir) else { continue };
         let parts: Option<Vec<&str>> = relative.components().map(|c| c.as_os_str().to_str()).collect();
-        if let Some(parts) = parts {
-            let origin = Origin { theme_static: theme, ..Origin::new("a static file", Some(entry.path())) };
-            let file = Entry::Copy(entry.path().to_path_buf());
-            if theme {
-                output.claim(parts.join("/"), file, origin);
-            } else {
-                output.claim_over_theme(parts.join("/"), file, origin);
-            }
+        let Some(parts) = parts else {
+            errors.push(Error::new(format!("the name of `{}` is not valid text (UTF-8)", entry.path().display())).with_hint("rename the file"));
+            continue;
+        };
+        let origin = Origin { theme_static: theme, ..Origin::new("a static file", Some(entry.path())) };
+        let file = Entry::Copy(entry.path().to_path_buf());
+        if theme {
+            output.claim(parts.join("/"), file, origin);
+        } else {
+            output.claim_over_theme(parts.join("/"), file, origin);
         }
+    }
+    if errors.has_errors() {
+        Err(errors)
+    } else {
+        Ok(())
     }
 }
 

@@ -137,3 +137,16 @@ fn missing_config_explains_what_to_do() {
     assert_clean_failure(&out);
     assert!(stderr(&out).contains("config.toml") && stderr(&out).contains("placard init"), "{}", stderr(&out));
 }
+
+#[test]
+fn static_files_are_never_skipped_without_a_word() {
+    let scratch = Scratch::of("zola-site");
+    assert_ok(&scratch.build(&[]));
+    let before = tree(&scratch.public());
+    std::fs::create_dir_all(scratch.site().join("static")).unwrap();
+    std::os::unix::fs::symlink("/etc/hostname", scratch.site().join("static/host.txt")).unwrap();
+    let out = scratch.build(&[]);
+    assert_clean_failure(&out);
+    assert!(stderr(&out).contains("static/host.txt") && stderr(&out).contains("is a link"), "{}", stderr(&out));
+    assert_eq!(tree(&scratch.public()), before);
+}
