@@ -164,22 +164,13 @@ fn source_line(path: &Path, line: usize) -> Option<String> {
     text.lines().nth(line - 1).map(|l| l.trim_end().to_string())
 }
 
-/// Terminal cells taken by a character: East Asian wide characters take two.
+/// Terminal cells taken by a character: East Asian wide characters take two, a tab four.
 pub(crate) fn display_width(c: char) -> usize {
     if c == '\t' {
         4
-    } else if is_wide(c) {
-        2
     } else {
-        1
+        unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)
     }
-}
-
-fn is_wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F | 0x2E80..=0x303E | 0x3041..=0x33FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF
-        | 0xA000..=0xA4CF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0xFE30..=0xFE4F | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6 | 0x20000..=0x3FFFD)
 }
 
 /// Converts a byte offset in `text` to a 1-based (line, column), counting columns in characters.
@@ -200,21 +191,7 @@ fn floor_char_boundary(text: &str, mut i: usize) -> usize {
 
 /// The known word closest to `word`, if it is close enough to be a likely typo.
 pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
-    known.iter().map(|k| (edit_distance(word, k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 3)).min().map(|(_, k)| k)
-}
-
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
+    known.iter().map(|k| (strsim::levenshtein(word, k), *k)).filter(|(d, k)| *d <= 2.max(k.len() / 3)).min().map(|(_, k)| k)
 }
 
 #[cfg(test)]

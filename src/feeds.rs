@@ -44,7 +44,7 @@ fn feed_pages(library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usiz
     let mut pages: Vec<usize> = pages.filter(|&i| library.pages[i].date.is_some() && !library.pages[i].expired && library.pages[i].published).collect();
     pages.sort_by(|&a, &b| {
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
-        pb.date.cmp(&pa.date).then(pa.relative.cmp(&pb.relative))
+        crate::content::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then(pa.relative.cmp(&pb.relative))
     });
     pages
 }

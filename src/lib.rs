@@ -26,6 +26,7 @@ mod serde_errors;
 pub mod serve;
 pub mod site;
 pub mod stats;
+pub mod text;
 pub mod urls;
 
 pub use error::{Error, Errors};

@@ -342,7 +342,7 @@ pub fn count_words(text: &str) -> (usize, usize) {
     let mut words = 0usize;
     let mut in_word = false;
     for c in text.chars() {
-        if is_cjk(c) {
+        if crate::text::is_cjk(c) {
             cjk += 1;
             in_word = false;
         } else if c.is_alphanumeric() {
@@ -356,10 +356,6 @@ pub fn count_words(text: &str) -> (usize, usize) {
     }
     let minutes = (cjk as f64 / 300.0 + words as f64 / 200.0).ceil() as usize;
     (cjk + words, minutes)
-}
-
-fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7A3 | 0xF900..=0xFAFF | 0x20000..=0x3FFFF)
 }
 
 #[cfg(test)]

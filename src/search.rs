@@ -136,10 +136,7 @@ pub fn fold(c: char) -> char {
     }
 }
 
-/// Han ideographs (with 〇), kana and Hangul: text without spaces between words.
-pub fn is_cjk(c: char) -> bool {
-    matches!(c as u32, 0x3007 | 0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xAC00..=0xD7AF | 0xF900..=0xFAFF | 0x20000..=0x3134F)
-}
+pub use crate::text::is_cjk;
 
 /// CJK characters and the full-width punctuation around them, where a line break means no space.
 fn is_wide(c: char) -> bool {
@@ -600,14 +597,7 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
     let mut pages: Vec<usize> = (0..library.pages.len()).filter(|&i| indexed(library, i)).collect();
     pages.sort_by(|&a, &b| {
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
-        let (da, db) = (pa.date.as_ref().map(|d| d.datetime), pb.date.as_ref().map(|d| d.datetime));
-        match (da, db) {
-            (Some(x), Some(y)) => y.cmp(&x),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, Some(_)) => std::cmp::Ordering::Greater,
-            (None, None) => std::cmp::Ordering::Equal,
-        }
-        .then_with(|| pa.path.cmp(&pb.path))
+        crate::content::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then_with(|| pa.path.cmp(&pb.path))
     });
     let channel_of: HashMap<usize, &crate::channels::Channel> = library.channels.iter().map(|c| (c.page, c)).collect();
 

@@ -85,7 +85,9 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
         eprintln!("warning: serving on {interface}, so other machines can reach this preview");
     }
     if open {
-        let _ = std::process::Command::new("xdg-open").arg(format!("{base_url}/")).spawn();
+        if let Err(e) = open::that_detached(format!("{base_url}/")) {
+            eprintln!("warning: could not open a browser ({e}); open {base_url}/ yourself");
+        }
     }
     let watcher_shared = shared.clone();
     std::thread::spawn(move || watch(options, watcher_shared));

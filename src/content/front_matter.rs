@@ -80,6 +80,12 @@ pub struct Date {
     pub text: String,
 }
 
+/// The one date order of listings, term pages, feeds and the search index: newest first, undated
+/// last. Callers break ties themselves (by file, or by URL path).
+pub fn newest_first(a: Option<&Date>, b: Option<&Date>) -> std::cmp::Ordering {
+    a.is_none().cmp(&b.is_none()).then_with(|| b.cmp(&a))
+}
+
 impl Date {
     /// Parses `2024-03-01`, `2024-03-01T08:00:00`, `2024-03-01 08:00:00` or RFC 3339.
     pub fn parse(text: &str) -> Option<Date> {

@@ -8,6 +8,7 @@ use chrono::NaiveDate;
 use rayon::prelude::*;
 use walkdir::WalkDir;
 
+use super::front_matter::newest_first;
 use super::front_matter::{self, Date, PageFrontMatter, SectionFrontMatter, SortBy};
 use super::taxonomies::{self, Taxonomy};
 use super::{clean_url_path, slugify};
@@ -304,11 +305,7 @@ impl Library {
             let pages_ref = &self.pages;
             let by_path = |a: &usize, b: &usize| pages_ref[*a].relative.cmp(&pages_ref[*b].relative);
             match self.sections[s].meta.sort_by {
-                SortBy::Date => pages.sort_by(|a, b| {
-                    let (da, db) = (&pages_ref[*a].date, &pages_ref[*b].date);
-                    // Newest first; undated pages go last.
-                    da.is_none().cmp(&db.is_none()).then(db.cmp(da)).then_with(|| by_path(a, b))
-                }),
+                SortBy::Date => pages.sort_by(|a, b| newest_first(pages_ref[*a].date.as_ref(), pages_ref[*b].date.as_ref()).then_with(|| by_path(a, b))),
                 SortBy::Weight => pages.sort_by(|a, b| {
                     let (wa, wb) = (pages_ref[*a].meta.weight, pages_ref[*b].meta.weight);
                     wa.is_none().cmp(&wb.is_none()).then(wa.cmp(&wb)).then_with(|| by_path(a, b))

@@ -68,7 +68,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
             for term in &mut terms {
                 term.pages.sort_by(|a, b| {
                     let (pa, pb) = (&library.pages[*a], &library.pages[*b]);
-                    pa.date.is_none().cmp(&pb.date.is_none()).then(pb.date.cmp(&pa.date)).then(pa.relative.cmp(&pb.relative))
+                    super::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then(pa.relative.cmp(&pb.relative))
                 });
             }
             Taxonomy { config: tc.clone(), path: taxonomy_path(&tc.name), terms }
