@@ -37,13 +37,6 @@ pub struct Finding {
     pub column: usize,
 }
 
-/// Short national numbers that residents dial; a bare 3–5 digit number is taken for a phone number
-/// only when it is one of these, since prose is full of counts and years.
-pub const SERVICE_NUMBERS: &[&str] = &[
-    "110", "119", "120", "122", "12110", "12315", "12318", "12319", "12320", "12321", "12333", "12345", "12348", "12355", "12356", "12358", "12365", "12366",
-    "12369", "12388", "12389", "12390",
-];
-
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"(?i)\bhttps?://[^\s<>()\[\]{}'`\x22\u3000-\u303f\uff01-\uff0f\uff1a-\uff20]+").expect("valid pattern"));
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+").expect("valid pattern"));
@@ -52,7 +45,8 @@ static DOMAIN: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid pattern")
 });
 /// Mobile numbers, landlines with an area code, 400/800 numbers, with the spaces and dashes people
-/// write; plus short runs of digits that are checked against [`SERVICE_NUMBERS`].
+/// write; plus short runs of digits, which count only when they are service numbers
+/// ([`crate::phone::SERVICE_NUMBERS`] and the site's own), since prose is full of counts and years.
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+?86[- ]?)?(?:1[3-9]\d[- ]?\d{4}[- ]?\d{4}|0\d{2,3}[- ]?\d{7,8}|[48]00[- ]?\d{3}[- ]?\d{4}|\d{3,5})").expect("valid pattern")
 });
@@ -63,7 +57,7 @@ const NOT_A_NUMBER_AFTER: &str = "年月日号条户元万人名个米岁天次�
 /// Every contact in `text`. Web addresses are found first and e-mail addresses next, and the
 /// characters they cover are not searched again, so `www.12337.gov.cn` is one web address, not also
 /// the number 12337.
-pub fn find(text: &str) -> Vec<Finding> {
+pub fn find(text: &str, extra_services: &[String]) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (index, line) in text.lines().enumerate() {
         let mut taken: Vec<(usize, usize)> = Vec::new();
@@ -107,7 +101,8 @@ pub fn find(text: &str) -> Vec<Finding> {
                 continue;
             }
             let digits = dial_digits(m.as_str());
-            if digits.len() <= 5 && (!SERVICE_NUMBERS.contains(&digits.as_str()) || after.is_some_and(|c| NOT_A_NUMBER_AFTER.contains(c))) {
+            let service = crate::phone::service_number(&digits).is_some() || extra_services.contains(&digits);
+            if digits.len() <= 5 && (!service || after.is_some_and(|c| NOT_A_NUMBER_AFTER.contains(c))) {
                 continue;
             }
             push(ContactKind::Phone, m.start(), m.end(), digits, &mut findings);
@@ -154,7 +149,7 @@ mod tests {
     use super::*;
 
     fn keys(text: &str) -> Vec<(ContactKind, String)> {
-        find(text).into_iter().map(|f| (f.kind, f.key)).collect()
+        find(text, &[]).into_iter().map(|f| (f.kind, f.key)).collect()
     }
 
     #[test]
@@ -174,7 +169,10 @@ mod tests {
 
     #[test]
     fn leaves_counts_years_and_ids_alone() {
-        assert!(keys("共有412户，2025年3月，第110条，编号 A110，1100元，版本 1.110，12337-1，110%").is_empty());
+        assert!(keys("共有412户，2025年3月，第110条，编号 A110，1100元，版本 1.110，12337-1，110%，1233").is_empty());
+        // A site's own service number counts once it is listed.
+        assert!(find("拨打 96123", &[]).is_empty());
+        assert_eq!(find("拨打 96123", &["96123".to_string()]).len(), 1);
     }
 
     #[test]
@@ -192,7 +190,7 @@ mod tests {
 
     #[test]
     fn columns_count_characters() {
-        let found = find("第一行\n电话：0123-6110110");
+        let found = find("第一行\n电话：0123-6110110", &[]);
         assert_eq!((found[0].line, found[0].column), (2, 4));
     }
 

@@ -28,7 +28,7 @@ fn run(program: &Path, args: &[&str]) -> String {
 fn promised(text: &str) -> BTreeSet<String> {
     // pdftotext may break a line inside a number; a sheet never prints a number across lines, so
     // joining the lines cannot invent one.
-    contacts::find(&text.replace('\n', " "))
+    contacts::find(&text.replace('\n', " "), &[])
         .into_iter()
         .filter(|f| f.kind != ContactKind::Web || !BASE.contains(contacts::host(&f.key)))
         .map(|f| f.key)
@@ -93,7 +93,7 @@ fn every_printed_code_opens_a_page_with_every_number_beside_it() {
             for code in codes {
                 let path = code.strip_prefix(BASE).unwrap_or_else(|| panic!("{pdf} page {page}: the code leads off the site: {code}"));
                 let shown = page_text(&mut browser, &format!("{local}{path}"));
-                let on_screen: BTreeSet<String> = contacts::find(&shown).into_iter().map(|f| f.key).collect();
+                let on_screen: BTreeSet<String> = contacts::find(&shown, &[]).into_iter().map(|f| f.key).collect();
                 for number in &numbers {
                     assert!(on_screen.contains(number), "{pdf} page {page} prints {number} beside a code for {path}, which does not show it");
                 }
