@@ -73,7 +73,7 @@ struct Cx<'a> {
 fn is_inline(node: &Node) -> bool {
     match node {
         Node::Text(_) => true,
-        Node::Element(e) => !is_block(&e.name) && !DROPPED.contains(&e.name.as_str()) && !matches!(e.name.as_str(), "table" | "svg"),
+        Node::Element(e) => !is_block(&e.name) && !DROPPED.contains(&e.name.as_str()) && e.name != "table",
     }
 }
 
@@ -101,7 +101,8 @@ impl Cx<'_> {
                 if text_of(run).trim().is_empty() && !run.iter().any(has_image) {
                     continue;
                 }
-                self.block("p", P, run, false);
+                let style = if run.iter().any(has_image) && text_of(run).trim().is_empty() { format!("{P};text-align:center") } else { P.to_string() };
+                self.block("p", &style, run, false);
                 continue;
             }
             self.node(&nodes[i], wrap);
@@ -131,7 +132,7 @@ impl Cx<'_> {
     fn element(&mut self, e: &Element, wrap: bool) {
         let name = e.name.as_str();
         if DROPPED.contains(&name) {
-            self.out.notes.push(format!("a <{name}> was left out: the editors remove {}", dropped_what(name)));
+            self.out.notes.push(format!("left out `<{name}>`: the editors remove {}", dropped_what(name)));
             return;
         }
         match name {
@@ -511,7 +512,7 @@ mod tests {
     fn images_and_qr_codes_become_files() {
         let out = run(r#"<p><img src="zhanban.png" alt="展板" /></p><figure><svg class="qr" data-payload="https://x.cn/q/hotline/" aria-label="举报电话"><path d=""/></svg></figure><p><img src="missing.png" alt="缺"></p>"#);
         assert!(out.html.contains(r#"<p style="margin:0 0 1em;line-height:1.75;font-size:17px;color:#222;text-align:center"><img src="images/zhanban.png" alt="展板" width="300"></p>"#), "{}", out.html);
-        assert!(out.html.contains(r#"<img src="images/qr-24.png" alt="二维码：举报电话" width="200">"#), "{}", out.html);
+        assert!(out.html.contains(r#"<img src="images/qr-23.png" alt="二维码：举报电话" width="200">"#), "{}", out.html);
         assert!(!out.html.contains("<svg"));
         assert!(out.html.contains("[图片：缺]"));
         assert_eq!(out.notes.len(), 1, "{:?}", out.notes);

@@ -127,6 +127,9 @@ pub fn select(site: &Site, target: &Target) -> Result<Selection, Error> {
             let mut queue = vec![section];
             while let Some(s) = queue.pop() {
                 all.extend(library.sections[s].pages.iter().copied());
+                // Listings leave expired pages out; they are named in the report instead.
+                let expired: Vec<usize> = (0..library.pages.len()).filter(|&i| library.pages[i].section == s && library.pages[i].expired && !all.contains(&i)).collect();
+                all.extend(expired);
                 let mut subs = library.sections[s].subsections.clone();
                 subs.sort_by(|a, b| library.sections[*b].relative.cmp(&library.sections[*a].relative));
                 queue.extend(subs);
