@@ -124,7 +124,11 @@ fn check_article(dir: &Path, rules: &(BTreeMap<String, Vec<String>>, Vec<String>
                 }
             }
             if attr == "src" {
-                assert!(!value.contains(':') && !value.starts_with('/') && !value.contains(".."), "{}: image `{value}` is not beside the article", dir.display());
+                assert!(
+                    !value.contains(':') && !value.starts_with('/') && !value.contains(".."),
+                    "{}: image `{value}` is not beside the article",
+                    dir.display()
+                );
                 let file = dir.join(value);
                 assert!(file.is_file(), "{}: image `{value}` is missing", dir.display());
                 let bytes = std::fs::read(&file).unwrap();
@@ -231,7 +235,12 @@ fn check_all(root: &Path, out: &Path, public: &Path) -> Vec<(String, usize, usiz
         assert_eq!(squash(&article_text), squash(&page_text), "{}: the article's text differs from the page's", dir.display());
         assert!(dir.join("qr.png").is_file(), "{}: no qr.png", dir.display());
         let html = std::fs::metadata(dir.join("article.html")).unwrap().len() as usize;
-        let images: usize = walkdir::WalkDir::new(&dir).into_iter().filter_map(Result::ok).filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "png")).map(|e| e.metadata().unwrap().len() as usize).sum();
+        let images: usize = walkdir::WalkDir::new(&dir)
+            .into_iter()
+            .filter_map(Result::ok)
+            .filter(|e| e.file_type().is_file() && e.path().extension().is_some_and(|x| x == "png"))
+            .map(|e| e.metadata().unwrap().len() as usize)
+            .sum();
         sizes.push((dir.file_name().unwrap().to_string_lossy().into_owned(), html, images));
     }
     assert!(!sizes.is_empty(), "nothing exported from {}", root.display());
@@ -267,14 +276,21 @@ fn a_section_exports_within_the_editors_rules() {
     assert!(!html.contains("<a "), "{html}");
     // The bundle's photo and the inline QR codes are files beside the article.
     assert!(rich.join("images/photo.png").is_file());
-    let qr_images: Vec<_> = std::fs::read_dir(rich.join("images")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("qr-")).collect();
+    let qr_images: Vec<_> =
+        std::fs::read_dir(rich.join("images")).unwrap().filter_map(|e| e.ok()).filter(|e| e.file_name().to_string_lossy().starts_with("qr-")).collect();
     assert_eq!(qr_images.len(), 1, "one file for the same code shown twice");
     let inline = image::open(qr_images[0].path()).unwrap().to_luma8();
     assert_eq!(placard::qr::read_image(&inline).unwrap().text, "https://town.example.org/q/hotline/");
     // Tables keep their cells and alignment.
     assert!(html.contains("text-align:right\"><strong>5万元</strong>至10万元</td>"), "{html}");
     // The end: channels with number, who answers and hours, the emergency number apart, a QR code.
-    for expected in ["举报电话</strong>：<strong>0123-6110110", "受理：镇扫黑办值班人员", "时间：工作日 8:30—17:30", "www.12337.gov.cn</strong>", "拨打<strong>110</strong>"] {
+    for expected in [
+        "举报电话</strong>：<strong>0123-6110110",
+        "受理：镇扫黑办值班人员",
+        "时间：工作日 8:30—17:30",
+        "www.12337.gov.cn</strong>",
+        "拨打<strong>110</strong>",
+    ] {
         assert!(html.contains(expected), "{expected} not in\n{html}");
     }
     assert!(!html.contains("jubao@town.example.org</strong>"), "a channel that is not primary is not listed at the end");
@@ -351,4 +367,35 @@ fn a_folder_it_did_not_write_is_left_alone() {
     std::fs::write(mine.join("images/stale.png"), "old").unwrap();
     assert_ok(&placard().args(["article", "content/notices/rich/index.md", "-r"]).arg(&root).arg("-o").arg(dir.path()).output().unwrap());
     assert!(!mine.join("images/stale.png").exists());
+}
+
+#[test]
+fn articles_stay_out_of_the_sources_and_the_website() {
+    let scratch = Scratch::of("article-site");
+    for inside in ["content/articles", "static/a", "public"] {
+        let run =
+            placard().args(["article", "content/notices/plain.md", "-r"]).arg(scratch.site()).arg("-o").arg(scratch.site().join(inside)).output().unwrap();
+        assert_clean_failure(&run);
+        assert!(stderr(&run).contains("refusing to write articles into"), "{inside}: {}", stderr(&run));
+        assert!(!scratch.site().join(inside).join("notices-plain").exists() && !scratch.site().join(inside).join("plain").exists());
+    }
+}
+
+#[test]
+fn what_cannot_come_along_is_named_with_its_page() {
+    let scratch = Scratch::of("article-site");
+    scratch.write(
+        "content/notices/outside.md",
+        "+++\ntitle = \"外链图片\"\ndate = 2026-07-01\n+++\n\n正文。\n\n![别处的图](https://cdn.example.com/x.png)\n\n<form><input name=\"q\"></form>\n",
+    );
+    let out = scratch.dir.path().join("out");
+    let run = placard().args(["article", "content/notices/outside.md", "-r"]).arg(scratch.site()).arg("-o").arg(&out).output().unwrap();
+    assert_ok(&run);
+    let err = stderr(&run);
+    assert!(err.contains("warning: article: the image `https://cdn.example.com/x.png` is not in the article: it is on another site"), "{err}");
+    assert!(err.contains("warning: article: left out `<form>`"), "{err}");
+    assert!(err.contains("--> content/notices/outside.md"), "{err}");
+    let html = read(&out.join("outside"), "article.html");
+    assert!(html.contains("[图片：别处的图]") && !html.contains("cdn.example.com/x.png\""), "{html}");
+    check_article(&out.join("outside"), &rules());
 }

@@ -48,8 +48,8 @@ pub struct Converted {
 
 /// Elements left out together with everything inside them.
 const DROPPED: &[&str] = &[
-    "script", "style", "noscript", "template", "iframe", "frame", "object", "embed", "canvas", "form", "input", "button", "select", "textarea",
-    "video", "audio", "link", "meta", "head", "title", "math",
+    "script", "style", "noscript", "template", "iframe", "frame", "object", "embed", "canvas", "form", "input", "button", "select", "textarea", "video",
+    "audio", "link", "meta", "head", "title", "math",
 ];
 
 /// Converts the nodes of a page body.
@@ -137,7 +137,8 @@ impl Cx<'_> {
         }
         match name {
             "p" => {
-                let style = if e.children.iter().any(has_image) && text_of(&e.children).trim().is_empty() { format!("{P};text-align:center") } else { P.to_string() };
+                let style =
+                    if e.children.iter().any(has_image) && text_of(&e.children).trim().is_empty() { format!("{P};text-align:center") } else { P.to_string() };
                 self.block("p", &style, &e.children, false);
             }
             "h1" | "h2" => self.block("h2", H2, &e.children, false),
@@ -335,7 +336,8 @@ impl Cx<'_> {
                 first = false;
                 let mut style = if cell.name == "th" { TH.to_string() } else { TD.to_string() };
                 let align = cell.attr("align").map(str::to_string).or_else(|| {
-                    cell.attr("style").and_then(|s| s.split(';').find_map(|d| d.split_once(':').filter(|(p, _)| p.trim() == "text-align").map(|(_, v)| v.trim().to_string())))
+                    cell.attr("style")
+                        .and_then(|s| s.split(';').find_map(|d| d.split_once(':').filter(|(p, _)| p.trim() == "text-align").map(|(_, v)| v.trim().to_string())))
                 });
                 if let Some(align) = align.filter(|a| matches!(a.as_str(), "left" | "center" | "right")) {
                     style.push_str(&format!(";text-align:{align}"));
@@ -482,7 +484,9 @@ mod tests {
 
     #[test]
     fn every_element_gets_an_inline_style_and_no_class_or_id() {
-        let out = run(r#"<h2 id="a">一、范围</h2><p class="x">正文<strong>重点</strong><em>强调</em></p><ul><li>甲</li><li>乙</li></ul><ol start="3"><li>丙</li></ol><blockquote><p>引文</p></blockquote>"#);
+        let out = run(
+            r#"<h2 id="a">一、范围</h2><p class="x">正文<strong>重点</strong><em>强调</em></p><ul><li>甲</li><li>乙</li></ul><ol start="3"><li>丙</li></ol><blockquote><p>引文</p></blockquote>"#,
+        );
         assert!(out.html.starts_with("<h2 style=\""), "{}", out.html);
         assert!(!out.html.contains("class") && !out.html.contains("id="), "{}", out.html);
         assert!(out.html.contains("<strong>重点</strong><em>强调</em>"));
@@ -492,7 +496,8 @@ mod tests {
 
     #[test]
     fn links_become_text_with_their_address() {
-        let out = run(r##"<p>见<a href="https://x.cn/policies/a/">举报人保护</a>，电话 <a class="contact" href="tel:110">110</a>，<a href="#top">上文</a>。</p>"##);
+        let out =
+            run(r##"<p>见<a href="https://x.cn/policies/a/">举报人保护</a>，电话 <a class="contact" href="tel:110">110</a>，<a href="#top">上文</a>。</p>"##);
         assert!(!out.html.contains("<a"), "{}", out.html);
         assert!(out.html.contains("举报人保护<span style=\"color:#576b95\">（x.cn/policies/a）</span>"), "{}", out.html);
         // A link whose text is its target is not repeated; an anchor is plain text.
@@ -501,7 +506,9 @@ mod tests {
 
     #[test]
     fn tables_keep_their_cells_and_alignment() {
-        let out = run(r#"<div class="table-wrap"><table><caption>台账</caption><thead><tr><th style="text-align: center">项</th><th>数</th></tr></thead><tbody><tr><td>a</td><td align="right">1</td></tr></tbody></table></div>"#);
+        let out = run(
+            r#"<div class="table-wrap"><table><caption>台账</caption><thead><tr><th style="text-align: center">项</th><th>数</th></tr></thead><tbody><tr><td>a</td><td align="right">1</td></tr></tbody></table></div>"#,
+        );
         assert!(out.html.contains("<thead>\n<tr><th style=\""), "{}", out.html);
         assert!(out.html.contains("text-align:center\">项</th>"));
         assert!(out.html.contains("text-align:right\">1</td>"));
@@ -510,7 +517,9 @@ mod tests {
 
     #[test]
     fn images_and_qr_codes_become_files() {
-        let out = run(r#"<p><img src="zhanban.png" alt="展板" /></p><figure><svg class="qr" data-payload="https://x.cn/q/hotline/" aria-label="举报电话"><path d=""/></svg></figure><p><img src="missing.png" alt="缺"></p>"#);
+        let out = run(
+            r#"<p><img src="zhanban.png" alt="展板" /></p><figure><svg class="qr" data-payload="https://x.cn/q/hotline/" aria-label="举报电话"><path d=""/></svg></figure><p><img src="missing.png" alt="缺"></p>"#,
+        );
         assert!(out.html.contains(r#"<p style="margin:0 0 1em;line-height:1.75;font-size:17px;color:#222;text-align:center"><img src="images/zhanban.png" alt="展板" width="300"></p>"#), "{}", out.html);
         assert!(out.html.contains(r#"<img src="images/qr-23.png" alt="二维码：举报电话" width="200">"#), "{}", out.html);
         assert!(!out.html.contains("<svg"));
@@ -520,7 +529,8 @@ mod tests {
 
     #[test]
     fn forms_scripts_and_frames_are_left_out_with_a_note() {
-        let out = run(r#"<p>前</p><form action="/x"><input name="q"><button>搜</button></form><script>alert(1)</script><iframe src="https://v"></iframe><p>后</p>"#);
+        let out =
+            run(r#"<p>前</p><form action="/x"><input name="q"><button>搜</button></form><script>alert(1)</script><iframe src="https://v"></iframe><p>后</p>"#);
         assert_eq!(out.text, "前\n\n后\n");
         assert_eq!(out.notes.len(), 3, "{:?}", out.notes);
     }

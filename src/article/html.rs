@@ -28,7 +28,11 @@ impl Element {
 /// One token of the input.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Token {
-    Start { name: String, attrs: Vec<(String, String)>, self_closing: bool },
+    Start {
+        name: String,
+        attrs: Vec<(String, String)>,
+        self_closing: bool,
+    },
     End(String),
     Text(String),
     Comment(String),

@@ -75,6 +75,7 @@ pub struct Article {
 
 /// Renders the site in memory and writes the articles of `target` under `out`.
 pub fn run(site: &Site, target: &Target, out: &Path) -> Result<Report, Errors> {
+    refuse_site_folder(site, out)?;
     let pages = select(site, target)?;
     let (output, shapes) = site.render_keeping_shapes()?;
     let mut report = Report::default();
@@ -128,7 +129,8 @@ pub fn select(site: &Site, target: &Target) -> Result<Selection, Error> {
             while let Some(s) = queue.pop() {
                 all.extend(library.sections[s].pages.iter().copied());
                 // Listings leave expired pages out; they are named in the report instead.
-                let expired: Vec<usize> = (0..library.pages.len()).filter(|&i| library.pages[i].section == s && library.pages[i].expired && !all.contains(&i)).collect();
+                let expired: Vec<usize> =
+                    (0..library.pages.len()).filter(|&i| library.pages[i].section == s && library.pages[i].expired && !all.contains(&i)).collect();
                 all.extend(expired);
                 let mut subs = library.sections[s].subsections.clone();
                 subs.sort_by(|a, b| library.sections[*b].relative.cmp(&library.sections[*a].relative));
@@ -162,7 +164,8 @@ pub fn find_page(site: &Site, spec: &str) -> Result<usize, Error> {
         return Ok(i);
     }
     if library.sections.iter().any(|s| s.path == path || decode(&s.path) == path) {
-        return Err(Error::new(format!("`{spec}` is a section, not a page")).with_hint(format!("export all its pages with `placard article --section {}`", path.trim_matches('/'))));
+        return Err(Error::new(format!("`{spec}` is a section, not a page"))
+            .with_hint(format!("export all its pages with `placard article --section {}`", path.trim_matches('/'))));
     }
     let by_file: Vec<String> = library.pages.iter().map(|p| format!("content/{}", p.relative)).collect();
     let by_path: Vec<String> = library.pages.iter().map(|p| decode(&p.path)).collect();
@@ -244,6 +247,43 @@ fn folder_names(site: &Site, pages: &[usize]) -> Vec<String> {
             }
         })
         .collect()
+}
+
+/// Refuses to write articles among the site's sources, where the next build would publish them,
+/// or into its website folder, which the next build replaces.
+fn refuse_site_folder(site: &Site, out: &Path) -> Result<(), Error> {
+    let absolute = |p: &Path| {
+        let p = if p.is_absolute() { p.to_path_buf() } else { std::env::current_dir().unwrap_or_default().join(p) };
+        p.components().fold(PathBuf::new(), |mut acc, c| {
+            match c {
+                std::path::Component::ParentDir => {
+                    acc.pop();
+                }
+                std::path::Component::CurDir => {}
+                other => acc.push(other),
+            }
+            acc
+        })
+    };
+    let (root, out_abs) = (absolute(&site.root), absolute(out));
+    let website = absolute(&site.output_dir(&crate::BuildOptions { root: site.root.clone(), ..Default::default() }));
+    for (folder, why) in [
+        (root.join("content"), "the next build would publish them as part of the site"),
+        (root.join("static"), "the next build would publish them as part of the site"),
+        (root.join("templates"), "it holds the site's templates"),
+        (root.join("themes"), "it holds the site's themes"),
+        (website, "every build replaces the website folder"),
+    ] {
+        if out_abs.starts_with(&folder) {
+            return Err(Error::new(format!("refusing to write articles into `{}`: {why}", out.display()))
+                .with_hint("write them beside the site, like articles/ (the default)"));
+        }
+    }
+    if root.starts_with(&out_abs) {
+        return Err(Error::new(format!("refusing to write articles into `{}`: it holds the site itself", out.display()))
+            .with_hint("write them into a folder of their own, like articles/ (the default)"));
+    }
+    Ok(())
 }
 
 /// Replaces `dir` with `files`. A folder that exists but holds no article.html was not written
@@ -364,8 +404,10 @@ fn closing(site: &Site, page: &Page) -> Result<Closing, Error> {
         Some(c) => (c.short_url.clone(), format!("打开{}页面", c.title)),
         None => (site.config.permalink(&page.path), "打开本文网页".to_string()),
     };
-    let code = QrCode::new(&target, QR_SIZE_MM).map_err(|e| Error::new(format!("the article's QR code for `{target}` cannot be made: {e}")).located(&page.file, 0, 0))?;
-    code.verify().map_err(|why| Error::new(format!("the article's QR code does not read back: {why}")).with_hint("this is a bug in placard; please report it"))?;
+    let code = QrCode::new(&target, QR_SIZE_MM)
+        .map_err(|e| Error::new(format!("the article's QR code for `{target}` cannot be made: {e}")).located(&page.file, 0, 0))?;
+    code.verify()
+        .map_err(|why| Error::new(format!("the article's QR code does not read back: {why}")).with_hint("this is a bug in placard; please report it"))?;
     let readable = crate::render::qr_codes::human_target(&code.payload);
     html.push_str(&format!(
         "<p style=\"{LINE};text-align:center\"><img src=\"qr.png\" alt=\"二维码：{}\" width=\"{QR_SHOWN_PX}\"><br><span style=\"{SMALL}\">长按识别二维码，{}：{}</span></p>\n",
