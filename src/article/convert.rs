@@ -22,8 +22,10 @@ const CODE: &str = "font-family:monospace;background-color:#f3f3f3";
 const PRE: &str = "margin:0 0 1em;padding:8px;font-family:monospace;font-size:14px;white-space:pre-wrap;word-break:break-all;background-color:#f3f3f3";
 const CAPTION: &str = "margin:0 0 1em;font-size:15px;color:#666;text-align:center";
 const NOTE: &str = "color:#576b95";
-/// Shown width of a content image (px); WeChat and portals shrink wider images to the column.
-pub const IMAGE_WIDTH: u32 = 640;
+/// Largest shown width of a content image (px): the narrowest phone screen the site supports, so
+/// that no editor that keeps the `width` attribute (UEditor does; `<img>` may carry no style)
+/// makes a picture wider than a phone.
+pub const IMAGE_WIDTH: u32 = 360;
 
 /// Where the converter gets the files an article needs; the exporter resolves them against the
 /// built site, tests against a stand-in.
