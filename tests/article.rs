@@ -306,7 +306,7 @@ fn the_example_sites_articles_keep_the_rules() {
     let root = repo();
     let (_dir, out, public, _) = export(&root, &["--section", "notices"]);
     let mut figures = check_all(&root, &out, &public);
-    for section in ["news", "policies"] {
+    for section in ["news", "policies", "units", "channels"] {
         let dir = tempfile::tempdir().unwrap();
         let more = dir.path().join("a");
         assert_ok(&placard().arg("article").args(["--section", section, "-r"]).arg(&root).arg("-o").arg(&more).output().unwrap());
@@ -398,4 +398,18 @@ fn what_cannot_come_along_is_named_with_its_page() {
     let html = read(&out.join("outside"), "article.html");
     assert!(html.contains("[图片：别处的图]") && !html.contains("cdn.example.com/x.png\""), "{html}");
     check_article(&out.join("outside"), &rules());
+}
+
+#[test]
+fn a_villages_page_ends_with_its_own_channels_and_landing_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = placard().args(["article", "content/units/dongwan.md", "-r"]).arg(repo()).arg("-o").arg(dir.path()).output().unwrap();
+    assert_ok(&run);
+    let article = dir.path().join("dongwan");
+    let html = read(&article, "article.html");
+    let closing = &html[html.find("<!-- placard:end-body -->").unwrap()..];
+    let own = closing.find("0123-6110202").expect("the village's own number");
+    let town = closing.find("0123-6110110").expect("the town's hotline");
+    assert!(own < town, "the village's own channel comes first:\n{closing}");
+    assert_eq!(qr_target(&article), "https://qinghe.example.gov.cn/q/dongwan/");
 }

@@ -387,6 +387,27 @@ mod tests {
     }
 
     #[test]
+    fn broken_input_never_panics() {
+        for input in [
+            "<",
+            "</",
+            "<!--",
+            "<!",
+            "<p 中文=值>文",
+            "<a href='未闭合",
+            "&#xFFFFFFFF;&#;&",
+            "<img src=图.png",
+            "<script>未闭合",
+            "<p\u{3000}a=\"b\"c>",
+            "</p></li>",
+            "<x y=>",
+        ] {
+            let tree = parse(input);
+            let _ = super::super::convert::text_of(&tree);
+        }
+    }
+
+    #[test]
     fn entities() {
         assert_eq!(decode_entities("&lt;&#20013;&#x6587;&gt; &unknown; & &amp"), "<中文> &unknown; & &amp");
     }

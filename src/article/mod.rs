@@ -3,7 +3,7 @@
 //! links to other sites and SVG, so the article carries its look in inline styles only (the rules
 //! are in [`rules`] and docs/article-rules.md), writes links out as text, and brings its images
 //! as files beside it. It ends with the site's primary reporting channels and a QR code (a PNG) to
-//! the first channel's landing page.
+//! the first channel's landing page (a unit's page: the unit's channels and its landing page).
 //!
 //! Layout of one export: `<out>/<slug>/article.html` (open it in a browser, select all, copy,
 //! paste), `article.txt` (title, summary and original link for the editor's fields, then the
@@ -364,8 +364,13 @@ struct Closing {
 
 fn closing(site: &Site, page: &Page) -> Result<Closing, Error> {
     let library = &site.library;
-    let reporting: Vec<&Channel> = library.channels.iter().filter(|c| c.primary && !c.emergency).collect();
-    let emergency: Vec<&Channel> = library.channels.iter().filter(|c| c.primary && c.emergency).collect();
+    // A village's or community's own page ends with its own channels first, then the town's, and
+    // its code leads to its landing page, as on its posters.
+    let unit = library.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page));
+    let (reporting, emergency): (Vec<&Channel>, Vec<&Channel>) = match unit {
+        Some(u) => u.channels.iter().filter_map(|id| library.channel(id)).partition(|c| !c.emergency),
+        None => library.channels.iter().filter(|c| c.primary).partition(|c| !c.emergency),
+    };
     const HEAD: &str = "margin:1.5em 0 0.75em;font-size:18px;font-weight:bold;line-height:1.4;color:#a61b1b";
     const LINE: &str = "margin:0 0 0.75em;line-height:1.75;font-size:17px;color:#222";
     const SMALL: &str = "font-size:15px;color:#555";
@@ -400,9 +405,10 @@ fn closing(site: &Site, page: &Page) -> Result<Closing, Error> {
     }
     // The first channel's landing page is already an official QR target (posters and the
     // verification page use it); without channels, the page itself.
-    let (target, what) = match reporting.first() {
-        Some(c) => (c.short_url.clone(), format!("打开{}页面", c.title)),
-        None => (site.config.permalink(&page.path), "打开本文网页".to_string()),
+    let (target, what) = match (unit, reporting.first()) {
+        (Some(u), _) => (u.short_url.clone(), format!("打开{}的举报渠道页面", u.name)),
+        (None, Some(c)) => (c.short_url.clone(), format!("打开{}页面", c.title)),
+        (None, None) => (site.config.permalink(&page.path), "打开本文网页".to_string()),
     };
     let code = QrCode::new(&target, QR_SIZE_MM)
         .map_err(|e| Error::new(format!("the article's QR code for `{target}` cannot be made: {e}")).located(&page.file, 0, 0))?;
