@@ -4,6 +4,7 @@
 //! [`render`] (pages through Tera) → outputs ([`feeds`]) → [`output`] (one atomic writer). [`site`]
 //! orchestrates a build.
 
+pub mod article;
 pub mod browser;
 pub mod channels;
 pub mod check;

@@ -108,6 +108,26 @@ enum Command {
         #[arg(long, short = 'o')]
         output: Option<PathBuf>,
     },
+    /// Export a page, or every page of a section, as an article to paste into the WeChat 公众号
+    /// editor or a portal's editor: inline styles only, images and a QR code as files beside it,
+    /// ending with the reporting channels
+    Article {
+        /// The page: its file (content/notices/x.md) or its address (/notices/x/)
+        #[arg(required_unless_present = "section", conflicts_with = "section")]
+        page: Option<String>,
+        /// Export every page of this section (notices, or content/notices/_index.md) that has not expired
+        #[arg(long, short = 's')]
+        section: Option<String>,
+        /// The site folder, holding config.toml and content/
+        #[arg(long, short = 'r', default_value = ".")]
+        root: PathBuf,
+        /// Where to write the articles, one folder each (articles/ in the site folder by default)
+        #[arg(long, short = 'o')]
+        output: Option<PathBuf>,
+        /// Include pages marked `draft = true`
+        #[arg(long)]
+        drafts: bool,
+    },
     /// Check the site without writing anything: broken links and anchors, images without alt
     /// text, invalid channels, QR codes, expired notices still linked; exits non-zero on errors
     Check {
@@ -251,6 +271,48 @@ fn main() -> ExitCode {
                 Err(e) => {
                     print_all(&Errors::from(e), &root);
                     eprintln!("error: no pack was written");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Command::Article { page, section, root, output, drafts } => {
+            let root = site_root(root);
+            let options = BuildOptions { root: root.clone(), drafts, ..Default::default() };
+            let site = match placard::Site::load(&options) {
+                Ok(site) => site,
+                Err(errors) => return report(&errors, &root),
+            };
+            let target = match (page, section) {
+                (_, Some(section)) => placard::article::Target::Section(section),
+                (Some(page), None) => placard::article::Target::Page(page),
+                (None, None) => return report(&Errors::from(placard::Error::new("name a page, or a section with --section")), &root),
+            };
+            let out = output.unwrap_or_else(|| root.join("articles"));
+            match placard::article::run(&site, &target, &out) {
+                Ok(done) => {
+                    print_all(&site.warnings, &root);
+                    print_all(&done.warnings, &root);
+                    for a in &done.exported {
+                        println!(
+                            "{} → {}/article.html ({:.1} KB; {} image{}, {:.1} KB; qr.png {:.1} KB)",
+                            a.source,
+                            a.dir.display(),
+                            a.html_bytes as f64 / 1024.0,
+                            a.images,
+                            plural(a.images),
+                            a.image_bytes as f64 / 1024.0,
+                            a.qr_bytes as f64 / 1024.0
+                        );
+                    }
+                    for skipped in &done.expired {
+                        println!("{skipped}: left out, it has expired");
+                    }
+                    println!("exported {} article{} → {}", done.exported.len(), plural(done.exported.len()), out.display());
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    print_all(&errors, &root);
+                    eprintln!("error: no article was written");
                     ExitCode::FAILURE
                 }
             }
