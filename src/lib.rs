@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod content;
 pub mod error;
 pub mod feeds;
+pub mod images;
 pub mod init;
 pub mod markdown;
 pub mod output;

@@ -11,6 +11,7 @@ use super::values::{page_listing, section_meta, Shapes};
 use crate::config::Config;
 use crate::content::library::Item;
 use crate::content::{slugify, Date, Library};
+use crate::images::{Format, Images, Op, Request};
 
 /// What the functions read: the loaded site and, once Markdown is rendered, the page shapes.
 pub struct SiteData {
@@ -81,6 +82,106 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("base64_decode: {e}"))?;
         Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     });
+}
+
+/// Registers `resize_image` and `get_image_metadata`, which share `images` (made once per request,
+/// written by [`Images::finish`]).
+pub fn register_images(tera: &mut Tera, data: &SiteData, images: Arc<Images>) {
+    let root = data.root.clone();
+    let theme = data.config.theme.clone();
+    let i = images.clone();
+    let (r, t) = (root.clone(), theme.clone());
+    tera.register_function("resize_image", move |args: &HashMap<String, Value>| {
+        resize_image(&i, args).map_err(|why| located("resize_image", args, &r, t.as_deref(), why))
+    });
+    tera.register_function("get_image_metadata", move |args: &HashMap<String, Value>| {
+        get_image_metadata(&images, args).map_err(|why| located("get_image_metadata", args, &root, theme.as_deref(), why))
+    });
+}
+
+fn resize_image(images: &Images, args: &HashMap<String, Value>) -> Result<Value, String> {
+    let path = args.get("path").and_then(Value::as_str).ok_or("it needs the picture's `path`, like resize_image(path=\"images/photo.jpg\", width=800, op=\"fit_width\")")?;
+    let number = |name: &str| -> Result<Option<u32>, String> {
+        match args.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some).ok_or_else(|| format!("`{name}` must be a whole number of pixels, not {v}")),
+        }
+    };
+    let text = |name: &str, default: &'static str| -> Result<String, String> {
+        match args.get(name) {
+            None | Some(Value::Null) => Ok(default.to_string()),
+            Some(v) => v.as_str().map(str::to_string).ok_or_else(|| format!("`{name}` must be text, like {name}=\"{default}\"")),
+        }
+    };
+    let quality = match number("quality")? {
+        Some(q) => Some(u8::try_from(q).map_err(|_| format!("`quality={q}` is out of range; use 1 to 100"))?),
+        None => None,
+    };
+    let request = Request { width: number("width")?, height: number("height")?, op: Op::parse(&text("op", "fill")?)?, format: Format::parse(&text("format", "auto")?)?, quality };
+    let file = images.find(path)?;
+    let resized = images.resize(&file, &request, None)?;
+    serde_json::to_value(resized).map_err(|e| e.to_string())
+}
+
+fn get_image_metadata(images: &Images, args: &HashMap<String, Value>) -> Result<Value, String> {
+    let path = args.get("path").and_then(Value::as_str).ok_or("it needs the picture's `path`, like get_image_metadata(path=\"images/photo.jpg\")")?;
+    let allow_missing = args.get("allow_missing").and_then(Value::as_bool).unwrap_or(false);
+    let file = match images.find(path) {
+        Ok(file) => file,
+        Err(_) if allow_missing => return Ok(Value::Null),
+        Err(why) => return Err(why),
+    };
+    Ok(images.source(&file)?.metadata())
+}
+
+/// An image function's error, naming the template line that called it: Tera does not say where a
+/// function was called, so the templates are searched for the call with this path.
+fn located(function: &str, args: &HashMap<String, Value>, root: &Path, theme: Option<&str>, why: String) -> tera::Error {
+    let path = args.get("path").and_then(Value::as_str).unwrap_or("");
+    let at = call_site(function, path, root, theme).map(|at| format!(" (called at {at})")).unwrap_or_default();
+    format!(
+        "{function}{at}: {why}; paths are relative to the site folder, static/ or content/ (or start with @/ for content/), \
+         and the picture must be a JPEG, PNG or WebP file"
+    )
+    .into()
+}
+
+/// `templates/x.html:12` for the line of a template that calls `function`, preferring a call that
+/// names `path` within its first lines.
+fn call_site(function: &str, path: &str, root: &Path, theme: Option<&str>) -> Option<String> {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    let mut folders = vec![root.join("templates")];
+    folders.extend(theme.map(|t| root.join("themes").join(t).join("templates")));
+    for folder in &folders {
+        for entry in walkdir::WalkDir::new(folder).sort_by_file_name().into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                sources.push((entry.path().strip_prefix(root).unwrap_or(entry.path()).display().to_string(), text));
+            }
+        }
+    }
+    if theme == Some(super::templates::DEFAULT_THEME) && !root.join("themes").join(super::templates::DEFAULT_THEME).is_dir() {
+        for (name, bytes) in super::templates::built_in_files("templates/") {
+            sources.push((format!("templates/{name} (built-in theme)"), String::from_utf8_lossy(bytes).into_owned()));
+        }
+    }
+    let call = format!("{function}(");
+    let quoted = [format!("\"{path}\""), format!("'{path}'"), format!("`{path}`")];
+    let mut first = None;
+    for (name, text) in &sources {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            if !line.contains(&call) {
+                continue;
+            }
+            let window = lines[i..lines.len().min(i + 4)].join("\n");
+            let at = format!("{name}:{}", i + 1);
+            if !path.is_empty() && quoted.iter().any(|q| window.contains(q.as_str())) {
+                return Some(at);
+            }
+            first.get_or_insert(at);
+        }
+    }
+    first
 }
 
 /// Functions that would make the output depend on when or where it was built.
