@@ -431,12 +431,39 @@ fn read_source(file: &Path) -> Result<Source, String> {
     if width == 0 || height == 0 {
         return Err("is an empty image".into());
     }
+    if format == ImageFormat::Jpeg && !jpeg_is_complete(&bytes) {
+        // The JPEG decoder fills a missing end with grey; residents would see half a picture.
+        return Err("is cut short (its end is missing): it was probably not copied completely".into());
+    }
     Ok(Source { format, width, height, has_alpha, hash })
 }
 
 fn turns(orientation: image::metadata::Orientation) -> bool {
     use image::metadata::Orientation::*;
     matches!(orientation, Rotate90 | Rotate270 | Rotate90FlipH | Rotate270FlipH)
+}
+
+/// Whether a JPEG has its end marker after the image data. The segments before the first scan are
+/// stepped over by their lengths (an EXIF thumbnail inside them has an end marker of its own), and
+/// image data never holds the bytes FF D9, so finding them after the scan starts means the end is there.
+fn jpeg_is_complete(bytes: &[u8]) -> bool {
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return false;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        if marker == 0xDA {
+            return bytes[at + 2 + length.min(bytes.len() - at - 2)..].windows(2).any(|w| w == [0xFF, 0xD9]);
+        }
+        at += 2 + length;
+    }
+    false
 }
 
 /// Decodes the whole source, upright. `hash` makes sure it is still the file that was planned.
@@ -657,6 +684,17 @@ mod tests {
         assert!(plan(&request(Op::Scale, Some(80_000), Some(1)), 10, 10).unwrap_err().contains("larger than"));
         assert!(Op::parse("crop").unwrap_err().contains("fit_width"));
         assert!(Format::parse("avif").is_err());
+    }
+
+    #[test]
+    fn a_jpeg_cut_short_is_noticed() {
+        let image = image::RgbImage::from_fn(64, 64, |x, y| image::Rgb([(x * 4) as u8, (y * 4) as u8, 7]));
+        let mut bytes = Vec::new();
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 80).encode_image(&image).unwrap();
+        assert!(jpeg_is_complete(&bytes));
+        assert!(!jpeg_is_complete(&bytes[..bytes.len() - 2]));
+        assert!(!jpeg_is_complete(&bytes[..bytes.len() / 2]));
+        assert!(!jpeg_is_complete(&bytes[..3]));
     }
 
     #[test]
