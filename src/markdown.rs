@@ -82,7 +82,9 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
         match &mut data.value {
             NodeValue::Link(link) if link.url.starts_with("@/") => match resolve_internal(&link.url, cx) {
                 Ok(url) => link.url = url,
-                Err(e) => errors.push(at(cx, &source, marker, sourcepos, e).with_hint("`@/` links name a file inside content/, like [政策](@/policies/_index.md)")),
+                Err(e) => {
+                    errors.push(at(cx, &source, marker, sourcepos, e).with_hint("`@/` links name a file inside content/, like [政策](@/policies/_index.md)"))
+                }
             },
             NodeValue::Image(link) => match (cx.images, bundle_photo(&link.url, cx)) {
                 (Some(images), Some(Ok(file))) => {
@@ -94,7 +96,9 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
                             photos.push(variants);
                         }
                         Ok(_) => {}
-                        Err(why) => errors.push(at(cx, &source, marker, sourcepos, format!("the picture `{}` cannot be used: {why}", link.url)).with_hint(PHOTO_HINT)),
+                        Err(why) => {
+                            errors.push(at(cx, &source, marker, sourcepos, format!("the picture `{}` cannot be used: {why}", link.url)).with_hint(PHOTO_HINT))
+                        }
                     }
                 }
                 (Some(_), Some(Err(why))) => errors.push(at(cx, &source, marker, sourcepos, why).with_hint(PHOTO_HINT)),

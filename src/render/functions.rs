@@ -100,7 +100,10 @@ pub fn register_images(tera: &mut Tera, data: &SiteData, images: Arc<Images>) {
 }
 
 fn resize_image(images: &Images, args: &HashMap<String, Value>) -> Result<Value, String> {
-    let path = args.get("path").and_then(Value::as_str).ok_or("it needs the picture's `path`, like resize_image(path=\"images/photo.jpg\", width=800, op=\"fit_width\")")?;
+    let path = args
+        .get("path")
+        .and_then(Value::as_str)
+        .ok_or("it needs the picture's `path`, like resize_image(path=\"images/photo.jpg\", width=800, op=\"fit_width\")")?;
     let number = |name: &str| -> Result<Option<u32>, String> {
         match args.get(name) {
             None | Some(Value::Null) => Ok(None),
@@ -117,7 +120,13 @@ fn resize_image(images: &Images, args: &HashMap<String, Value>) -> Result<Value,
         Some(q) => Some(u8::try_from(q).map_err(|_| format!("`quality={q}` is out of range; use 1 to 100"))?),
         None => None,
     };
-    let request = Request { width: number("width")?, height: number("height")?, op: Op::parse(&text("op", "fill")?)?, format: Format::parse(&text("format", "auto")?)?, quality };
+    let request = Request {
+        width: number("width")?,
+        height: number("height")?,
+        op: Op::parse(&text("op", "fill")?)?,
+        format: Format::parse(&text("format", "auto")?)?,
+        quality,
+    };
     let file = images.find(path)?;
     let resized = images.resize(&file, &request, None)?;
     serde_json::to_value(resized).map_err(|e| e.to_string())
