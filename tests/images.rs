@@ -333,3 +333,65 @@ fn a_missing_or_unreadable_image_in_a_template_names_the_template_line() {
     assert!(text.contains("templates/section.html:3"), "{text}");
     assert!(text.contains("images/broken.png"), "{text}");
 }
+
+/// In a real Chromium on 360 px phones of two screen densities: the photo shown is one of the
+/// resized files, sharp enough for the screen, and what the phone downloads for it stays within
+/// the budget. Skips when Chromium is missing, unless PLACARD_REQUIRE_TOOLS=1.
+#[test]
+fn a_phone_downloads_a_light_photo_in_chromium() {
+    use placard::browser::{find_chromium, Browser};
+    use serde_json::json;
+    use std::time::Duration;
+
+    let Some(chromium) = common::require_tool("chromium", find_chromium()) else { return };
+    let site = site_with_photo(4000, 3000);
+    let base = common::serve(&site.public());
+    assert_ok(&site.build(&["--base-url", &base]));
+    let mut browser = Browser::launch(&chromium).expect("start chromium");
+    for density in [2.0f64, 3.0] {
+        let (target, session) = browser.new_page().unwrap();
+        let s = Some(session.as_str());
+        for domain in ["Page.enable", "Network.enable", "Runtime.enable"] {
+            browser.call(domain, json!({}), s).unwrap();
+        }
+        browser.call("Emulation.setDeviceMetricsOverride", json!({"width": 360, "height": 740, "deviceScaleFactor": density, "mobile": true}), s).unwrap();
+        browser.events.clear();
+        browser.call("Page.navigate", json!({"url": format!("{base}/news/meeting/")}), s).unwrap();
+        browser.wait_for("Page.loadEventFired", Duration::from_secs(30)).unwrap();
+        let probe = "(() => { const i = document.querySelector('.content img'); return JSON.stringify({done: i.complete && i.naturalWidth > 0, src: i.currentSrc, natural: i.naturalWidth, shown: i.getBoundingClientRect().width}); })()";
+        let mut state = json!(null);
+        for _ in 0..100 {
+            let result = browser.call("Runtime.evaluate", json!({"expression": probe, "returnByValue": true}), s).unwrap();
+            state = serde_json::from_str(result["result"]["value"].as_str().unwrap()).unwrap();
+            if state["done"] == true {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        assert_eq!(state["done"], true, "the photo did not load: {state}");
+        std::thread::sleep(Duration::from_millis(200));
+        let _ = browser.call("Runtime.evaluate", json!({"expression": "1"}), s);
+        let src = state["src"].as_str().unwrap();
+        assert!(src.contains("/processed_images/"), "the phone got {src}");
+        // Sharp on this screen: at least as many pixels as the photo takes on it.
+        let shown = state["shown"].as_f64().unwrap();
+        let (pixels, _) = dimensions(&site.public().join(src.strip_prefix(&format!("{base}/")).unwrap()));
+        assert!(pixels as f64 >= shown * density.min(2.0), "{pixels} px wide: {state}");
+        let mut photo_requests = std::collections::BTreeSet::new();
+        for event in &browser.events {
+            if event["method"] == "Network.responseReceived" && event["params"]["type"] == "Image" {
+                photo_requests.insert(event["params"]["requestId"].as_str().unwrap_or("").to_string());
+            }
+        }
+        let photo_bytes: f64 = browser
+            .events
+            .iter()
+            .filter(|e| e["method"] == "Network.loadingFinished" && photo_requests.contains(e["params"]["requestId"].as_str().unwrap_or("")))
+            .map(|e| e["params"]["encodedDataLength"].as_f64().unwrap_or(0.0))
+            .sum();
+        println!("360 px phone at {density}×: {src} ({pixels} px wide, shown at {shown} CSS px), {:.1} KB of photo", photo_bytes / 1024.0);
+        assert!(photo_bytes > 1000.0, "the download was measured");
+        assert!(photo_bytes <= PHONE_BUDGET as f64, "the phone downloaded {photo_bytes} bytes of photo");
+        browser.close_page(&target).unwrap();
+    }
+}
