@@ -208,7 +208,8 @@ impl Images {
         Images {
             root: root.to_path_buf(),
             base_url: base_url.trim_end_matches('/').to_string(),
-            theme_static: theme.map(|t| root.join("themes").join(t).join("static")),
+            // The built-in theme has no folder to look in.
+            theme_static: theme.map(|t| root.join("themes").join(t).join("static")).filter(|d| d.is_dir()),
             cache,
             sources: Mutex::default(),
             jobs: Mutex::default(),

@@ -330,7 +330,8 @@ fn a_missing_or_unreadable_image_in_a_template_names_the_template_line() {
     let out = site.build(&[]);
     assert_clean_failure(&out);
     let text = stderr(&out);
-    assert!(text.contains("templates/section.html:3"), "{text}");
+    assert_eq!(error_location(&out), "templates/section.html:3:12", "{text}");
+    assert!(text.contains("get_image_metadata") && !text.contains("variable may be missing"), "{text}");
     assert!(text.contains("images/broken.png"), "{text}");
 }
 

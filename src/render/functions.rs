@@ -11,6 +11,7 @@ use super::values::{page_listing, section_meta, Shapes};
 use crate::config::Config;
 use crate::content::library::Item;
 use crate::content::{slugify, Date, Library};
+use crate::error::Error;
 use crate::images::{Format, Images, Op, Request};
 
 /// What the functions read: the loaded site and, once Markdown is rendered, the page shapes.
@@ -143,21 +144,39 @@ fn get_image_metadata(images: &Images, args: &HashMap<String, Value>) -> Result<
     Ok(images.source(&file)?.metadata())
 }
 
+/// What to do about a picture that cannot be used.
+const IMAGE_HINT: &str = "paths are relative to the site folder, static/ or content/ (or start with @/ for content/), \
+                          and the picture must be a JPEG, PNG or WebP file";
+const CALLED_AT: &str = " (called at ";
+
 /// An image function's error, naming the template line that called it: Tera does not say where a
 /// function was called, so the templates are searched for the call with this path.
 fn located(function: &str, args: &HashMap<String, Value>, root: &Path, theme: Option<&str>, why: String) -> tera::Error {
     let path = args.get("path").and_then(Value::as_str).unwrap_or("");
-    let at = call_site(function, path, root, theme).map(|at| format!(" (called at {at})")).unwrap_or_default();
-    format!(
-        "{function}{at}: {why}; paths are relative to the site folder, static/ or content/ (or start with @/ for content/), \
-         and the picture must be a JPEG, PNG or WebP file"
-    )
-    .into()
+    let at = call_site(function, path, root, theme).map(|(file, line, column)| format!("{CALLED_AT}{file}:{line}:{column})")).unwrap_or_default();
+    format!("{function}{at}: {why} (help: {IMAGE_HINT})").into()
 }
 
-/// `templates/x.html:12` for the line of a template that calls `function`, preferring a call that
-/// names `path` within its first lines.
-fn call_site(function: &str, path: &str, root: &Path, theme: Option<&str>) -> Option<String> {
+/// The error for a template that failed in `resize_image` or `get_image_metadata`, located at the
+/// line of the call, or `None` when `cause` is another failure. `template_file` is the file of the
+/// template being rendered: the call's file is found beside it, since the cause names it relative
+/// to the site folder.
+pub fn image_call_failure(cause: &str, rendering: &Path, template_file: &Path) -> Option<Error> {
+    let function = ["resize_image", "get_image_metadata"].into_iter().find(|f| cause.starts_with(&format!("{f}{CALLED_AT}")))?;
+    let rest = &cause[function.len() + CALLED_AT.len()..];
+    let close = rest.find("): ")?;
+    let mut place = rest[..close].rsplitn(3, ':');
+    let column: usize = place.next()?.parse().ok()?;
+    let line: usize = place.next()?.parse().ok()?;
+    let file = place.next()?;
+    let why = rest[close + 3..].strip_suffix(&format!(" (help: {IMAGE_HINT})")).unwrap_or(&rest[close + 3..]);
+    let full = template_file.ancestors().map(|a| a.join(file)).find(|f| f.is_file()).unwrap_or_else(|| PathBuf::from(file));
+    Some(Error::at(full, line, column, format!("{function}: {why} (while rendering `{}`)", rendering.display())).with_hint(IMAGE_HINT))
+}
+
+/// The file (relative to the site folder), line and column of a template's call of `function`,
+/// preferring a call that names `path` within its first lines.
+fn call_site(function: &str, path: &str, root: &Path, theme: Option<&str>) -> Option<(String, usize, usize)> {
     let mut sources: Vec<(String, String)> = Vec::new();
     let mut folders = vec![root.join("templates")];
     folders.extend(theme.map(|t| root.join("themes").join(t).join("templates")));
@@ -170,7 +189,7 @@ fn call_site(function: &str, path: &str, root: &Path, theme: Option<&str>) -> Op
     }
     if theme == Some(super::templates::DEFAULT_THEME) && !root.join("themes").join(super::templates::DEFAULT_THEME).is_dir() {
         for (name, bytes) in super::templates::built_in_files("templates/") {
-            sources.push((format!("templates/{name} (built-in theme)"), String::from_utf8_lossy(bytes).into_owned()));
+            sources.push((format!("(built-in theme)/templates/{name}"), String::from_utf8_lossy(bytes).into_owned()));
         }
     }
     let call = format!("{function}(");
@@ -179,11 +198,9 @@ fn call_site(function: &str, path: &str, root: &Path, theme: Option<&str>) -> Op
     for (name, text) in &sources {
         let lines: Vec<&str> = text.lines().collect();
         for (i, line) in lines.iter().enumerate() {
-            if !line.contains(&call) {
-                continue;
-            }
+            let Some(byte) = line.find(&call) else { continue };
+            let at = (name.clone(), i + 1, line[..byte].chars().count() + 1);
             let window = lines[i..lines.len().min(i + 4)].join("\n");
-            let at = format!("{name}:{}", i + 1);
             if !path.is_empty() && quoted.iter().any(|q| window.contains(q.as_str())) {
                 return Some(at);
             }
@@ -365,6 +382,26 @@ mod tests {
         let out = date_zh(&json!("2023-06-01"), &HashMap::new()).unwrap();
         assert_eq!(out, json!("2023年6月1日"));
         assert!(date_zh(&json!("June"), &HashMap::new()).is_err());
+    }
+
+    #[test]
+    fn image_errors_are_located_at_the_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("page.html"), "<p>\n  {% set a = resize_image(path=\"a.jpg\", width=1) %}\n{{ get_image_metadata(path=\"b.png\") }}\n")
+            .unwrap();
+        let args = HashMap::from([("path".to_string(), json!("b.png"))]);
+        let cause = located("get_image_metadata", &args, dir.path(), None, "the image `b.png` does not exist".into()).to_string();
+        assert!(cause.starts_with("get_image_metadata (called at templates/page.html:3:4): "), "{cause}");
+        let error = image_call_failure(&cause, Path::new("content/x.md"), &templates.join("page.html")).unwrap();
+        let location = error.location.unwrap();
+        assert_eq!((location.path, location.line, location.column), (templates.join("page.html"), 3, 4));
+        assert!(error.message.contains("`b.png` does not exist") && !error.message.contains("help:"), "{}", error.message);
+        let args = HashMap::from([("path".to_string(), json!("a.jpg"))]);
+        let cause = located("resize_image", &args, dir.path(), None, "x".into()).to_string();
+        assert!(cause.starts_with("resize_image (called at templates/page.html:2:14): "), "{cause}");
+        assert!(image_call_failure("something else", Path::new("x"), Path::new("y")).is_none());
     }
 
     #[test]

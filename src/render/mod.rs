@@ -621,6 +621,9 @@ impl Pages<'_> {
             return Err(locate(error, &source, key));
         }
         templates::render(self.tera, template, context).map_err(|f| {
+            if let Some(error) = functions::image_call_failure(&f.cause, file, &self.templates.origin_path(template)) {
+                return error;
+            }
             Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), f.cause))
                 .located(self.templates.origin_path(template), 0, 0)
                 .with_hint(f.hint.unwrap_or("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`"))
