@@ -746,6 +746,36 @@ mod tests {
     }
 
     #[test]
+    fn phone_photos_stand_upright_and_lose_their_exif() {
+        use image::ImageEncoder as _;
+        // A phone held upright stores the picture on its side with EXIF orientation 6.
+        let mut exif = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
+        exif.extend_from_slice(b"GPS would be here");
+        let stored = image::RgbImage::from_fn(40, 20, |x, _| if x < 20 { image::Rgb([250, 0, 0]) } else { image::Rgb([0, 0, 250]) });
+        let mut bytes = Vec::new();
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, 90);
+        encoder.set_exif_metadata(exif).unwrap();
+        encoder.write_image(stored.as_raw(), 40, 20, image::ExtendedColorType::Rgb8).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("upright.jpg");
+        std::fs::write(&photo, &bytes).unwrap();
+
+        let images = Images::with_cache(dir.path(), "https://a.cn", None, None);
+        assert_eq!((images.source(&photo).unwrap().width, images.source(&photo).unwrap().height), (20, 40));
+        let ask = Request { width: Some(10), height: None, op: Op::FitWidth, format: Format::Auto, quality: Some(90) };
+        let resized = images.resize(&photo, &ask, None).unwrap();
+        assert_eq!((resized.width, resized.height), (10, 20));
+        let mut output = Output::default();
+        images.finish(&mut output).unwrap();
+        let Some(Entry::Bytes(out)) = output.get(&resized.static_path) else { panic!("not written") };
+        let image = image::load_from_memory(out).unwrap().to_rgb8();
+        assert_eq!(image.dimensions(), (10, 20));
+        // Turned clockwise: the left (red) half of the stored picture is now on top.
+        assert!(image.get_pixel(5, 2).0[0] > 200 && image.get_pixel(5, 17).0[2] > 200, "{:?} {:?}", image.get_pixel(5, 2), image.get_pixel(5, 17));
+        assert!(!out.windows(4).any(|w| w == b"Exif"), "the EXIF block was copied");
+    }
+
+    #[test]
     fn the_hash_is_stable() {
         // Published file names and cache entries must not change between versions of Rust or placard.
         assert_eq!(fnv1a128(b""), 0x6c62272e07bb014262b821756295c58d);
