@@ -121,7 +121,7 @@ pub struct Request {
 }
 
 /// Where something was asked for, so a failure found later still names the line.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Asker {
     pub file: PathBuf,
     pub line: usize,
@@ -329,7 +329,20 @@ impl Images {
         let name = format!("{stem}.{:016x}.{}", (key >> 64) as u64, encoding.extension());
         let static_path = format!("{PROCESSED_DIR}/{name}");
         let mut jobs = self.jobs.lock().unwrap_or_else(|e| e.into_inner());
-        jobs.entry(static_path.clone()).or_insert_with(|| Job { source: file.to_path_buf(), hash: source.hash, plan, encoding, quality, budget, asker });
+        let job = jobs.entry(static_path.clone()).or_insert_with(|| Job {
+            source: file.to_path_buf(),
+            hash: source.hash,
+            plan,
+            encoding,
+            quality,
+            budget,
+            asker: asker.clone(),
+        });
+        // Pages render in parallel: of all who asked, name the first in file order, so the same
+        // site always gives the same error.
+        if asker.is_some() && (job.asker.is_none() || asker < job.asker) {
+            job.asker = asker;
+        }
         Resized {
             url: format!("{}/{static_path}", self.base_url),
             static_path,
@@ -368,6 +381,8 @@ impl Images {
             }
         }
         errors.sort();
+        // The sizes of one broken picture fail for one reason: say it once.
+        errors.0.dedup_by(|a, b| a.message == b.message && a.location == b.location);
         if errors.has_errors() {
             Err(errors)
         } else {
