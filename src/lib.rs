@@ -14,6 +14,7 @@ pub mod content;
 pub mod error;
 pub mod feeds;
 pub mod html;
+pub mod images;
 pub mod init;
 pub mod markdown;
 pub mod output;

@@ -20,6 +20,16 @@ use crate::error::Error;
 const MORE_MARKER: &str = "<!-- more -->";
 /// What the marker becomes before parsing, so that it survives HTML escaping as a paragraph of its own.
 const MORE_PLACEHOLDER: &str = "PLACARDMORE7f3a";
+/// What a bundle photo's address becomes until its `<img>` gets `srcset` and its size.
+const PHOTO_PLACEHOLDER: &str = "PLACARDPHOTO7f3a-";
+/// Widths of a bundle photo for `srcset`: a phone, a phone at twice the density or a desktop
+/// column, and a high-density screen.
+const PHOTO_WIDTHS: [u32; 3] = [480, 800, 1200];
+/// JPEG quality of bundle photos, and the most bytes each width may take on a slow network.
+const PHOTO_QUALITY: u8 = 72;
+const PHOTO_BUDGET: usize = 150 * 1024;
+/// The theme's text column is 36em wide and fills phones.
+const PHOTO_SIZES: &str = "(max-width: 38em) 100vw, 36em";
 
 /// What rendering a Markdown body gives.
 #[derive(Debug, Default, Clone)]
@@ -53,6 +63,8 @@ pub struct Context<'a> {
     pub body_line: usize,
     /// The permalink of the page, for table-of-contents links.
     pub permalink: &'a str,
+    /// Where photos of page bundles are resized; `None` leaves images as written.
+    pub images: Option<&'a crate::images::Images>,
 }
 
 /// Renders `markdown` to HTML. Broken `@/` links are errors, each located in the source file.
@@ -64,13 +76,34 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
 
     let mut errors = Vec::new();
     let mut text = String::new();
+    let mut photos: Vec<Vec<crate::images::Resized>> = Vec::new();
     for node in root.descendants() {
         let mut data = node.data.borrow_mut();
         let sourcepos = data.sourcepos;
         match &mut data.value {
             NodeValue::Link(link) if link.url.starts_with("@/") => match resolve_internal(&link.url, cx) {
                 Ok(url) => link.url = url,
-                Err(e) => errors.push(at(cx, &source, marker, sourcepos, e)),
+                Err(e) => {
+                    errors.push(at(cx, &source, marker, sourcepos, e).with_hint("`@/` links name a file inside content/, like [政策](@/policies/_index.md)"))
+                }
+            },
+            NodeValue::Image(link) => match (cx.images, bundle_photo(&link.url, cx)) {
+                (Some(images), Some(Ok(file))) => {
+                    let located = at(cx, &source, marker, sourcepos, String::new());
+                    let asker = located.location.map(|l| crate::images::Asker { file: l.path, line: l.line, column: l.column });
+                    match images.variants(&file, &PHOTO_WIDTHS, PHOTO_QUALITY, PHOTO_BUDGET, asker) {
+                        Ok(variants) if !variants.is_empty() => {
+                            link.url = format!("{PHOTO_PLACEHOLDER}{}", photos.len());
+                            photos.push(variants);
+                        }
+                        Ok(_) => {}
+                        Err(why) => {
+                            errors.push(at(cx, &source, marker, sourcepos, format!("the picture `{}` cannot be used: {why}", link.url)).with_hint(PHOTO_HINT))
+                        }
+                    }
+                }
+                (Some(_), Some(Err(why))) => errors.push(at(cx, &source, marker, sourcepos, why).with_hint(PHOTO_HINT)),
+                _ => {}
             },
             NodeValue::Text(t) => text.push_str(t),
             NodeValue::Code(c) => text.push_str(&c.literal),
@@ -90,6 +123,9 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
     comrak::format_html_with_plugins(root, &options, &mut html, &plugins).map_err(|_| vec![Error::new("Markdown could not be written as HTML")])?;
     if cx.config.external_links_target_blank || cx.config.external_links_no_follow || cx.config.external_links_no_referrer {
         html = mark_external_links(&html, cx.base_url, cx.config);
+    }
+    for (n, variants) in photos.iter().enumerate() {
+        html = html.replace(&format!("<img src=\"{PHOTO_PLACEHOLDER}{n}\""), &photo_attributes(variants));
     }
 
     let (word_count, reading_time) = count_words(&text);
@@ -249,7 +285,52 @@ fn resolve_internal(url: &str, cx: &Context) -> Result<String, String> {
 fn at(cx: &Context, source: &str, marker: Option<usize>, pos: Sourcepos, message: String) -> Error {
     let column = char_column(source, pos.start.line, pos.start.column);
     Error::at(cx.file, cx.body_line + source_line(pos.start.line, marker) - 1, column, message)
-        .with_hint("`@/` links name a file inside content/, like [政策](@/policies/_index.md)")
+}
+
+const PHOTO_HINT: &str = "put the picture (JPEG, PNG or WebP) in the page's folder beside index.md and write its file name, like ![会场照片](photo.jpg)";
+
+/// The file of a picture that sits in the folder of a published page bundle (`index.md` or
+/// `_index.md`), written as a plain relative name like `photo.jpg`. `None` for anything else
+/// (addresses, static files, print sources, pictures placard does not resize), which stays as written.
+fn bundle_photo(url: &str, cx: &Context) -> Option<Result<std::path::PathBuf, String>> {
+    if url.is_empty() || url.contains(':') || url.starts_with('/') || url.contains(['?', '#']) {
+        return None;
+    }
+    let name = percent_encoding::percent_decode_str(url).decode_utf8().ok()?;
+    let relative = Path::new(name.as_ref());
+    let extension = relative.extension()?.to_str()?.to_ascii_lowercase();
+    if !matches!(extension.as_str(), "jpg" | "jpeg" | "png" | "webp") || !relative.components().all(|c| matches!(c, std::path::Component::Normal(_))) {
+        return None;
+    }
+    let file_name = cx.file.file_name()?.to_str()?;
+    if !(file_name.starts_with("index.") || file_name.starts_with("_index.")) {
+        return None;
+    }
+    // The pictures of posters and letters are printed: they keep their full size.
+    if cx.library.pages.iter().any(|p| p.file == cx.file && !p.published) {
+        return None;
+    }
+    let folder = cx.file.parent()?;
+    let file = folder.join(relative);
+    if file.is_file() {
+        Some(Ok(file))
+    } else {
+        Some(Err(format!("the picture `{name}` is not in this page's folder, beside `{file_name}`")))
+    }
+}
+
+/// `src`, `srcset`, `sizes`, `width` and `height` of a bundle photo, and lazy loading: the phone
+/// picks the smallest file that is sharp on its screen, and the page does not jump as it loads.
+fn photo_attributes(variants: &[crate::images::Resized]) -> String {
+    // The fallback for browsers without srcset: the column width of a desktop screen.
+    let src = variants.iter().rev().find(|v| v.width <= 800).unwrap_or(&variants[0]);
+    let mut out = format!("<img src=\"{}\"", escape_attr(&src.url));
+    if variants.len() > 1 {
+        let set: Vec<String> = variants.iter().map(|v| format!("{} {}w", escape_attr(&v.url), v.width)).collect();
+        out.push_str(&format!(" srcset=\"{}\" sizes=\"{PHOTO_SIZES}\"", set.join(", ")));
+    }
+    out.push_str(&format!(" width=\"{}\" height=\"{}\" loading=\"lazy\" decoding=\"async\"", src.width, src.height));
+    out
 }
 
 /// A heading as it is met: (level, id, title).
@@ -363,7 +444,7 @@ mod tests {
     use super::*;
 
     fn cx<'a>(config: &'a MarkdownConfig, library: &'a Library) -> Context<'a> {
-        Context { config, library, base_url: "https://a.cn", file: Path::new("a.md"), body_line: 4, permalink: "https://a.cn/p/" }
+        Context { config, library, base_url: "https://a.cn", file: Path::new("a.md"), body_line: 4, permalink: "https://a.cn/p/", images: None }
     }
 
     #[test]

@@ -11,6 +11,8 @@ use super::values::{page_listing, section_meta, Shapes};
 use crate::config::Config;
 use crate::content::library::Item;
 use crate::content::{slugify, Date, Library};
+use crate::error::Error;
+use crate::images::{Format, Images, Op, Request};
 
 /// What the functions read: the loaded site and, once Markdown is rendered, the page shapes.
 pub struct SiteData {
@@ -81,6 +83,131 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         let bytes = base64::engine::general_purpose::STANDARD.decode(text).map_err(|e| format!("base64_decode: {e}"))?;
         Ok(Value::String(String::from_utf8_lossy(&bytes).into_owned()))
     });
+}
+
+/// Registers `resize_image` and `get_image_metadata`, which share `images` (made once per request,
+/// written by [`Images::finish`]).
+pub fn register_images(tera: &mut Tera, data: &SiteData, images: Arc<Images>) {
+    let root = data.root.clone();
+    let theme = data.config.theme.clone();
+    let i = images.clone();
+    let (r, t) = (root.clone(), theme.clone());
+    tera.register_function("resize_image", move |args: &HashMap<String, Value>| {
+        resize_image(&i, args).map_err(|why| located("resize_image", args, &r, t.as_deref(), why))
+    });
+    tera.register_function("get_image_metadata", move |args: &HashMap<String, Value>| {
+        get_image_metadata(&images, args).map_err(|why| located("get_image_metadata", args, &root, theme.as_deref(), why))
+    });
+}
+
+fn resize_image(images: &Images, args: &HashMap<String, Value>) -> Result<Value, String> {
+    let path = args
+        .get("path")
+        .and_then(Value::as_str)
+        .ok_or("it needs the picture's `path`, like resize_image(path=\"images/photo.jpg\", width=800, op=\"fit_width\")")?;
+    let number = |name: &str| -> Result<Option<u32>, String> {
+        match args.get(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(v) => v.as_u64().and_then(|n| u32::try_from(n).ok()).map(Some).ok_or_else(|| format!("`{name}` must be a whole number of pixels, not {v}")),
+        }
+    };
+    let text = |name: &str, default: &'static str| -> Result<String, String> {
+        match args.get(name) {
+            None | Some(Value::Null) => Ok(default.to_string()),
+            Some(v) => v.as_str().map(str::to_string).ok_or_else(|| format!("`{name}` must be text, like {name}=\"{default}\"")),
+        }
+    };
+    let quality = match number("quality")? {
+        Some(q) => Some(u8::try_from(q).map_err(|_| format!("`quality={q}` is out of range; use 1 to 100"))?),
+        None => None,
+    };
+    let request = Request {
+        width: number("width")?,
+        height: number("height")?,
+        op: Op::parse(&text("op", "fill")?)?,
+        format: Format::parse(&text("format", "auto")?)?,
+        quality,
+    };
+    let file = images.find(path)?;
+    let resized = images.resize(&file, &request, None)?;
+    serde_json::to_value(resized).map_err(|e| e.to_string())
+}
+
+fn get_image_metadata(images: &Images, args: &HashMap<String, Value>) -> Result<Value, String> {
+    let path = args.get("path").and_then(Value::as_str).ok_or("it needs the picture's `path`, like get_image_metadata(path=\"images/photo.jpg\")")?;
+    let allow_missing = args.get("allow_missing").and_then(Value::as_bool).unwrap_or(false);
+    let file = match images.find(path) {
+        Ok(file) => file,
+        Err(_) if allow_missing => return Ok(Value::Null),
+        Err(why) => return Err(why),
+    };
+    Ok(images.source(&file)?.metadata())
+}
+
+/// What to do about a picture that cannot be used.
+const IMAGE_HINT: &str = "paths are relative to the site folder, static/ or content/ (or start with @/ for content/), \
+                          and the picture must be a JPEG, PNG or WebP file";
+const CALLED_AT: &str = " (called at ";
+
+/// An image function's error, naming the template line that called it: Tera does not say where a
+/// function was called, so the templates are searched for the call with this path.
+fn located(function: &str, args: &HashMap<String, Value>, root: &Path, theme: Option<&str>, why: String) -> tera::Error {
+    let path = args.get("path").and_then(Value::as_str).unwrap_or("");
+    let at = call_site(function, path, root, theme).map(|(file, line, column)| format!("{CALLED_AT}{file}:{line}:{column})")).unwrap_or_default();
+    format!("{function}{at}: {why} (help: {IMAGE_HINT})").into()
+}
+
+/// The error for a template that failed in `resize_image` or `get_image_metadata`, located at the
+/// line of the call, or `None` when `cause` is another failure. `template_file` is the file of the
+/// template being rendered: the call's file is found beside it, since the cause names it relative
+/// to the site folder.
+pub fn image_call_failure(cause: &str, rendering: &Path, template_file: &Path) -> Option<Error> {
+    let function = ["resize_image", "get_image_metadata"].into_iter().find(|f| cause.starts_with(&format!("{f}{CALLED_AT}")))?;
+    let rest = &cause[function.len() + CALLED_AT.len()..];
+    let close = rest.find("): ")?;
+    let mut place = rest[..close].rsplitn(3, ':');
+    let column: usize = place.next()?.parse().ok()?;
+    let line: usize = place.next()?.parse().ok()?;
+    let file = place.next()?;
+    let why = rest[close + 3..].strip_suffix(&format!(" (help: {IMAGE_HINT})")).unwrap_or(&rest[close + 3..]);
+    let full = template_file.ancestors().map(|a| a.join(file)).find(|f| f.is_file()).unwrap_or_else(|| PathBuf::from(file));
+    Some(Error::at(full, line, column, format!("{function}: {why} (while rendering `{}`)", rendering.display())).with_hint(IMAGE_HINT))
+}
+
+/// The file (relative to the site folder), line and column of a template's call of `function`,
+/// preferring a call that names `path` within its first lines.
+fn call_site(function: &str, path: &str, root: &Path, theme: Option<&str>) -> Option<(String, usize, usize)> {
+    let mut sources: Vec<(String, String)> = Vec::new();
+    let mut folders = vec![root.join("templates")];
+    folders.extend(theme.map(|t| root.join("themes").join(t).join("templates")));
+    for folder in &folders {
+        for entry in walkdir::WalkDir::new(folder).sort_by_file_name().into_iter().flatten().filter(|e| e.file_type().is_file()) {
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                sources.push((entry.path().strip_prefix(root).unwrap_or(entry.path()).display().to_string(), text));
+            }
+        }
+    }
+    if theme == Some(super::templates::DEFAULT_THEME) && !root.join("themes").join(super::templates::DEFAULT_THEME).is_dir() {
+        for (name, bytes) in super::templates::built_in_files("templates/") {
+            sources.push((format!("(built-in theme)/templates/{name}"), String::from_utf8_lossy(bytes).into_owned()));
+        }
+    }
+    let call = format!("{function}(");
+    let quoted = [format!("\"{path}\""), format!("'{path}'"), format!("`{path}`")];
+    let mut first = None;
+    for (name, text) in &sources {
+        let lines: Vec<&str> = text.lines().collect();
+        for (i, line) in lines.iter().enumerate() {
+            let Some(byte) = line.find(&call) else { continue };
+            let at = (name.clone(), i + 1, line[..byte].chars().count() + 1);
+            let window = lines[i..lines.len().min(i + 4)].join("\n");
+            if !path.is_empty() && quoted.iter().any(|q| window.contains(q.as_str())) {
+                return Some(at);
+            }
+            first.get_or_insert(at);
+        }
+    }
+    first
 }
 
 /// Functions that would make the output depend on when or where it was built.
@@ -255,6 +382,26 @@ mod tests {
         let out = date_zh(&json!("2023-06-01"), &HashMap::new()).unwrap();
         assert_eq!(out, json!("2023年6月1日"));
         assert!(date_zh(&json!("June"), &HashMap::new()).is_err());
+    }
+
+    #[test]
+    fn image_errors_are_located_at_the_call() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = dir.path().join("templates");
+        std::fs::create_dir_all(&templates).unwrap();
+        std::fs::write(templates.join("page.html"), "<p>\n  {% set a = resize_image(path=\"a.jpg\", width=1) %}\n{{ get_image_metadata(path=\"b.png\") }}\n")
+            .unwrap();
+        let args = HashMap::from([("path".to_string(), json!("b.png"))]);
+        let cause = located("get_image_metadata", &args, dir.path(), None, "the image `b.png` does not exist".into()).to_string();
+        assert!(cause.starts_with("get_image_metadata (called at templates/page.html:3:4): "), "{cause}");
+        let error = image_call_failure(&cause, Path::new("content/x.md"), &templates.join("page.html")).unwrap();
+        let location = error.location.unwrap();
+        assert_eq!((location.path, location.line, location.column), (templates.join("page.html"), 3, 4));
+        assert!(error.message.contains("`b.png` does not exist") && !error.message.contains("help:"), "{}", error.message);
+        let args = HashMap::from([("path".to_string(), json!("a.jpg"))]);
+        let cause = located("resize_image", &args, dir.path(), None, "x".into()).to_string();
+        assert!(cause.starts_with("resize_image (called at templates/page.html:2:14): "), "{cause}");
+        assert!(image_call_failure("something else", Path::new("x"), Path::new("y")).is_none());
     }
 
     #[test]

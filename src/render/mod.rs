@@ -36,10 +36,12 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
     let mut shortcode_tera = templates.tera.clone();
     let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
     let codes = Arc::new(QrCodes::default());
+    let images = Arc::new(crate::images::Images::new(root, &config.base_url, config.theme.as_deref()));
     shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
+    functions::register_images(&mut shortcode_tera, &early, images.clone());
     functions::register(&mut shortcode_tera, early);
     let config_value = config.to_value();
-    let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library };
+    let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library, images: &images };
 
     let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
     let section_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
@@ -55,6 +57,7 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
     let mut tera = templates.tera.clone();
     let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
     tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
+    functions::register_images(&mut tera, &data, images.clone());
     functions::register(&mut tera, data);
     let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: &shapes };
 
@@ -85,11 +88,15 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         let path = format!("{}/order.csv", crate::print::PRINT_DIR);
         output.claim(path, Entry::Bytes(crate::print::order::csv(&rows)), Origin::new("the print order", None));
     }
+    let resized = images;
     let mut images = Output::default();
     if let Err(e) = codes.finish(&mut images) {
         errors.0.extend(e.0);
     }
     output.merge(images, &Origin::new("a QR code image", None));
+    if let Err(e) = resized.finish(output) {
+        errors.0.extend(e.0);
+    }
     if errors.has_errors() {
         errors.sort();
         return Err(errors);
@@ -141,13 +148,15 @@ fn rerender_page_here(
     output: &mut Output,
 ) -> Result<usize, Errors> {
     let codes = Arc::new(QrCodes::default());
+    let images = Arc::new(crate::images::Images::new(root, &config.base_url, config.theme.as_deref()));
     let config_value = config.to_value();
     let body = {
         let mut shortcode_tera = templates.tera.clone();
         let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
         shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
+        functions::register_images(&mut shortcode_tera, &early, images.clone());
         functions::register(&mut shortcode_tera, early);
-        let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library };
+        let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library, images: &images };
         bodies.page(index).map_err(Errors)?
     };
     let Some(shapes_mut) = Arc::get_mut(shapes) else {
@@ -159,6 +168,7 @@ fn rerender_page_here(
     let mut tera = templates.tera.clone();
     let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
     tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
+    functions::register_images(&mut tera, &data, images.clone());
     functions::register(&mut tera, data);
     let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: shapes.as_ref() };
     let jobs = pages.jobs_showing(index);
@@ -172,6 +182,9 @@ fn rerender_page_here(
         }
     }
     if let Err(e) = codes.finish(output) {
+        errors.0.extend(e.0);
+    }
+    if let Err(e) = images.finish(output) {
         errors.0.extend(e.0);
     }
     if errors.has_errors() {
@@ -201,6 +214,7 @@ struct Bodies<'a> {
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
+    images: &'a crate::images::Images,
 }
 
 impl Bodies<'_> {
@@ -252,7 +266,15 @@ impl Bodies<'_> {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let cx = markdown::Context { config: &self.config.markdown, library: self.library, base_url: &self.config.base_url, file, body_line, permalink };
+        let cx = markdown::Context {
+            config: &self.config.markdown,
+            library: self.library,
+            base_url: &self.config.base_url,
+            file,
+            body_line,
+            permalink,
+            images: Some(self.images),
+        };
         let mut rendered = markdown::render(&text, &cx)?;
         if !html_calls.is_empty() {
             rendered.content = shortcodes::insert(&rendered.content, &html_calls);
@@ -606,6 +628,9 @@ impl Pages<'_> {
             return Err(locate(error, &source, key));
         }
         templates::render(self.tera, template, context).map_err(|f| {
+            if let Some(error) = functions::image_call_failure(&f.cause, file, &self.templates.origin_path(template)) {
+                return error;
+            }
             Error::new(format!("could not render `{}` with `{template}`: {}", file.display(), f.cause))
                 .located(self.templates.origin_path(template), 0, 0)
                 .with_hint(f.hint.unwrap_or("a variable may be missing: guard optional values with `{% if x is defined %}` or `| default(value=...)`"))
