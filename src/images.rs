@@ -824,3 +824,83 @@ mod tests {
         assert_eq!(bytes, again);
     }
 }
+
+/// A JPEG as it may be published: the same image data, without the metadata a phone writes (EXIF,
+/// with the place and time it was taken; XMP; IPTC; comments). Only the orientation is kept, in a
+/// minimal EXIF block of its own, so that the photo still stands upright. Nothing is re-encoded.
+/// `None` when `bytes` is not a JPEG this can read, or carries nothing to remove.
+pub fn without_metadata(bytes: &[u8]) -> Option<Vec<u8>> {
+    if !bytes.starts_with(&[0xFF, 0xD8]) {
+        return None;
+    }
+    let orientation = ImageReader::new(Cursor::new(bytes))
+        .with_guessed_format()
+        .ok()
+        .and_then(|r| r.into_decoder().ok())
+        .and_then(|mut d| d.orientation().ok())
+        .map(|o| o.to_exif())
+        .unwrap_or(1);
+    let mut out = Vec::with_capacity(bytes.len());
+    out.extend_from_slice(&[0xFF, 0xD8]);
+    if orientation != 1 {
+        // Little-endian TIFF header, one IFD entry: tag 0x0112 (orientation), SHORT, count 1.
+        let mut exif = b"Exif\0\0II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0".to_vec();
+        exif.extend_from_slice(&[orientation, 0, 0, 0, 0, 0, 0, 0]);
+        out.extend_from_slice(&[0xFF, 0xE1]);
+        out.extend_from_slice(&((exif.len() + 2) as u16).to_be_bytes());
+        out.extend_from_slice(&exif);
+    }
+    let mut removed = false;
+    let mut at = 2;
+    while at + 4 <= bytes.len() {
+        if bytes[at] != 0xFF {
+            return None;
+        }
+        let marker = bytes[at + 1];
+        if marker == 0xFF {
+            at += 1;
+            continue;
+        }
+        let length = u16::from_be_bytes([bytes[at + 2], bytes[at + 3]]) as usize;
+        let end = (at + 2 + length).min(bytes.len());
+        if marker == 0xDA {
+            // The scan and everything after it is image data, copied as it is.
+            out.extend_from_slice(&bytes[at..]);
+            // A file that only had the minimal orientation block comes out the same.
+            return (removed && out != bytes).then_some(out);
+        }
+        // APP1 (EXIF, XMP), APP12–APP15 (vendor, IPTC) and comments go; JFIF and ICC colour stay.
+        if matches!(marker, 0xE1 | 0xEC..=0xEF | 0xFE) {
+            removed = true;
+        } else {
+            out.extend_from_slice(&bytes[at..end]);
+        }
+        at = end;
+    }
+    None
+}
+
+#[cfg(test)]
+mod metadata_tests {
+    use super::*;
+
+    #[test]
+    fn published_photos_lose_their_exif_but_stand_upright() {
+        let image = image::RgbImage::from_fn(40, 20, |x, _| image::Rgb([(x * 6) as u8, 80, 160]));
+        let mut jpeg = Vec::new();
+        let mut encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 80);
+        let mut exif = b"II*\0\x08\0\0\0\x01\0\x12\x01\x03\0\x01\0\0\0\x06\0\0\0\0\0\0\0".to_vec();
+        exif.extend_from_slice(b"GPS 31.2N 121.5E");
+        image::ImageEncoder::set_exif_metadata(&mut encoder, exif).unwrap();
+        image::ImageEncoder::write_image(encoder, image.as_raw(), 40, 20, image::ExtendedColorType::Rgb8).unwrap();
+        assert!(jpeg.windows(3).any(|w| w == b"GPS"));
+        let clean = without_metadata(&jpeg).expect("there was metadata to remove");
+        assert!(!clean.windows(3).any(|w| w == b"GPS"), "the place is gone");
+        let mut decoder = ImageReader::new(Cursor::new(&clean)).with_guessed_format().unwrap().into_decoder().unwrap();
+        assert_eq!(decoder.orientation().unwrap().to_exif(), 6, "the orientation is kept");
+        let pixels = DynamicImage::from_decoder(decoder).unwrap();
+        assert_eq!((pixels.width(), pixels.height()), (40, 20), "the image data is untouched");
+        assert_eq!(without_metadata(&clean), None, "nothing left to remove");
+        assert_eq!(without_metadata(b"not a jpeg"), None);
+    }
+}

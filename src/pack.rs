@@ -23,6 +23,8 @@ const NOT_IN_PACK: &str = "offline.html";
 const UNIT_SECTIONS: &[&str] = &["policies", "notices"];
 
 static ATTRIBUTE: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"\b(href|src|action|data-index|data-base)="([^"]*)""#).expect("valid pattern"));
+/// `srcset="a.jpg 480w, b.jpg 800w"`: a list of addresses, each with its width.
+static SRCSET: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"\bsrcset="([^"]*)""#).expect("valid pattern"));
 static REFRESH: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"(content="\d+;\s*url=)([^"]*)""#).expect("valid pattern"));
 static WEB_ONLY_LINK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"<link rel="(?:canonical|alternate)"[^>]*>\n?"#).expect("valid pattern"));
 
@@ -85,8 +87,11 @@ fn unit_files(site: &Site, website: &Output, id: &str) -> Result<BTreeSet<String
     let mut files = pages.clone();
     for page in &pages {
         let Some(Entry::Bytes(html)) = website.get(page) else { continue };
-        for captures in ATTRIBUTE.captures_iter(&String::from_utf8_lossy(html)) {
-            if let Some(file) = site_file(&captures[2], page, &site.config.base_url, &|p| website.contains(p)) {
+        let html = String::from_utf8_lossy(html);
+        let srcsets = SRCSET.captures_iter(&html).flat_map(|c| srcset_urls(&c[1]).into_iter().map(str::to_string).collect::<Vec<_>>());
+        let values: Vec<String> = ATTRIBUTE.captures_iter(&html).map(|c| c[2].to_string()).chain(srcsets).collect();
+        for value in values {
+            if let Some(file) = site_file(&value, page, &site.config.base_url, &|p| website.contains(p)) {
                 if !file.ends_with(".html") {
                     files.insert(file);
                 }
@@ -152,6 +157,19 @@ pub fn relink(html: &str, path: &str, base_url: &str, in_pack: &dyn Fn(&str) -> 
     let html = WEB_ONLY_LINK.replace_all(html, "");
     let depth = path.matches('/').count();
     let up = "../".repeat(depth);
+    // Each address of a srcset, like any other link; one outside the pack is dropped from the list.
+    let html = SRCSET.replace_all(&html, |captures: &regex::Captures| {
+        let mut kept = Vec::new();
+        for candidate in captures[1].split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let (url, width) = candidate.split_once(char::is_whitespace).unwrap_or((candidate, ""));
+            match site_file(url, path, base_url, &|p| in_pack(p) || !p.ends_with(".html")) {
+                Some(file) if in_pack(&file) => kept.push(format!("{up}{file} {}", width.trim()).trim_end().to_string()),
+                Some(_) => {}
+                None => kept.push(candidate.to_string()),
+            }
+        }
+        format!("srcset=\"{}\"", escape_attr(&kept.join(", ")))
+    });
     // Redirect pages (aliases, page 1 of a listing) send the browser on with a meta refresh.
     let html = REFRESH.replace_all(&html, |captures: &regex::Captures| {
         let target = match site_file(&captures[2], path, base_url, &|p| in_pack(p) || !p.ends_with(".html")) {
@@ -179,6 +197,11 @@ pub fn relink(html: &str, path: &str, base_url: &str, in_pack: &dyn Fn(&str) -> 
             format!("{name}=\"{}\"", escape_attr(&target))
         })
         .into_owned()
+}
+
+/// The addresses of a `srcset` value.
+fn srcset_urls(srcset: &str) -> Vec<&str> {
+    srcset.split(',').filter_map(|c| c.split_whitespace().next()).collect()
 }
 
 /// The start page of a unit's pack: what is in it, in the order a resident needs it.
@@ -270,9 +293,11 @@ mod tests {
 
     #[test]
     fn links_become_relative_files() {
-        let in_pack = |p: &str| ["index.html", "news/index.html", "news/a/index.html", "style.css", "新/index.html"].contains(&p);
+        let in_pack =
+            |p: &str| ["index.html", "news/index.html", "news/a/index.html", "style.css", "新/index.html", "news/a/p.jpg", "news/a/p.480.jpg"].contains(&p);
         let html = "<link rel=\"canonical\" href=\"https://a.cn/news/a/\">\n<a href=\"https://a.cn/news/\">新闻</a><a href=\"/%E6%96%B0/\">新</a>\
                     <a href=\"https://a.cn/\">首页</a><a href=\"/news/a/#x\">a</a><link rel=\"stylesheet\" href=\"https://a.cn/style.css\">\
+                    <img src=\"https://a.cn/news/a/p.jpg\" srcset=\"https://a.cn/news/a/p.480.jpg 480w, https://a.cn/x/far.jpg 800w\">\
                     <a href=\"https://a.cn/gone/\">g</a><a href=\"https://other.cn/\">o</a><a href=\"tel:110\">110</a><a href=\"#top\">t</a>";
         let out = relink(html, "news/a/index.html", "https://a.cn", &in_pack);
         assert!(!out.contains("canonical"));
@@ -283,6 +308,7 @@ mod tests {
             "href=\"../../news/a/index.html#x\"",
             "href=\"../../style.css\"",
             "href=\"../../offline.html\"",
+            "srcset=\"../../news/a/p.480.jpg 480w\"",
             "href=\"https://other.cn/\"",
             "href=\"tel:110\"",
             "href=\"#top\"",

@@ -681,11 +681,24 @@ impl Pages<'_> {
             for file in assets {
                 if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
                     let origin = Origin::new("a file of a page bundle", Some(file));
-                    output.claim(format!("{folder}{}{name}", path.trim_start_matches('/')), Entry::Copy(file.clone()), origin);
+                    output.claim(format!("{folder}{}{name}", path.trim_start_matches('/')), published_asset(file, published), origin);
                 }
             }
         }
     }
+}
+
+/// A bundle file as it is published: a JPEG photo on the website loses the place and time its
+/// camera wrote into it (nothing else changes); everything else is copied as it is.
+fn published_asset(file: &Path, on_website: bool) -> Entry {
+    let jpeg = file.extension().and_then(|e| e.to_str()).is_some_and(|e| e.eq_ignore_ascii_case("jpg") || e.eq_ignore_ascii_case("jpeg"));
+    if on_website && jpeg {
+        // An unreadable file is reported by the writer, which copies it.
+        if let Some(clean) = std::fs::read(file).ok().and_then(|bytes| crate::images::without_metadata(&bytes)) {
+            return Entry::Bytes(clean);
+        }
+    }
+    Entry::Copy(file.to_path_buf())
 }
 
 fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {
