@@ -567,10 +567,7 @@ impl Pages<'_> {
             Some(v) => item.variant_path(variants[v]),
             None => item.path.clone(),
         };
-        let template = match item.kind {
-            crate::print::ItemKind::Poster => "print/poster.html",
-            crate::print::ItemKind::Letter => "print/letter.html",
-        };
+        let template = item.spec.template;
         let mut context = self.base_context(&path);
         let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
         value["content"] = Value::String(self.shapes.page_bodies[item.page].content.clone());
