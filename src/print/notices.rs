@@ -199,7 +199,7 @@ pub fn check_quotes(library: &Library) -> Vec<Error> {
                 None => "remove the link, or link to a notice in force".into(),
             };
             let link = format!("@/{}", notice.relative);
-            if let Some(line) = line_of(&page.body, &link) {
+            if let Some(line) = line_of(&page.body, &link).or_else(|| line_of(&page.body, &format!("]({})", notice.path))) {
                 warnings.push(
                     Error::warning(format!("this page links to 《{}》, which is {}", notice.title, notice.state_label))
                         .located(&page.file, page.body_line + line, 1)
