@@ -56,7 +56,7 @@ pub struct Page {
 impl Page {
     /// Posters and letters: their text is printed, not published as a web page.
     pub fn is_print_source(&self) -> bool {
-        self.meta.poster.is_some() || self.meta.letter.is_some() || self.meta.print.is_some()
+        self.meta.poster.is_some() || self.meta.letter.is_some() || self.meta.print.is_some() || self.meta.slogans.is_some()
     }
 }
 

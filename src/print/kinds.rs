@@ -43,6 +43,11 @@ pub struct Kind {
     pub each: u32,
     /// What the print shop does after printing, when the size does not say.
     pub finishing: Option<&'static str>,
+    /// Long side across when front matter gives no orientation (banners).
+    pub landscape: bool,
+    /// The scale of the print pages and PDF: 1, or 0.1 for banners, whose real size no PDF page
+    /// can hold (the print shop scales the 1:10 file up).
+    pub scale: f64,
 }
 
 /// Every kind placard prints.
@@ -60,6 +65,8 @@ pub const KINDS: &[Kind] = &[
         copies: Per::Unit,
         each: 1,
         finishing: None,
+        landscape: false,
+        scale: 1.0,
     },
     Kind {
         name: "letter",
@@ -74,6 +81,8 @@ pub const KINDS: &[Kind] = &[
         copies: Per::Household,
         each: 1,
         finishing: Some("无需裁切"),
+        landscape: false,
+        scale: 1.0,
     },
     Kind {
         name: "notice",
@@ -88,6 +97,8 @@ pub const KINDS: &[Kind] = &[
         copies: Per::Unit,
         each: 2,
         finishing: Some("无需裁切；张贴前加盖公章"),
+        landscape: false,
+        scale: 1.0,
     },
     Kind {
         name: "card",
@@ -102,6 +113,8 @@ pub const KINDS: &[Kind] = &[
         copies: Per::Household,
         each: 1,
         finishing: Some("双面印刷，300 g 铜版纸，按裁切线裁切"),
+        landscape: false,
+        scale: 1.0,
     },
     Kind {
         name: "sticker",
@@ -116,6 +129,8 @@ pub const KINDS: &[Kind] = &[
         copies: Per::Unit,
         each: 2,
         finishing: Some("户外不干胶，覆哑膜，模切至成品尺寸"),
+        landscape: false,
+        scale: 1.0,
     },
     Kind {
         name: "handout",
@@ -130,6 +145,24 @@ pub const KINDS: &[Kind] = &[
         copies: Per::Pupil,
         each: 1,
         finishing: Some("回执处打齿孔（撕线）"),
+        landscape: false,
+        scale: 1.0,
+    },
+    Kind {
+        name: "banner",
+        folder: "banners",
+        label: "横幅",
+        template: "print/banner.html",
+        family: ItemKind::Poster,
+        size: "700x5000",
+        bleed_mm: 0.0,
+        crop_marks: false,
+        pages: Pages::Fixed(1),
+        copies: Per::Unit,
+        each: 1,
+        finishing: None,
+        landscape: true,
+        scale: 0.1,
     },
 ];
 
@@ -228,7 +261,8 @@ impl Copies {
     pub fn count(&self, units: &[&Unit], town: bool) -> (u32, String) {
         let extra = if self.extra > 0 { format!(" + {}", self.extra) } else { String::new() };
         if self.per == Per::Unit {
-            return (self.each + self.extra, format!("每单位 {} 份{extra}", self.each));
+            let scope = if town { "全镇共" } else { "每单位" };
+            return (self.each + self.extra, format!("{scope} {} 份{extra}", self.each));
         }
         let mut total = 0u32;
         let mut missing = Vec::new();

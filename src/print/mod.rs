@@ -8,6 +8,7 @@ pub mod kinds;
 pub mod notices;
 pub mod order;
 pub mod sizes;
+pub mod slogans;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -109,6 +110,10 @@ pub struct ItemFrontMatter {
     /// The one channel the item is about, e.g. the report box a sticker goes on; on a unit's
     /// variant, that unit's own channel of the same kind takes its place.
     pub channel: Option<String>,
+    /// Banners: the slogan list to print, as `@/slogans/x.md` (every list when not given).
+    pub slogans: Option<String>,
+    /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
+    pub mount: Option<String>,
 }
 
 /// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
@@ -204,6 +209,8 @@ pub struct Sheet {
     pub height_mm: f64,
     pub safe_mm: f64,
     pub crop_marks: bool,
+    /// The scale of the print page: 1, or 0.1 for a banner's 1:10 file.
+    pub scale: f64,
 }
 
 impl Sheet {
@@ -222,6 +229,7 @@ impl Sheet {
             height_mm: h + 2.0 * bleed_mm,
             safe_mm: SAFE_MM,
             crop_marks,
+            scale: 1.0,
         })
     }
 
@@ -271,6 +279,11 @@ pub struct PrintItem {
     pub channel: Option<String>,
     /// For a notice: its index in [`Print::notices`].
     pub notice: Option<usize>,
+    /// For a banner: its slogan, and the height of its characters in mm at full size.
+    pub text: Option<String>,
+    pub text_mm: Option<f64>,
+    /// What the print shop does after printing, when the item says more than its kind and size.
+    pub finishing: Option<String>,
     /// Where the combined print page is, like `/print/posters/market-a3/`.
     pub path: String,
     #[serde(skip)]
@@ -310,6 +323,10 @@ pub struct Print {
     pub items: Vec<PrintItem>,
     /// Every notice with a `[notice]` table, in force or not.
     pub notices: Vec<notices::Notice>,
+    /// Every slogan of every list.
+    pub slogans: Vec<slogans::Slogan>,
+    /// The text files for the LED screens in `[[print.led]]`.
+    pub led: Vec<slogans::LedFile>,
 }
 
 /// What every kind's front matter comes down to before it becomes a [`PrintItem`].
@@ -332,6 +349,8 @@ struct Draft {
     seal: Option<String>,
     channel: Option<String>,
     notice: Option<usize>,
+    text: Option<String>,
+    mount: Option<String>,
 }
 
 /// What collecting items needs at hand.
@@ -352,6 +371,8 @@ impl Print {
     pub fn collect(library: &Library, config: &Config, today: chrono::NaiveDate, errors: &mut Errors) -> Print {
         let mut print = Print { units: collect_units(library, config, errors), ..Default::default() };
         print.notices = notices::collect(library, today, errors);
+        print.slogans = slogans::collect(library, errors);
+        print.led = slogans::led_files(config, &print.slogans, today, errors);
         let context = Context {
             library,
             config,
@@ -371,6 +392,7 @@ impl Print {
                 vec![(kind("letter"), letter_draft(m))]
             } else if let Some(m) = &meta.print {
                 match kinds::find(&m.kind) {
+                    Ok(k) if k.name == "banner" => banner_drafts(library, page, &source, &print.slogans, today, m, errors),
                     Ok(k) => vec![(k, item_draft(m))],
                     Err(hint) => {
                         errors.push(locate(Error::in_file(&page.file, format!("`{}` is not a kind of print item", m.kind)), &source, "kind").with_hint(hint));
@@ -564,8 +586,37 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
         date: m.date.clone(),
         salutation: m.salutation.clone(),
         channel: m.channel.clone(),
+        mount: m.mount.clone(),
         ..Draft::default()
     }
+}
+
+/// A banner prints once per slogan not yet ended, `<id>-<n>` for the list's n-th slogan.
+fn banner_drafts(library: &Library, page: &Page, source: &str, all: &[slogans::Slogan], today: chrono::NaiveDate, m: &ItemFrontMatter, errors: &mut Errors) -> Vec<(&'static Kind, Draft)> {
+    let list = match &m.slogans {
+        None => None,
+        Some(link) => match library.get(link) {
+            Some(crate::content::library::Item::Page(p)) if library.pages[p].meta.slogans.is_some() => Some(p),
+            _ => {
+                errors.push(
+                    locate(Error::in_file(&page.file, format!("slogans = \"{link}\" is not a slogan list")), source, "slogans")
+                        .with_hint("name a page with a [slogans] table, like slogans = \"@/slogans/2026.md\""),
+                );
+                return vec![];
+            }
+        },
+    };
+    let id = m.id.clone().unwrap_or_else(|| page.slug.clone());
+    all.iter()
+        .filter(|s| list.is_none_or(|p| s.page == p) && s.current_on(today))
+        .map(|s| {
+            let n = s.id.rsplit('-').next().unwrap_or("1");
+            let mut draft = item_draft(m);
+            draft.id = Some(format!("{id}-{}{n}", if list.is_none() { format!("{}-", s.list) } else { String::new() }));
+            draft.text = Some(s.text.clone());
+            (kind("banner"), draft)
+        })
+        .collect()
 }
 
 /// A notice in force prints once per size (`<id>-a3`, `<id>-a2`); one that is not is not printed.
@@ -605,7 +656,8 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
     let id = item_id(page, d.id.as_deref(), source, kind.name, errors)?;
     let paper = d.size.clone().unwrap_or_else(|| kind.size.into());
     let landscape = match d.orientation.as_deref() {
-        None | Some("portrait") => false,
+        None => kind.landscape,
+        Some("portrait") => false,
         Some("landscape") => true,
         Some(other) => {
             errors.push(locate(Error::in_file(file, format!("`{other}` is not an orientation")), source, "orientation").with_hint("use \"portrait\" or \"landscape\""));
@@ -619,8 +671,10 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         );
         return None;
     }
+    // A size in mm keeps the orientation it is written in; a kind that lies across turns it.
+    let landscape = landscape && sizes::parse(&paper).is_ok_and(|s| s.width_mm < s.height_mm);
     let sheet = match Sheet::new(&paper, landscape, bleed, d.crop_marks.unwrap_or(kind.crop_marks)) {
-        Ok(sheet) => sheet,
+        Ok(sheet) => Sheet { scale: kind.scale, ..sheet },
         Err(hint) => {
             let key = if kind.name == "notice" { "sizes" } else { "size" };
             errors.push(locate(Error::in_file(file, format!("`{paper}` is not a size placard knows")), source, key).with_hint(hint));
@@ -660,12 +714,35 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
             errors.push(unknown_channel(page, source, channel, cx.library));
         }
     }
+    let mut finishing = None;
+    let mut text_mm = None;
+    if kind.name == "banner" {
+        match slogans::mount_finishing(d.mount.as_deref()) {
+            Ok(f) => finishing = Some(f.to_string()),
+            Err(hint) => {
+                errors.push(locate(Error::in_file(file, "this banner's mount is not understood"), source, "mount").with_hint(hint));
+                return None;
+            }
+        }
+        let text = d.text.as_deref().unwrap_or_default();
+        match slogans::banner_type(text, sheet.trim_width_mm.max(sheet.trim_height_mm), sheet.trim_width_mm.min(sheet.trim_height_mm)) {
+            Ok(t) => text_mm = Some(t),
+            Err(message) => {
+                errors.push(locate(Error::in_file(file, message), source, "size").with_hint("order a longer banner (size = \"900x6000\"), or shorten the slogan in its list"));
+                return None;
+            }
+        }
+    }
+    let page_title = cx.library.pages[index].meta.title.clone();
+    let title = match &d.text {
+        Some(text) => format!("{}：{text}", page_title.unwrap_or_default()),
+        None => page_title.unwrap_or_else(|| id.clone()),
+    };
     let unit_ids = resolve_units(page, source, d.units.as_ref(), &cx.all_units, units, errors);
     let issuer_default = cx.config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&cx.config.title).to_string();
     Some(PrintItem {
         kind: kind.family,
         spec: kind,
-        title: cx.library.pages[index].meta.title.clone().unwrap_or_else(|| id.clone()),
         path: format!("/{PRINT_DIR}/{}/{id}/", kind.folder),
         id,
         sheet,
@@ -679,6 +756,10 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         seal,
         channel: d.channel.clone(),
         notice: d.notice,
+        title,
+        text: d.text,
+        text_mm,
+        finishing,
         page: index,
     })
 }
@@ -705,8 +786,8 @@ pub fn export_items(print: &Print) -> Vec<export::PrintItem> {
             title: item.title.clone(),
             combined: in_print_dir(&item.path),
             variants: item.variants().into_iter().map(|v| (v.to_string(), in_print_dir(&item.variant_path(v)))).collect(),
-            width_mm: item.sheet.width_mm,
-            height_mm: item.sheet.height_mm,
+            width_mm: item.sheet.width_mm * item.sheet.scale,
+            height_mm: item.sheet.height_mm * item.sheet.scale,
         })
         .collect()
 }

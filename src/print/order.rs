@@ -79,7 +79,11 @@ pub fn rows(print: &Print) -> Vec<OrderRow> {
                 paper: sheet.describe(),
                 pages,
                 sides,
-                finishing: finishing(item.spec.finishing, &sheet.paper, sheet.trim_width_mm, sheet.trim_height_mm, sheet.bleed_mm),
+                finishing: match &item.finishing {
+                    Some(f) if sheet.scale != 1.0 => format!("{f}；PDF 为 1:{:.0} 缩样，按成品尺寸放大喷绘", 1.0 / sheet.scale),
+                    Some(f) => f.clone(),
+                    None => finishing(item.spec.finishing, &sheet.paper, sheet.trim_width_mm, sheet.trim_height_mm, sheet.bleed_mm),
+                },
                 rule,
                 copies,
             });

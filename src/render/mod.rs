@@ -85,6 +85,9 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         let path = format!("{}/order.csv", crate::print::PRINT_DIR);
         output.claim(path, Entry::Bytes(crate::print::order::csv(&rows)), Origin::new("the print order", None));
     }
+    for led in &library.print.led {
+        output.claim(format!("{}/{}", crate::print::PRINT_DIR, led.path), Entry::Bytes(led.bytes.clone()), Origin::new(format!("the LED text of screen `{}`", led.screen), None));
+    }
     let mut images = Output::default();
     if let Err(e) = codes.finish(&mut images) {
         errors.0.extend(e.0);
