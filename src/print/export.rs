@@ -491,7 +491,8 @@ pub struct Problem {
 /// Every problem of every sheet of `item`, one error each, naming the item, the unit and the distance.
 pub fn layout_problems(item: &PrintItem, sheets: &[Measured]) -> Vec<Error> {
     let mut errors = Vec::new();
-    if sheets.len() != item.variants.len() {
+    let per_variant = if item.flow { 1 } else { item.pages_per_variant.max(1) };
+    if sheets.len() != item.variants.len() * per_variant {
         errors.push(Error::new(format!(
             "{} `{}` has {} variants, but its print page lays out {} sheets",
             item.kind,

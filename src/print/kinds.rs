@@ -71,7 +71,7 @@ pub const KINDS: &[Kind] = &[
     Kind {
         name: "letter",
         folder: "letters",
-        label: "致居民的一封信",
+        label: "一封信",
         template: "print/letter.html",
         family: ItemKind::Letter,
         size: "A4",

@@ -823,7 +823,9 @@ fn unknown_channel(page: &Page, source: &str, id: &str, library: &Library) -> Er
 fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, all: &[String], units: &[Unit], errors: &mut Errors) -> Vec<String> {
     match spec {
         None => vec![],
-        Some(UnitsSpec::All(word)) if word == "all" => all.to_vec(),
+        // Schools are units too, but "all" means the villages and communities: schools get the
+        // items written for them (units = "schools").
+        Some(UnitsSpec::All(word)) if word == "all" => units.iter().filter(|u| !u.is_school()).map(|u| u.id.clone()).collect(),
         Some(UnitsSpec::All(word)) if word == "schools" => units.iter().filter(|u| u.is_school()).map(|u| u.id.clone()).collect(),
         Some(UnitsSpec::All(word)) => {
             errors.push(
