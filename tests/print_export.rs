@@ -75,6 +75,9 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn item(kind: &str, id: &str, variants: &[&str], size: (f64, f64)) -> PrintItem {
     PrintItem {
         kind: kind.into(),
+        folder: format!("{kind}s"),
+        flow: kind == "letter",
+        pages_per_variant: 1,
         id: id.into(),
         title: id.into(),
         combined: format!("print/{kind}s/{id}/index.html"),

@@ -212,13 +212,14 @@ impl Per {
         }
     }
 
-    /// The unit's count, and how the order sheet names it (`户`, `家企业`, `名学生`).
-    fn count(self, unit: &Unit) -> (Option<u32>, &'static str, &'static str) {
+    /// The unit's count, how the order sheet names it (`户`, `家企业`, `名学生`), what it calls a
+    /// missing count, and the front matter key to fill in.
+    fn count(self, unit: &Unit) -> (Option<u32>, &'static str, &'static str, &'static str) {
         match self {
-            Per::Household => (unit.households, "户", "households"),
-            Per::Enterprise => (unit.enterprises, "家企业", "enterprises"),
-            Per::Pupil => (unit.pupils, "名学生", "pupils"),
-            Per::Unit => (Some(1), "", ""),
+            Per::Household => (unit.households, "户", "户数", "households"),
+            Per::Enterprise => (unit.enterprises, "家企业", "企业数", "enterprises"),
+            Per::Pupil => (unit.pupils, "名学生", "学生人数", "pupils"),
+            Per::Unit => (Some(1), "", "", ""),
         }
     }
 }
@@ -266,7 +267,7 @@ impl Copies {
         }
         let mut total = 0u32;
         let mut missing = Vec::new();
-        let (_, word, field) = self.per.count(units.first().copied().unwrap_or(&Unit::placeholder()));
+        let (_, word, lack, field) = self.per.count(units.first().copied().unwrap_or(&Unit::placeholder()));
         for unit in units {
             match self.per.count(unit).0 {
                 Some(n) => total += n,
@@ -274,7 +275,7 @@ impl Copies {
             }
         }
         if !missing.is_empty() && !town {
-            return (self.extra, format!("缺少{word}数（在单位页的 [unit] 中填写 {field}）{extra}"));
+            return (self.extra, format!("缺少{lack}（在单位页的 [unit] 中填写 {field}）{extra}"));
         }
         let scope = if town { "全镇 " } else { "" };
         let gaps = if missing.is_empty() { String::new() } else { format!("（未计 {}：缺少 {field}）", missing.join("、")) };

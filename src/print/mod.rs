@@ -235,7 +235,7 @@ impl Sheet {
 
     /// How the print order names the paper, e.g. `A3 竖版（297×420 mm，出血 3 mm）`.
     pub fn describe(&self) -> String {
-        let way = if self.orientation == "landscape" { "横版" } else { "竖版" };
+        let way = if self.trim_width_mm > self.trim_height_mm { "横版" } else { "竖版" };
         if self.bleed_mm > 0.0 {
             format!("{} {way}（{}×{} mm，出血 {} mm）", self.paper, self.trim_width_mm, self.trim_height_mm, self.bleed_mm)
         } else {
