@@ -99,7 +99,7 @@ fn every_kind_prints_sheets_of_its_size_one_variant_per_unit() {
     assert!(perforation < slip && handout.contains("家长签名") && handout.contains("班级") && handout.contains("东村小学"));
     // The notice: title, 文号, reward table, 落款 with the issuer, and no seal image anywhere.
     let notice = read(&print, "notices/reward-2026-a3/east/index.html");
-    for text in ["关于征集黑恶势力违法犯罪线索的悬赏通告", "测扫黑办〔2026〕1号", "5万元至10万元", "测试镇扫黑除恶斗争领导小组办公室", "2026年3月1日", "seal-room"] {
+    for text in ["关于征集黑恶势力违法犯罪线索的悬赏通告", "测扫黑办〔2026〕1号", "5万元至10万元", "测试镇扫黑除恶斗争领导小组办公室", "2026年3月1日", "data-seal-room=\"42\""] {
         assert!(notice.contains(text), "the notice lacks {text}");
     }
 }
