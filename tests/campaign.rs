@@ -287,7 +287,7 @@ fn exported_pdfs_of_every_kind_have_their_size_text_and_codes() {
         assert_eq!(count, *pages, "{pdf}: {boxes}");
         for n in 1..=count {
             let trim = pdf_box(&boxes, n, "TrimBox");
-            assert!((trim[2] - trim[0] - pt(*w)).abs() < 0.6 && (trim[3] - trim[1] - pt(*h)).abs() < 0.6, "{pdf} page {n}: trim {trim:?} is not {w}×{h} mm");
+            assert!((trim[2] - trim[0] - pt(*w)).abs() < 1.0 && (trim[3] - trim[1] - pt(*h)).abs() < 1.0, "{pdf} page {n}: trim {trim:?} is not {w}×{h} mm");
         }
         let text = String::from_utf8_lossy(&Command::new(&pdftotext).args(["-layout"]).arg(&path).arg("-").output().unwrap().stdout).replace([' ', '\n'], "");
         for want in *texts {
