@@ -99,7 +99,14 @@ fn every_kind_prints_sheets_of_its_size_one_variant_per_unit() {
     assert!(perforation < slip && handout.contains("家长签名") && handout.contains("班级") && handout.contains("东村小学"));
     // The notice: title, 文号, reward table, 落款 with the issuer, and no seal image anywhere.
     let notice = read(&print, "notices/reward-2026-a3/east/index.html");
-    for text in ["关于征集黑恶势力违法犯罪线索的悬赏通告", "测扫黑办〔2026〕1号", "5万元至10万元", "测试镇扫黑除恶斗争领导小组办公室", "2026年3月1日", "data-seal-room=\"42\""] {
+    for text in [
+        "关于征集黑恶势力违法犯罪线索的悬赏通告",
+        "测扫黑办〔2026〕1号",
+        "5万元至10万元",
+        "测试镇扫黑除恶斗争领导小组办公室",
+        "2026年3月1日",
+        "data-seal-room=\"42\"",
+    ] {
         assert!(notice.contains(text), "the notice lacks {text}");
     }
 }
@@ -182,7 +189,10 @@ fn a_slogan_too_long_for_its_banner_gives_the_length_it_needs() {
     let list = std::fs::read_to_string(scratch.site().join("content/slogans/list.md")).unwrap();
     scratch.write(
         "content/slogans/list.md",
-        &list.replace("  { text = \"扫黑除恶 人人有责\" },", "  { text = \"扫黑除恶 人人有责\" },\n  { text = \"坚持依法严惩黑恶势力违法犯罪和深挖彻查保护伞\" },"),
+        &list.replace(
+            "  { text = \"扫黑除恶 人人有责\" },",
+            "  { text = \"扫黑除恶 人人有责\" },\n  { text = \"坚持依法严惩黑恶势力违法犯罪和深挖彻查保护伞\" },",
+        ),
     );
     let (_dir, _public, _print, out) = print(&scratch.site(), false);
     assert!(!out.status.success());
@@ -205,7 +215,11 @@ fn lapsed_notices_are_marked_and_check_names_the_pages_that_quote_them() {
     let current = read(&public, "notices/reward-2026/index.html");
     assert!(!current.contains("data-notice-lapsed") && current.contains("现行有效") && current.contains("测扫黑办〔2026〕1号"));
     let listing = read(&public, "notices/index.html");
-    assert!(listing.contains("data-notice-state=\"revoked\"") && listing.contains("data-notice-state=\"superseded\"") && listing.contains("data-notice-state=\"in_force\""));
+    assert!(
+        listing.contains("data-notice-state=\"revoked\"")
+            && listing.contains("data-notice-state=\"superseded\"")
+            && listing.contains("data-notice-state=\"in_force\"")
+    );
     assert!(!tree(&public).keys().any(|k| k.contains("seal")), "no seal on the website");
 
     let check = placard().arg("check").arg("--root").arg(fixture("campaign-site")).output().unwrap();
@@ -255,7 +269,10 @@ fn a_lapsed_notice_is_marked_in_a_real_browser() {
 
 /// `pdfinfo -box` page `n`'s box `name` in points.
 fn pdf_box(info: &str, n: usize, name: &str) -> [f64; 4] {
-    let line = info.lines().find(|l| l.starts_with(&format!("Page {n:>4} {name}:")) || l.starts_with(&format!("Page {n} {name}:"))).unwrap_or_else(|| panic!("no {name} for page {n}"));
+    let line = info
+        .lines()
+        .find(|l| l.starts_with(&format!("Page {n:>4} {name}:")) || l.starts_with(&format!("Page {n} {name}:")))
+        .unwrap_or_else(|| panic!("no {name} for page {n}"));
     let v: Vec<f64> = line.split(':').nth(1).unwrap().split_whitespace().map(|t| t.parse().unwrap()).collect();
     [v[0], v[1], v[2], v[3]]
 }
@@ -272,7 +289,13 @@ fn exported_pdfs_of_every_kind_have_their_size_text_and_codes() {
     let pt = |mm: f64| mm * 72.0 / 25.4;
     // (pdf, trim w×h mm as printed, pages, texts, QR payload ends)
     let cases: &[(&str, (f64, f64), usize, &[&str], &[&str])] = &[
-        ("notices/reward-2026-a3.pdf", (297.0, 420.0), 1, &["测扫黑办〔2026〕1号", "5万元至10万元", "500元至5000元", "测试镇扫黑除恶斗争领导小组办公室", "2026年3月1日"], &["/q/east/reward-2026-a3/"]),
+        (
+            "notices/reward-2026-a3.pdf",
+            (297.0, 420.0),
+            1,
+            &["测扫黑办〔2026〕1号", "5万元至10万元", "500元至5000元", "测试镇扫黑除恶斗争领导小组办公室", "2026年3月1日"],
+            &["/q/east/reward-2026-a3/"],
+        ),
         ("notices/reward-2026-a2.pdf", (420.0, 594.0), 1, &["测扫黑办〔2026〕1号", "5万元至10万元"], &["/q/east/reward-2026-a2/"]),
         ("cards/card.pdf", (90.0, 54.0), 4, &["0123-6110202", "0123-6110110", "110"], &["/q/east/card/", "/q/west/card/"]),
         ("stickers/boxtag.pdf", (150.0, 100.0), 1, &["东村村委会门口", "每周四下午"], &["/q/east/boxtag/"]),

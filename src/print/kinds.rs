@@ -250,7 +250,11 @@ impl Copies {
             Some(CopiesSpec::Fixed(n)) => (Per::Unit, *n),
             Some(CopiesSpec::Per(word)) => match Per::parse(word) {
                 Some(per) => (per, 1),
-                None => return Err(format!("`{word}` is not a copies rule: write a number of copies per unit (copies = 3), or \"household\", \"enterprise\" or \"pupil\"")),
+                None => {
+                    return Err(format!(
+                        "`{word}` is not a copies rule: write a number of copies per unit (copies = 3), or \"household\", \"enterprise\" or \"pupil\""
+                    ))
+                }
             },
         };
         Ok(Copies { per, each, extra: extra.unwrap_or(0) })

@@ -444,9 +444,11 @@ impl Print {
                 let landing = unit.map(|u| item.landing_url(u));
                 // The one channel an item is about (a sticker's report box): on a unit's variant,
                 // the unit's own channel of the same kind, so each box carries its own rule.
-                let about = item.channel.as_deref().and_then(|id| library.channel(id)).map(|town| {
-                    unit.and_then(|u| u.own_channels.iter().filter_map(|c| library.channel(c)).find(|c| c.kind == town.kind)).unwrap_or(town)
-                });
+                let about = item
+                    .channel
+                    .as_deref()
+                    .and_then(|id| library.channel(id))
+                    .map(|town| unit.and_then(|u| u.own_channels.iter().filter_map(|c| library.channel(c)).find(|c| c.kind == town.kind)).unwrap_or(town));
                 json!({
                     "channel": about.map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
                     "notice": item.notice.and_then(|n| self.notices.get(n)),
@@ -592,7 +594,15 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
 }
 
 /// A banner prints once per slogan not yet ended, `<id>-<n>` for the list's n-th slogan.
-fn banner_drafts(library: &Library, page: &Page, source: &str, all: &[slogans::Slogan], today: chrono::NaiveDate, m: &ItemFrontMatter, errors: &mut Errors) -> Vec<(&'static Kind, Draft)> {
+fn banner_drafts(
+    library: &Library,
+    page: &Page,
+    source: &str,
+    all: &[slogans::Slogan],
+    today: chrono::NaiveDate,
+    m: &ItemFrontMatter,
+    errors: &mut Errors,
+) -> Vec<(&'static Kind, Draft)> {
     let list = match &m.slogans {
         None => None,
         Some(link) => match library.get(link) {
@@ -660,14 +670,17 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         Some("portrait") => false,
         Some("landscape") => true,
         Some(other) => {
-            errors.push(locate(Error::in_file(file, format!("`{other}` is not an orientation")), source, "orientation").with_hint("use \"portrait\" or \"landscape\""));
+            errors.push(
+                locate(Error::in_file(file, format!("`{other}` is not an orientation")), source, "orientation").with_hint("use \"portrait\" or \"landscape\""),
+            );
             return None;
         }
     };
     let bleed = d.bleed_mm.unwrap_or(kind.bleed_mm);
     if !(0.0..=10.0).contains(&bleed) {
         errors.push(
-            locate(Error::in_file(file, format!("a bleed of {bleed} mm is not usable")), source, "bleed_mm").with_hint("print shops ask for 2–5 mm; the default is 3"),
+            locate(Error::in_file(file, format!("a bleed of {bleed} mm is not usable")), source, "bleed_mm")
+                .with_hint("print shops ask for 2–5 mm; the default is 3"),
         );
         return None;
     }
@@ -728,7 +741,10 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         match slogans::banner_type(text, sheet.trim_width_mm.max(sheet.trim_height_mm), sheet.trim_width_mm.min(sheet.trim_height_mm)) {
             Ok(t) => text_mm = Some(t),
             Err(message) => {
-                errors.push(locate(Error::in_file(file, message), source, "size").with_hint("order a longer banner (size = \"900x6000\"), or shorten the slogan in its list"));
+                errors.push(
+                    locate(Error::in_file(file, message), source, "size")
+                        .with_hint("order a longer banner (size = \"900x6000\"), or shorten the slogan in its list"),
+                );
                 return None;
             }
         }

@@ -89,7 +89,11 @@ pub fn collect(library: &Library, today: NaiveDate, errors: &mut Errors) -> Vec<
             Some(link) => match library.get(link) {
                 Some(Item::Page(p)) if p != index => {
                     let to = &library.pages[p];
-                    Some(Replacement { title: to.meta.title.clone().unwrap_or_default(), path: to.path.clone(), number: to.meta.notice.as_ref().and_then(|n| n.number.clone()) })
+                    Some(Replacement {
+                        title: to.meta.title.clone().unwrap_or_default(),
+                        path: to.path.clone(),
+                        number: to.meta.notice.as_ref().and_then(|n| n.number.clone()),
+                    })
                 }
                 _ => {
                     errors.push(
@@ -105,7 +109,8 @@ pub fn collect(library: &Library, today: NaiveDate, errors: &mut Errors) -> Vec<
         if let (Some(from), Some(until)) = (from, until) {
             if until < from {
                 errors.push(
-                    locate(Error::in_file(&page.file, "the notice ends before it begins"), &source, "valid_until").with_hint("valid_until must be on or after valid_from"),
+                    locate(Error::in_file(&page.file, "the notice ends before it begins"), &source, "valid_until")
+                        .with_hint("valid_until must be on or after valid_from"),
                 );
             }
         }

@@ -72,7 +72,10 @@ pub fn collect(library: &Library, errors: &mut Errors) -> Vec<Slogan> {
         for (n, s) in meta.list.iter().enumerate() {
             let text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
             if text.is_empty() {
-                errors.push(locate(Error::in_file(&page.file, format!("slogan {} is empty", n + 1)), &source, "text").with_hint("write the slogan's text, or remove it"));
+                errors.push(
+                    locate(Error::in_file(&page.file, format!("slogan {} is empty", n + 1)), &source, "text")
+                        .with_hint("write the slogan's text, or remove it"),
+                );
                 continue;
             }
             let (from, until) = (s.from.as_ref().map(Date::day), s.until.as_ref().map(Date::day));
@@ -191,12 +194,18 @@ pub fn led_files(config: &crate::config::Config, slogans: &[Slogan], today: Naiv
             "GBK" | "GB2312" => encoding_rs::GBK,
             "UTF-8" | "UTF8" => encoding_rs::UTF_8,
             _ => {
-                errors.push(at(format!("LED screen `{}`: `{}` is not an encoding placard writes", screen.id, screen.encoding), "use \"GB18030\", \"GBK\" or \"UTF-8\""));
+                errors.push(at(
+                    format!("LED screen `{}`: `{}` is not an encoding placard writes", screen.id, screen.encoding),
+                    "use \"GB18030\", \"GBK\" or \"UTF-8\"",
+                ));
                 continue;
             }
         };
         if screen.chars_per_line < 2 || screen.lines < 1 {
-            errors.push(at(format!("LED screen `{}` has {} characters per line and {} lines", screen.id, screen.chars_per_line, screen.lines), "a screen shows at least 2 characters on 1 line"));
+            errors.push(at(
+                format!("LED screen `{}` has {} characters per line and {} lines", screen.id, screen.chars_per_line, screen.lines),
+                "a screen shows at least 2 characters on 1 line",
+            ));
             continue;
         }
         let mut text = String::new();
@@ -215,7 +224,10 @@ pub fn led_files(config: &crate::config::Config, slogans: &[Slogan], today: Naiv
                 }
                 Err(word) => {
                     errors.push(at(
-                        format!("LED screen `{}`: \"{word}\" in the slogan \"{}\" is wider than its {} characters per line", screen.id, slogan.text, screen.chars_per_line),
+                        format!(
+                            "LED screen `{}`: \"{word}\" in the slogan \"{}\" is wider than its {} characters per line",
+                            screen.id, slogan.text, screen.chars_per_line
+                        ),
                         "a word or number is never broken: shorten the slogan, or set a wider screen",
                     ));
                     ok = false;
@@ -278,7 +290,8 @@ fn tokens(phrase: &str) -> Vec<String> {
     let mut tokens: Vec<String> = Vec::new();
     let mut glue_next = false;
     for c in phrase.chars() {
-        let ascii_word = c.is_ascii_alphanumeric() || (".-:/@_".contains(c) && tokens.last().is_some_and(|t| t.chars().last().is_some_and(|l| l.is_ascii_alphanumeric())));
+        let ascii_word =
+            c.is_ascii_alphanumeric() || (".-:/@_".contains(c) && tokens.last().is_some_and(|t| t.chars().last().is_some_and(|l| l.is_ascii_alphanumeric())));
         let join = glue_next
             || NO_LINE_START.contains(c)
             || (ascii_word && tokens.last().is_some_and(|t| t.chars().last().is_some_and(|l| l.is_ascii_alphanumeric() || ".-:/@_".contains(l))));
