@@ -12,6 +12,11 @@ use serde_json::json;
 mod common;
 use common::{assert_ok, fixture, on_path, placard, read, require_tool, stderr, tree, Scratch};
 
+/// (folder/item, variants, trim w×h in mm as the page lays it out, sheets per variant)
+type SheetCase = (&'static str, &'static [&'static str], (f64, f64), usize);
+/// (pdf, trim w×h in mm as printed, pages, texts, QR payload endings)
+type PdfCase = (&'static str, (f64, f64), usize, &'static [&'static str], &'static [&'static str]);
+
 /// `placard print` (`--sheets` unless `full`) on `site` into a fresh folder: (dir, public, print, output).
 fn print(site: &Path, full: bool) -> (tempfile::TempDir, PathBuf, PathBuf, std::process::Output) {
     let dir = tempfile::tempdir().unwrap();
@@ -57,7 +62,7 @@ fn every_kind_prints_sheets_of_its_size_one_variant_per_unit() {
     let (_dir, _public, print, out) = print(&fixture("campaign-site"), false);
     assert_ok(&out);
     // (folder/item, variants, trim w×h in mm as the page lays it out, sheets per variant)
-    let expected: &[(&str, &[&str], (f64, f64), usize)] = &[
+    let expected: &[SheetCase] = &[
         ("notices/reward-2026-a3", &["east"], (297.0, 420.0), 1),
         ("notices/reward-2026-a2", &["east"], (420.0, 594.0), 1),
         ("cards/card", &["east", "west"], (90.0, 54.0), 2),
@@ -288,7 +293,7 @@ fn exported_pdfs_of_every_kind_have_their_size_text_and_codes() {
     assert_ok(&out);
     let pt = |mm: f64| mm * 72.0 / 25.4;
     // (pdf, trim w×h mm as printed, pages, texts, QR payload ends)
-    let cases: &[(&str, (f64, f64), usize, &[&str], &[&str])] = &[
+    let cases: &[PdfCase] = &[
         (
             "notices/reward-2026-a3.pdf",
             (297.0, 420.0),
