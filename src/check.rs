@@ -45,6 +45,7 @@ pub fn check(options: &BuildOptions, external: Option<&External>) -> CheckReport
     let outward = checker.bodies(&mut report);
     checker.templates(&output, &mut report);
     report.problems.0.extend(written_contacts(&site));
+    report.problems.0.extend(crate::print::notices::check_quotes(&site.library));
     // Posters and letters laid out in Chromium, as `placard print` does (skipped, with a warning, without one).
     report.problems.0.extend(crate::print::export::check_rendered_layout(&output, &crate::print::export_items(&site.library.print)));
     if let Some(external) = external {

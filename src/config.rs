@@ -48,6 +48,9 @@ pub struct Config {
     pub generate_robots_txt: bool,
     #[serde(default)]
     pub extra: Value,
+    /// placard: print settings (`[[print.led]]` screens); read by `print`.
+    #[serde(default)]
+    pub print: Value,
 
     // Zola keys that placard accepts so that a Zola site builds, but does not act on.
     compile_sass: Option<Value>,

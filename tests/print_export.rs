@@ -75,10 +75,14 @@ fn write(root: &Path, rel: &str, text: &str) {
 fn item(kind: &str, id: &str, variants: &[&str], size: (f64, f64)) -> PrintItem {
     PrintItem {
         kind: kind.into(),
+        folder: format!("{kind}s"),
+        flow: kind == "letter",
+        pages_per_variant: 1,
         id: id.into(),
         title: id.into(),
-        combined: format!("print/{kind}s/{id}/index.html"),
-        variants: variants.iter().map(|v| (v.to_string(), format!("print/{kind}s/{id}/{v}/index.html"))).collect(),
+        // Relative to the print folder, as `placard print` hands them over.
+        combined: format!("{kind}s/{id}/index.html"),
+        variants: variants.iter().map(|v| (v.to_string(), format!("{kind}s/{id}/{v}/index.html"))).collect(),
         width_mm: size.0,
         height_mm: size.1,
     }
@@ -164,7 +168,7 @@ fn exports_pdfs_of_the_right_size_with_embedded_fonts_and_1080_px_pngs() {
 
     let mut calls = Vec::new();
     let started = Instant::now();
-    let report = export(dir.path(), &items, &options, &mut |done, total, label| calls.push((done, total, label.to_string()))).unwrap();
+    let report = export(&dir.path().join("print"), &items, &options, &mut |done, total, label| calls.push((done, total, label.to_string()))).unwrap();
     eprintln!("exported {} PDFs and {} PNGs in {:.2} s", report.pdfs.len(), report.pngs.len(), started.elapsed().as_secs_f64());
 
     // Deterministic names, in item order; progress once per file, ending at the total.
@@ -232,13 +236,13 @@ fn only_exports_one_item_and_unknown_ids_are_listed() {
     let dir = tempfile::tempdir().unwrap();
     let items = site(dir.path());
     let options = ExportOptions { pdf: true, png: false, only: Some("to-residents".into()), chrome: Some(chromium.clone()) };
-    let report = export(dir.path(), &items, &options, &mut |_, _, _| {}).unwrap();
+    let report = export(&dir.path().join("print"), &items, &options, &mut |_, _, _| {}).unwrap();
     assert_eq!(report.pdfs, vec![dir.path().join("print/letters/to-residents.pdf")]);
     assert!(report.pngs.is_empty());
     assert!(!dir.path().join("print/posters/market-a3.pdf").exists());
 
     let options = ExportOptions { pdf: true, png: true, only: Some("nope".into()), chrome: Some(chromium) };
-    let err = export(dir.path(), &items, &options, &mut |_, _, _| {}).unwrap_err().to_string();
+    let err = export(&dir.path().join("print"), &items, &options, &mut |_, _, _| {}).unwrap_err().to_string();
     assert!(err.contains("`nope`") && err.contains("market-a3") && err.contains("to-residents"), "{err}");
 }
 
@@ -247,7 +251,7 @@ fn without_a_browser_the_error_says_what_to_install() {
     let dir = tempfile::tempdir().unwrap();
     let items = site(dir.path());
     let options = ExportOptions { pdf: true, png: true, only: None, chrome: Some(PathBuf::from("/nonexistent")) };
-    let err = export(dir.path(), &items, &options, &mut |_, _, _| {}).unwrap_err();
+    let err = export(&dir.path().join("print"), &items, &options, &mut |_, _, _| {}).unwrap_err();
     let text = err.to_string();
     assert!(text.contains("Chromium"), "{text}");
     assert!(text.contains("apt-get install chromium fonts-wqy-microhei fonts-arphic-gbsn00lp"), "{text}");
@@ -262,7 +266,7 @@ fn a_missing_print_page_is_named() {
     items[1].variants[1].1 = "print/letters/to-residents/gone/index.html".into();
     // Any existing file will do as the browser: the pages are checked before it is started.
     let options = ExportOptions { pdf: true, png: true, only: None, chrome: Some(std::env::current_exe().unwrap()) };
-    let err = export(dir.path(), &items, &options, &mut |_, _, _| {}).unwrap_err().to_string();
+    let err = export(&dir.path().join("print"), &items, &options, &mut |_, _, _| {}).unwrap_err().to_string();
     assert!(err.contains("gone/index.html") && err.contains("to-residents"), "{err}");
 }
 
@@ -288,7 +292,7 @@ fn sheets_that_do_not_fit_stop_the_export_with_item_unit_and_distance() {
     }
     let items = vec![item("poster", "bad", &["dongwan", "shiqiao", "liuwan", "town"], (303.0, 426.0))];
     let options = ExportOptions { pdf: true, png: true, only: None, chrome: Some(chromium.clone()) };
-    let err = export(dir.path(), &items, &options, &mut |_, _, _| {}).unwrap_err().to_string();
+    let err = export(&dir.path().join("print"), &items, &options, &mut |_, _, _| {}).unwrap_err().to_string();
     let line = |unit: &str| err.lines().find(|l| l.contains(unit)).unwrap_or_else(|| panic!("no line for {unit}: {err}")).to_string();
     let mm = |text: &str| -> f64 { text.split(" mm").next().unwrap().rsplit(' ').next().unwrap().parse().unwrap() };
     let dongwan = line("东湾村 (dongwan)");
@@ -305,10 +309,10 @@ fn sheets_that_do_not_fit_stop_the_export_with_item_unit_and_distance() {
     assert!(!dir.path().join("print/posters/bad/town.png").exists(), "nothing is exported");
 
     // The same check for `placard check`, item by item, one error per problem.
-    match placard::print::export::check_layout(dir.path(), &items, Some(&chromium)) {
+    match placard::print::export::check_layout(&dir.path().join("print"), &items, Some(&chromium)) {
         placard::print::export::LayoutCheck::Checked(problems) => assert_eq!(problems.len(), 3, "{problems:#?}"),
         other => panic!("{other:?}"),
     }
-    let no_browser = placard::print::export::check_layout(dir.path(), &items, Some(Path::new("/nonexistent/chromium")));
+    let no_browser = placard::print::export::check_layout(&dir.path().join("print"), &items, Some(Path::new("/nonexistent/chromium")));
     assert!(matches!(&no_browser, placard::print::export::LayoutCheck::Skipped(why) if why.contains("no browser")), "{no_browser:?}");
 }

@@ -176,6 +176,12 @@ pub struct PageFrontMatter {
     pub poster: Option<crate::print::PosterFrontMatter>,
     /// placard: this page is a letter to residents.
     pub letter: Option<crate::print::LetterFrontMatter>,
+    /// placard: this page is a print item of another kind (card, sticker, handout…).
+    pub print: Option<crate::print::ItemFrontMatter>,
+    /// placard: this page is a notice (通告) with a validity period, printed while in force.
+    pub notice: Option<crate::print::NoticeFrontMatter>,
+    /// placard: this page is a list of slogans (banners, LED screens).
+    pub slogans: Option<crate::print::slogans::SlogansFrontMatter>,
     /// Zola keys accepted for compatibility.
     #[allow(dead_code)] // accepted so that Zola sites build
     #[serde(default)]

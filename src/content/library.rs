@@ -57,7 +57,7 @@ pub struct Page {
 impl Page {
     /// Posters and letters: their text is printed, not published as a web page.
     pub fn is_print_source(&self) -> bool {
-        self.meta.poster.is_some() || self.meta.letter.is_some()
+        self.meta.poster.is_some() || self.meta.letter.is_some() || self.meta.print.is_some() || self.meta.slogans.is_some()
     }
 }
 
@@ -174,7 +174,7 @@ impl Library {
         library.sort_listings();
         library.taxonomies = taxonomies::collect(&library, config, &mut errors);
         library.channels = crate::channels::collect(&library, config, &mut errors);
-        library.print = crate::print::Print::collect(&library, config, &mut errors);
+        library.print = crate::print::Print::collect(&library, config, options.today, &mut errors);
         library.check_unique_urls(config, &mut errors);
         errors.sort();
         Ok((library, errors))

@@ -33,8 +33,14 @@ const FONT_HINT: &str = "print uses 黑体/宋体/仿宋 when installed, else We
 /// and one HTML file per variant (unit).
 #[derive(Debug, Clone)]
 pub struct PrintItem {
-    /// `"poster"` or `"letter"`; the output goes under `print/<kind>s/`.
+    /// The kind (`"poster"`, `"letter"`, `"card"`…), for messages.
     pub kind: String,
+    /// The output goes under `print/<folder>/`.
+    pub folder: String,
+    /// Text that flows over as many pages as it needs (letters); otherwise every sheet is one page.
+    pub flow: bool,
+    /// Sheets (pages) per variant for kinds that do not flow: 2 for a two-sided card.
+    pub pages_per_variant: usize,
     pub id: String,
     pub title: String,
     /// Output-relative path of the combined page, e.g. "print/posters/market-a3/index.html"
@@ -72,7 +78,7 @@ pub struct ExportReport {
 
 /// Posters get a PNG per variant for WeChat groups and screens; letters do not.
 fn wants_png(item: &PrintItem, options: &ExportOptions) -> bool {
-    options.png && item.kind != "letter"
+    options.png && !item.flow
 }
 
 /// Exports into `output_dir` (the folder that holds the rendered print pages): for each item,
@@ -119,12 +125,12 @@ pub fn export(output_dir: &Path, items: &[PrintItem], options: &ExportOptions, p
 
     let mut done = 0;
     for (item, sheets) in items.iter().zip(&measured) {
-        let dir = output_dir.join(format!("{}s", item.kind));
+        let dir = output_dir.join(&item.folder);
         if options.pdf {
-            let rel = format!("print/{}s/{}.pdf", item.kind, item.id);
+            let rel = format!("print/{}/{}.pdf", item.folder, item.id);
             let out = dir.join(format!("{}.pdf", item.id));
             report.pages += tab.pdf(output_dir, item, sheets, &out)?;
-            if item.kind == "letter" {
+            if item.flow {
                 for (variant, page) in &item.variants {
                     let pages = tab.count_pages(&output_dir.join(page))?;
                     if pages > 2 {
@@ -143,8 +149,9 @@ pub fn export(output_dir: &Path, items: &[PrintItem], options: &ExportOptions, p
             progress(done, total, &rel);
         }
         if wants_png(item, options) {
-            for ((variant, page), sheet) in item.variants.iter().zip(sheets) {
-                let rel = format!("print/{}s/{}/{variant}.png", item.kind, item.id);
+            // The front of each variant: a two-sided card shows its front in previews.
+            for ((variant, page), sheet) in item.variants.iter().zip(sheets.iter().step_by(item.pages_per_variant.max(1))) {
+                let rel = format!("print/{}/{}/{variant}.png", item.folder, item.id);
                 let out = dir.join(&item.id).join(format!("{variant}.png"));
                 tab.png(&output_dir.join(page), sheet, &out)?;
                 report.pngs.push(out);
@@ -484,7 +491,8 @@ pub struct Problem {
 /// Every problem of every sheet of `item`, one error each, naming the item, the unit and the distance.
 pub fn layout_problems(item: &PrintItem, sheets: &[Measured]) -> Vec<Error> {
     let mut errors = Vec::new();
-    if sheets.len() != item.variants.len() {
+    let per_variant = if item.flow { 1 } else { item.pages_per_variant.max(1) };
+    if sheets.len() != item.variants.len() * per_variant {
         errors.push(Error::new(format!(
             "{} `{}` has {} variants, but its print page lays out {} sheets",
             item.kind,
@@ -589,14 +597,17 @@ fn check_pdf(item: &PrintItem, sheets: &[Measured], out: &Path, sizes: &[(f64, f
         }
     }
     let variants = item.variants.len();
-    if item.kind == "poster" && sizes.len() != variants {
+    if !item.flow && sizes.len() != variants * item.pages_per_variant.max(1) {
         return Err(Error::in_file(
             out,
             format!(
-                "poster `{}` printed on {} pages, but it has {variants} variant{}: a sheet does not fit its page",
+                "{} `{}` printed on {} pages, but it has {variants} variant{} of {} page{} each: a sheet does not fit its page",
+                item.kind,
                 item.id,
                 sizes.len(),
-                if variants == 1 { "" } else { "s" }
+                if variants == 1 { "" } else { "s" },
+                item.pages_per_variant,
+                if item.pages_per_variant == 1 { "" } else { "s" }
             ),
         )
         .with_hint("shorten the poster's text, or look at the print page in a browser to see what overflows"));
@@ -610,7 +621,7 @@ fn check_pdf(item: &PrintItem, sheets: &[Measured], out: &Path, sizes: &[(f64, f
 /// The sheet page `n` (from 0) of the combined PDF belongs to: posters have one page per sheet;
 /// letters all share one geometry (A4, no bleed), so any sheet will do.
 fn sheet_of_page<'a>(item: &PrintItem, sheets: &'a [Measured], n: usize) -> Option<&'a Measured> {
-    if item.kind == "poster" {
+    if !item.flow {
         sheets.get(n)
     } else {
         sheets.first()

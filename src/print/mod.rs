@@ -1,12 +1,14 @@
-//! Print material: units (villages, communities), posters and letters to residents. Each has one
-//! model here that templates see; the print pages themselves are rendered with the site, and
+//! Print material: units (villages, communities, schools) and the print items made for them —
+//! posters, letters, notices, cards, stickers, handouts. Every item is of a kind described by data
+//! ([`kinds`]), and has one model here that templates see; the print pages themselves are rendered with the site, and
 //! [`export`] turns them into PDFs and PNGs through a headless Chromium.
 
 pub mod export;
+pub mod kinds;
+pub mod notices;
 pub mod order;
 pub mod sizes;
-
-use std::collections::BTreeSet;
+pub mod slogans;
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -15,6 +17,7 @@ use crate::config::Config;
 use crate::content::library::locate;
 use crate::content::{Date, Library, Page};
 use crate::error::{Error, Errors};
+pub use kinds::{Copies, CopiesSpec, Kind, KINDS};
 
 /// Where print pages go in the output.
 pub const PRINT_DIR: &str = "print";
@@ -23,7 +26,7 @@ pub const SAFE_MM: f64 = 5.0;
 /// The id of the one variant of an item made for no particular unit.
 pub const TOWN_VARIANT: &str = "town";
 
-/// Which units an item is made for: `"all"` or a list of ids.
+/// Which units an item is made for: `"all"`, `"schools"` or a list of ids.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
 pub enum UnitsSpec {
@@ -41,6 +44,12 @@ pub struct UnitFrontMatter {
     #[serde(default)]
     pub channels: Vec<String>,
     pub households: Option<u32>,
+    /// Enterprises in the unit, for letters to enterprises.
+    pub enterprises: Option<u32>,
+    /// Pupils of a school, for its handouts.
+    pub pupils: Option<u32>,
+    /// The unit a school belongs to (its id).
+    pub parent: Option<String>,
     pub contact_title: Option<String>,
     pub office_address: Option<String>,
 }
@@ -57,7 +66,8 @@ pub struct PosterFrontMatter {
     pub channels: Option<Vec<String>>,
     pub units: Option<UnitsSpec>,
     pub color: Option<String>,
-    pub copies: Option<u32>,
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
     pub issuer: Option<String>,
     pub date: Option<Date>,
 }
@@ -73,6 +83,63 @@ pub struct LetterFrontMatter {
     pub seal: Option<String>,
     pub channels: Option<Vec<String>>,
     pub units: Option<UnitsSpec>,
+    /// `"household"` (the default), `"enterprise"`, or a number of copies per unit.
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
+}
+
+/// The `[print]` table: a print item of any kind in [`kinds::KINDS`] (cards, stickers, handouts…).
+/// Like posters and letters, such a page is printed, not published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemFrontMatter {
+    pub kind: String,
+    pub id: Option<String>,
+    pub size: Option<String>,
+    pub orientation: Option<String>,
+    pub bleed_mm: Option<f64>,
+    pub crop_marks: Option<bool>,
+    pub channels: Option<Vec<String>>,
+    pub units: Option<UnitsSpec>,
+    pub color: Option<String>,
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
+    pub issuer: Option<String>,
+    pub date: Option<Date>,
+    pub salutation: Option<String>,
+    /// The one channel the item is about, e.g. the report box a sticker goes on; on a unit's
+    /// variant, that unit's own channel of the same kind takes its place.
+    pub channel: Option<String>,
+    /// Banners: the slogan list to print, as `@/slogans/x.md` (every list when not given).
+    pub slogans: Option<String>,
+    /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
+    pub mount: Option<String>,
+}
+
+/// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
+/// as an official posting for as long as it is in force.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeFrontMatter {
+    pub id: Option<String>,
+    /// The document number (文号), like `青禾扫黑办〔2026〕1号`.
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+    /// The date of the 落款; the page's date when not given.
+    pub date: Option<Date>,
+    pub valid_from: Option<Date>,
+    #[serde(alias = "expires")]
+    pub valid_until: Option<Date>,
+    /// The day it was revoked (撤销).
+    pub revoked: Option<Date>,
+    /// The notice that replaced it, as `@/notices/x.md`.
+    pub superseded_by: Option<String>,
+    /// Printed sizes; A3 and A2 when not given.
+    pub sizes: Option<Vec<String>>,
+    pub units: Option<UnitsSpec>,
+    pub channels: Option<Vec<String>>,
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
 }
 
 /// A village, community, school or market that gets its own variant of each item.
@@ -82,6 +149,12 @@ pub struct Unit {
     pub name: String,
     pub kind: Option<String>,
     pub households: Option<u32>,
+    /// Enterprises in the unit, for letters counted per enterprise.
+    pub enterprises: Option<u32>,
+    /// Pupils, for a school's handouts.
+    pub pupils: Option<u32>,
+    /// The unit a school or market belongs to.
+    pub parent: Option<String>,
     pub contact_title: Option<String>,
     pub office_address: Option<String>,
     /// The unit's own channel ids.
@@ -96,6 +169,34 @@ pub struct Unit {
     pub page: usize,
 }
 
+impl Unit {
+    /// Whether it is a school: kind 学校 (or 小学, 中学…), or it has pupils.
+    pub fn is_school(&self) -> bool {
+        self.pupils.is_some() || self.kind.as_deref().is_some_and(|k| k.ends_with("学") || k.contains("学校"))
+    }
+
+    /// An empty unit, for tests and for naming counts.
+    pub fn placeholder() -> Unit {
+        Unit {
+            id: String::new(),
+            name: String::new(),
+            kind: None,
+            households: None,
+            enterprises: None,
+            pupils: None,
+            parent: None,
+            contact_title: None,
+            office_address: None,
+            own_channels: vec![],
+            channels: vec![],
+            permalink: String::new(),
+            short_url: String::new(),
+            short_path: String::new(),
+            page: 0,
+        }
+    }
+}
+
 /// The printed sheet: trim size plus bleed on every side.
 #[derive(Debug, Clone, Serialize)]
 pub struct Sheet {
@@ -108,6 +209,8 @@ pub struct Sheet {
     pub height_mm: f64,
     pub safe_mm: f64,
     pub crop_marks: bool,
+    /// The scale of the print page: 1, or 0.1 for a banner's 1:10 file.
+    pub scale: f64,
 }
 
 impl Sheet {
@@ -126,12 +229,13 @@ impl Sheet {
             height_mm: h + 2.0 * bleed_mm,
             safe_mm: SAFE_MM,
             crop_marks,
+            scale: 1.0,
         })
     }
 
     /// How the print order names the paper, e.g. `A3 竖版（297×420 mm，出血 3 mm）`.
     pub fn describe(&self) -> String {
-        let way = if self.orientation == "landscape" { "横版" } else { "竖版" };
+        let way = if self.trim_width_mm > self.trim_height_mm { "横版" } else { "竖版" };
         if self.bleed_mm > 0.0 {
             format!("{} {way}（{}×{} mm，出血 {} mm）", self.paper, self.trim_width_mm, self.trim_height_mm, self.bleed_mm)
         } else {
@@ -140,7 +244,8 @@ impl Sheet {
     }
 }
 
-/// What kind of print item: posters are put up, letters go to every household.
+/// How an item reaches people: put up where passers-by see it, or handed to each household.
+/// Statistics count scans per place or per household by it; [`kinds::Kind`] says the rest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ItemKind {
@@ -148,26 +253,13 @@ pub enum ItemKind {
     Letter,
 }
 
-impl ItemKind {
-    pub fn folder(self) -> &'static str {
-        match self {
-            ItemKind::Poster => "posters",
-            ItemKind::Letter => "letters",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            ItemKind::Poster => "海报",
-            ItemKind::Letter => "致居民的一封信",
-        }
-    }
-}
-
-/// A poster or a letter, with everything its print pages need except the rendered body.
+/// A print item of one kind, with everything its print pages need except the rendered body.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrintItem {
+    /// Put up or handed out.
     pub kind: ItemKind,
+    /// The kind as data: template, folder, label, pages per copy.
+    pub spec: &'static Kind,
     pub id: String,
     pub title: String,
     pub sheet: Sheet,
@@ -176,13 +268,22 @@ pub struct PrintItem {
     /// Unit ids, one variant each; empty means one town-wide variant.
     pub units: Vec<String>,
     pub color: String,
-    /// Copies per variant for posters; letters print one per household.
-    pub copies: Option<u32>,
+    /// How copies are counted; the order sheet writes the rule out.
+    pub copies: Copies,
     pub issuer: String,
     pub date: Option<String>,
     pub salutation: Option<String>,
     /// The seal image's path from the site root, for letters.
     pub seal: Option<String>,
+    /// The one channel the item is about (a report box for its sticker).
+    pub channel: Option<String>,
+    /// For a notice: its index in [`Print::notices`].
+    pub notice: Option<usize>,
+    /// For a banner: its slogan, and the height of its characters in mm at full size.
+    pub text: Option<String>,
+    pub text_mm: Option<f64>,
+    /// What the print shop does after printing, when the item says more than its kind and size.
+    pub finishing: Option<String>,
     /// Where the combined print page is, like `/print/posters/market-a3/`.
     pub path: String,
     #[serde(skip)]
@@ -220,6 +321,46 @@ impl PrintItem {
 pub struct Print {
     pub units: Vec<Unit>,
     pub items: Vec<PrintItem>,
+    /// Every notice with a `[notice]` table, in force or not.
+    pub notices: Vec<notices::Notice>,
+    /// Every slogan of every list.
+    pub slogans: Vec<slogans::Slogan>,
+    /// The text files for the LED screens in `[[print.led]]`.
+    pub led: Vec<slogans::LedFile>,
+}
+
+/// What every kind's front matter comes down to before it becomes a [`PrintItem`].
+#[derive(Default)]
+struct Draft {
+    id: Option<String>,
+    /// The kind's id, for errors (`poster`, `notice`…).
+    size: Option<String>,
+    orientation: Option<String>,
+    bleed_mm: Option<f64>,
+    crop_marks: Option<bool>,
+    channels: Option<Vec<String>>,
+    units: Option<UnitsSpec>,
+    color: Option<String>,
+    copies: Option<CopiesSpec>,
+    extra_copies: Option<u32>,
+    issuer: Option<String>,
+    date: Option<Date>,
+    salutation: Option<String>,
+    seal: Option<String>,
+    channel: Option<String>,
+    notice: Option<usize>,
+    text: Option<String>,
+    mount: Option<String>,
+}
+
+/// What collecting items needs at hand.
+struct Context<'a> {
+    library: &'a Library,
+    config: &'a Config,
+    primary: Vec<String>,
+    all_units: Vec<String>,
+    /// Units whose pages could not be loaded: reported there, so naming them adds no error.
+    rejected_units: std::collections::BTreeSet<String>,
 }
 
 impl Print {
@@ -227,166 +368,56 @@ impl Print {
         self.units.iter().find(|u| u.id == id)
     }
 
-    /// Collects units, posters and letters, checking every reference to a channel or unit.
-    pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Print {
-        let mut print = Print::default();
-        let rejected_units = library.unloaded_ids(errors, "unit");
-        let owned: Vec<&str> = library.pages.iter().filter_map(|p| p.meta.unit.as_ref()).flat_map(|u| u.channels.iter().map(String::as_str)).collect();
-        let town: Vec<String> = library.channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
+    /// Collects units, notices and every print item, checking every reference to a channel or unit.
+    /// `today` decides which notices are in force.
+    pub fn collect(library: &Library, config: &Config, today: chrono::NaiveDate, errors: &mut Errors) -> Print {
+        let mut print = Print { units: collect_units(library, config, errors), ..Default::default() };
+        print.notices = notices::collect(library, today, errors);
+        print.slogans = slogans::collect(library, errors);
+        print.led = slogans::led_files(config, &print.slogans, today, errors);
+        let context = Context {
+            library,
+            config,
+            primary: library.channels.iter().filter(|c| c.primary).map(|c| c.id.clone()).collect(),
+            all_units: print.units.iter().map(|u| u.id.clone()).collect(),
+            rejected_units: library.unloaded_ids(errors, "unit"),
+        };
         for (index, page) in library.pages.iter().enumerate() {
-            let Some(meta) = &page.meta.unit else { continue };
-            let source = std::fs::read_to_string(&page.file).unwrap_or_default();
-            let Some(id) = item_id(page, meta.id.as_deref(), &source, "unit", errors) else { continue };
-            for channel in &meta.channels {
-                // A channel that failed its own checks was reported there; once is enough.
-                if library.channel(channel).is_none() && !library.channels.is_rejected(channel) {
-                    errors.push(unknown_channel(page, &source, channel, library));
-                }
-            }
-            if print.units.iter().any(|u| u.id == id) || library.channel(&id).is_some() {
-                errors.push(
-                    locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), &source, "id")
-                        .with_hint("units and channels share the short links /q/<id>/, so each needs its own id"),
-                );
-                continue;
-            }
-            let short = crate::channels::short_path(config, &id);
-            let mut channels = meta.channels.clone();
-            channels.extend(town.iter().filter(|c| !channels.contains(c)).cloned().collect::<Vec<_>>());
-            print.units.push(Unit {
-                name: meta.name.clone().or_else(|| page.meta.title.clone()).unwrap_or_else(|| id.clone()),
-                kind: meta.kind.clone(),
-                households: meta.households,
-                contact_title: meta.contact_title.clone(),
-                office_address: meta.office_address.clone(),
-                own_channels: meta.channels.clone(),
-                channels,
-                permalink: config.permalink(&page.path),
-                short_url: config.permalink(&short),
-                short_path: short,
-                page: index,
-                id,
-            });
-        }
-        print.units.sort_by(|a, b| {
-            let (pa, pb) = (&library.pages[a.page], &library.pages[b.page]);
-            pa.meta.weight.cmp(&pb.meta.weight).then(a.id.cmp(&b.id))
-        });
-        let primary: Vec<String> = library.channels.iter().filter(|c| c.primary).map(|c| c.id.clone()).collect();
-        let all_units: Vec<String> = print.units.iter().map(|u| u.id.clone()).collect();
-        for (index, page) in library.pages.iter().enumerate() {
-            if page.meta.poster.is_none() && page.meta.letter.is_none() {
+            let meta = &page.meta;
+            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() {
                 continue;
             }
             // Read once, only for print items: error locations point into it.
             let source = std::fs::read_to_string(&page.file).unwrap_or_default();
-            let issuer_default = config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&config.title).to_string();
-            let item = if let Some(meta) = &page.meta.poster {
-                let Some(id) = item_id(page, meta.id.as_deref(), &source, "poster", errors) else { continue };
-                let paper = meta.size.clone().unwrap_or_else(|| "A3".into());
-                let landscape = match meta.orientation.as_deref() {
-                    None | Some("portrait") => false,
-                    Some("landscape") => true,
-                    Some(other) => {
-                        errors.push(
-                            locate(Error::in_file(&page.file, format!("`{other}` is not an orientation")), &source, "orientation")
-                                .with_hint("use \"portrait\" or \"landscape\""),
-                        );
-                        continue;
-                    }
-                };
-                let bleed = meta.bleed_mm.unwrap_or(3.0);
-                if !(0.0..=10.0).contains(&bleed) {
-                    errors.push(
-                        locate(Error::in_file(&page.file, format!("a bleed of {bleed} mm is not usable")), &source, "bleed_mm")
-                            .with_hint("print shops ask for 2–5 mm; the default is 3"),
-                    );
-                    continue;
-                }
-                let sheet = match Sheet::new(&paper, landscape, bleed, meta.crop_marks.unwrap_or(true)) {
-                    Ok(sheet) => sheet,
+            let drafts: Vec<(&'static Kind, Draft)> = if let Some(m) = &meta.poster {
+                vec![(kind("poster"), poster_draft(m))]
+            } else if let Some(m) = &meta.letter {
+                vec![(kind("letter"), letter_draft(m))]
+            } else if let Some(m) = &meta.print {
+                match kinds::find(&m.kind) {
+                    Ok(k) if k.name == "banner" => banner_drafts(library, page, &source, &print.slogans, today, m, errors),
+                    Ok(k) => vec![(k, item_draft(m))],
                     Err(hint) => {
-                        errors.push(locate(Error::in_file(&page.file, format!("`{paper}` is not a size placard knows")), &source, "size").with_hint(hint));
+                        errors.push(locate(Error::in_file(&page.file, format!("`{}` is not a kind of print item", m.kind)), &source, "kind").with_hint(hint));
                         continue;
                     }
-                };
-                let color = meta.color.clone().unwrap_or_else(|| "#b71c1c".into());
-                if !is_hex_color(&color) {
-                    errors.push(
-                        locate(Error::in_file(&page.file, format!("`{color}` is not a colour")), &source, "color")
-                            .with_hint("write colours as #rrggbb, like #b71c1c"),
-                    );
-                    continue;
                 }
-                let channels = meta.channels.clone().unwrap_or_else(|| primary.clone());
-                let units = resolve_units(page, &source, meta.units.as_ref(), &all_units, &rejected_units, errors);
-                PrintItem {
-                    kind: ItemKind::Poster,
-                    title: page.meta.title.clone().unwrap_or_else(|| id.clone()),
-                    path: format!("/{PRINT_DIR}/posters/{id}/"),
-                    id,
-                    sheet,
-                    channels,
-                    units,
-                    color,
-                    copies: Some(meta.copies.unwrap_or(1)),
-                    issuer: meta.issuer.clone().unwrap_or(issuer_default),
-                    date: meta.date.as_ref().or(page.date.as_ref()).map(|d| d.text.clone()),
-                    salutation: None,
-                    seal: None,
-                    page: index,
-                }
-            } else if let Some(meta) = &page.meta.letter {
-                let Some(id) = item_id(page, meta.id.as_deref(), &source, "letter", errors) else { continue };
-                let seal = match &meta.seal {
-                    Some(file) => {
-                        if !page.assets.iter().any(|a| a.file_name().and_then(|n| n.to_str()) == Some(file.as_str())) {
-                            errors.push(
-                                locate(Error::in_file(&page.file, format!("the seal image `{file}` is not next to this letter")), &source, "seal")
-                                    .with_hint("make the letter a page bundle (a folder with index.md) and put the image in that folder"),
-                            );
-                            continue;
-                        }
-                        // Relative to the site root: print pages open from the disk, with no server.
-                        Some(format!("{}{file}", page.path.trim_start_matches('/')))
-                    }
-                    None => None,
-                };
-                let channels = meta.channels.clone().unwrap_or_else(|| primary.clone());
-                let units = resolve_units(page, &source, meta.units.as_ref(), &all_units, &rejected_units, errors);
-                PrintItem {
-                    kind: ItemKind::Letter,
-                    title: page.meta.title.clone().unwrap_or_else(|| id.clone()),
-                    path: format!("/{PRINT_DIR}/letters/{id}/"),
-                    id,
-                    sheet: Sheet::new("A4", false, 0.0, false).expect("A4 is in the size table"),
-                    channels,
-                    units,
-                    color: "#b71c1c".into(),
-                    copies: None,
-                    issuer: meta.issuer.clone().unwrap_or(issuer_default),
-                    date: meta.date.as_ref().or(page.date.as_ref()).map(|d| d.text.clone()),
-                    salutation: meta.salutation.clone(),
-                    seal,
-                    page: index,
-                }
+            } else if let Some(m) = &meta.notice {
+                notice_drafts(page, &print.notices, m)
             } else {
                 continue;
             };
-            for channel in &item.channels {
-                // A channel that failed its own checks was reported there; once is enough.
-                if library.channel(channel).is_none() && !library.channels.is_rejected(channel) {
-                    errors.push(unknown_channel(page, &source, channel, library));
+            for (kind, draft) in drafts {
+                let Some(item) = build_item(&context, index, page, &source, kind, draft, &print.units, errors) else { continue };
+                if print.items.iter().any(|i| i.spec.folder == item.spec.folder && i.id == item.id) {
+                    errors.push(
+                        locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), &source, "id")
+                            .with_hint("set a different id = \"...\""),
+                    );
+                    continue;
                 }
+                print.items.push(item);
             }
-            if print.items.iter().any(|i| i.kind == item.kind && i.id == item.id) {
-                errors.push(
-                    locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.kind.label(), item.id)), &source, "id")
-                        .with_hint("set a different id = \"...\""),
-                );
-                continue;
-            }
-            print.items.push(item);
         }
         print
     }
@@ -414,7 +445,16 @@ impl Print {
                 // Each printed variant has a code of its own, so scans can be counted per unit and
                 // per item; the page shows what the unit's landing page shows.
                 let landing = unit.map(|u| item.landing_url(u));
+                // The one channel an item is about (a sticker's report box): on a unit's variant,
+                // the unit's own channel of the same kind, so each box carries its own rule.
+                let about = item
+                    .channel
+                    .as_deref()
+                    .and_then(|id| library.channel(id))
+                    .map(|town| unit.and_then(|u| u.own_channels.iter().filter_map(|c| library.channel(c)).find(|c| c.kind == town.kind)).unwrap_or(town));
                 json!({
+                    "channel": about.map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
+                    "notice": item.notice.and_then(|n| self.notices.get(n)),
                     "variant": v,
                     "unit": unit.map(|u| self.unit_value(library, &u.id)),
                     "channels": channels,
@@ -424,6 +464,323 @@ impl Print {
             })
             .collect()
     }
+}
+
+fn kind(name: &str) -> &'static Kind {
+    KINDS.iter().find(|k| k.name == name).unwrap_or(&KINDS[0])
+}
+
+/// Units (villages, communities, schools) from the pages with a `[unit]` table, lightest first.
+fn collect_units(library: &Library, config: &Config, errors: &mut Errors) -> Vec<Unit> {
+    let mut units: Vec<Unit> = Vec::new();
+    let owned: Vec<&str> = library.pages.iter().filter_map(|p| p.meta.unit.as_ref()).flat_map(|u| u.channels.iter().map(String::as_str)).collect();
+    let town: Vec<String> = library.channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
+    for (index, page) in library.pages.iter().enumerate() {
+        let Some(meta) = &page.meta.unit else { continue };
+        let source = std::fs::read_to_string(&page.file).unwrap_or_default();
+        let Some(id) = item_id(page, meta.id.as_deref(), &source, "unit", errors) else { continue };
+        for channel in &meta.channels {
+            // A channel that failed its own checks was reported there; once is enough.
+            if library.channel(channel).is_none() && !library.channels.is_rejected(channel) {
+                errors.push(unknown_channel(page, &source, channel, library));
+            }
+        }
+        if units.iter().any(|u| u.id == id) || library.channel(&id).is_some() {
+            errors.push(
+                locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), &source, "id")
+                    .with_hint("units and channels share the short links /q/<id>/, so each needs its own id"),
+            );
+            continue;
+        }
+        let short = crate::channels::short_path(config, &id);
+        let mut channels = meta.channels.clone();
+        channels.extend(town.iter().filter(|c| !channels.contains(c)).cloned().collect::<Vec<_>>());
+        units.push(Unit {
+            name: meta.name.clone().or_else(|| page.meta.title.clone()).unwrap_or_else(|| id.clone()),
+            kind: meta.kind.clone(),
+            households: meta.households,
+            enterprises: meta.enterprises,
+            pupils: meta.pupils,
+            parent: meta.parent.clone(),
+            contact_title: meta.contact_title.clone(),
+            office_address: meta.office_address.clone(),
+            own_channels: meta.channels.clone(),
+            channels,
+            permalink: config.permalink(&page.path),
+            short_url: config.permalink(&short),
+            short_path: short,
+            page: index,
+            id,
+        });
+    }
+    units.sort_by(|a, b| {
+        let (pa, pb) = (&library.pages[a.page], &library.pages[b.page]);
+        pa.meta.weight.cmp(&pb.meta.weight).then(a.id.cmp(&b.id))
+    });
+    // A school belongs to a unit: it shows that unit's own channels after its own.
+    let ids: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
+    for i in 0..units.len() {
+        let Some(parent) = units[i].parent.clone() else { continue };
+        let page = &library.pages[units[i].page];
+        match units.iter().position(|u| u.id == parent && u.parent.is_none()) {
+            Some(p) => {
+                let inherited: Vec<String> = units[p].own_channels.iter().filter(|c| !units[i].own_channels.contains(c)).cloned().collect();
+                let unit = &mut units[i];
+                unit.own_channels.extend(inherited);
+                let rest: Vec<String> = unit.channels.iter().filter(|c| !unit.own_channels.contains(c)).cloned().collect();
+                unit.channels = unit.own_channels.iter().cloned().chain(rest).collect();
+            }
+            None => {
+                let source = std::fs::read_to_string(&page.file).unwrap_or_default();
+                errors.push(
+                    locate(Error::in_file(&page.file, format!("there is no unit `{parent}` for this one to belong to")), &source, "parent")
+                        .with_hint(format!("parent = \"...\" names a unit that belongs to no other; units are: {}", ids.join(", "))),
+                );
+            }
+        }
+    }
+    units
+}
+
+fn poster_draft(m: &PosterFrontMatter) -> Draft {
+    Draft {
+        id: m.id.clone(),
+        size: m.size.clone(),
+        orientation: m.orientation.clone(),
+        bleed_mm: m.bleed_mm,
+        crop_marks: m.crop_marks,
+        channels: m.channels.clone(),
+        units: m.units.clone(),
+        color: m.color.clone(),
+        copies: m.copies.clone(),
+        extra_copies: m.extra_copies,
+        issuer: m.issuer.clone(),
+        date: m.date.clone(),
+        ..Draft::default()
+    }
+}
+
+fn letter_draft(m: &LetterFrontMatter) -> Draft {
+    Draft {
+        id: m.id.clone(),
+        channels: m.channels.clone(),
+        units: m.units.clone(),
+        copies: m.copies.clone(),
+        extra_copies: m.extra_copies,
+        issuer: m.issuer.clone(),
+        date: m.date.clone(),
+        salutation: m.salutation.clone(),
+        seal: m.seal.clone(),
+        ..Draft::default()
+    }
+}
+
+fn item_draft(m: &ItemFrontMatter) -> Draft {
+    Draft {
+        id: m.id.clone(),
+        size: m.size.clone(),
+        orientation: m.orientation.clone(),
+        bleed_mm: m.bleed_mm,
+        crop_marks: m.crop_marks,
+        channels: m.channels.clone(),
+        units: m.units.clone(),
+        color: m.color.clone(),
+        copies: m.copies.clone(),
+        extra_copies: m.extra_copies,
+        issuer: m.issuer.clone(),
+        date: m.date.clone(),
+        salutation: m.salutation.clone(),
+        channel: m.channel.clone(),
+        mount: m.mount.clone(),
+        ..Draft::default()
+    }
+}
+
+/// A banner prints once per slogan not yet ended, `<id>-<n>` for the list's n-th slogan.
+fn banner_drafts(
+    library: &Library,
+    page: &Page,
+    source: &str,
+    all: &[slogans::Slogan],
+    today: chrono::NaiveDate,
+    m: &ItemFrontMatter,
+    errors: &mut Errors,
+) -> Vec<(&'static Kind, Draft)> {
+    let list = match &m.slogans {
+        None => None,
+        Some(link) => match library.get(link) {
+            Some(crate::content::library::Item::Page(p)) if library.pages[p].meta.slogans.is_some() => Some(p),
+            _ => {
+                errors.push(
+                    locate(Error::in_file(&page.file, format!("slogans = \"{link}\" is not a slogan list")), source, "slogans")
+                        .with_hint("name a page with a [slogans] table, like slogans = \"@/slogans/2026.md\""),
+                );
+                return vec![];
+            }
+        },
+    };
+    let id = m.id.clone().unwrap_or_else(|| page.slug.clone());
+    all.iter()
+        .filter(|s| list.is_none_or(|p| s.page == p) && s.current_on(today))
+        .map(|s| {
+            let n = s.id.rsplit('-').next().unwrap_or("1");
+            let mut draft = item_draft(m);
+            draft.id = Some(format!("{id}-{}{n}", if list.is_none() { format!("{}-", s.list) } else { String::new() }));
+            draft.text = Some(s.text.clone());
+            (kind("banner"), draft)
+        })
+        .collect()
+}
+
+/// A notice in force prints once per size (`<id>-a3`, `<id>-a2`); one that is not is not printed.
+fn notice_drafts(page: &Page, notices: &[notices::Notice], m: &NoticeFrontMatter) -> Vec<(&'static Kind, Draft)> {
+    let Some(n) = notices.iter().position(|n| std::ptr::eq(page, page) && n.relative == page.relative) else { return vec![] };
+    if notices[n].state != notices::State::InForce {
+        return vec![];
+    }
+    let id = notices[n].id.clone();
+    let sizes = m.sizes.clone().unwrap_or_else(|| vec!["A3".into(), "A2".into()]);
+    sizes
+        .into_iter()
+        .map(|size| {
+            let suffix: String = size.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+            let draft = Draft {
+                id: Some(format!("{id}-{suffix}")),
+                size: Some(size),
+                channels: m.channels.clone(),
+                units: m.units.clone(),
+                copies: m.copies.clone(),
+                extra_copies: m.extra_copies,
+                issuer: m.issuer.clone(),
+                date: m.date.clone(),
+                notice: Some(n),
+                ..Draft::default()
+            };
+            (kind("notice"), draft)
+        })
+        .collect()
+}
+
+/// One print item from its draft: the checks every kind shares (id, size, bleed, colour, units,
+/// channels, copies rule, seal).
+#[allow(clippy::too_many_arguments)]
+fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Option<PrintItem> {
+    let file = &page.file;
+    let id = item_id(page, d.id.as_deref(), source, kind.name, errors)?;
+    let paper = d.size.clone().unwrap_or_else(|| kind.size.into());
+    let landscape = match d.orientation.as_deref() {
+        None => kind.landscape,
+        Some("portrait") => false,
+        Some("landscape") => true,
+        Some(other) => {
+            errors.push(
+                locate(Error::in_file(file, format!("`{other}` is not an orientation")), source, "orientation").with_hint("use \"portrait\" or \"landscape\""),
+            );
+            return None;
+        }
+    };
+    let bleed = d.bleed_mm.unwrap_or(kind.bleed_mm);
+    if !(0.0..=10.0).contains(&bleed) {
+        errors.push(
+            locate(Error::in_file(file, format!("a bleed of {bleed} mm is not usable")), source, "bleed_mm")
+                .with_hint("print shops ask for 2–5 mm; the default is 3"),
+        );
+        return None;
+    }
+    // A size in mm keeps the orientation it is written in; a kind that lies across turns it.
+    let landscape = landscape && sizes::parse(&paper).is_ok_and(|s| s.width_mm < s.height_mm);
+    let sheet = match Sheet::new(&paper, landscape, bleed, d.crop_marks.unwrap_or(kind.crop_marks)) {
+        Ok(sheet) => Sheet { scale: kind.scale, ..sheet },
+        Err(hint) => {
+            let key = if kind.name == "notice" { "sizes" } else { "size" };
+            errors.push(locate(Error::in_file(file, format!("`{paper}` is not a size placard knows")), source, key).with_hint(hint));
+            return None;
+        }
+    };
+    let color = d.color.clone().unwrap_or_else(|| "#b71c1c".into());
+    if !is_hex_color(&color) {
+        errors.push(locate(Error::in_file(file, format!("`{color}` is not a colour")), source, "color").with_hint("write colours as #rrggbb, like #b71c1c"));
+        return None;
+    }
+    let copies = match Copies::from_front_matter(kind, d.copies.as_ref(), d.extra_copies) {
+        Ok(copies) => copies,
+        Err(hint) => {
+            errors.push(locate(Error::in_file(file, "this copies rule is not understood"), source, "copies").with_hint(hint));
+            return None;
+        }
+    };
+    let seal = match &d.seal {
+        Some(name) => {
+            if !page.assets.iter().any(|a| a.file_name().and_then(|n| n.to_str()) == Some(name.as_str())) {
+                errors.push(
+                    locate(Error::in_file(file, format!("the seal image `{name}` is not next to this {}", kind.label)), source, "seal")
+                        .with_hint("make the item a page bundle (a folder with index.md) and put the image in that folder"),
+                );
+                return None;
+            }
+            // Relative to the site root: print pages open from the disk, with no server.
+            Some(format!("{}{name}", page.path.trim_start_matches('/')))
+        }
+        None => None,
+    };
+    let channels = d.channels.clone().unwrap_or_else(|| cx.primary.clone());
+    for channel in channels.iter().chain(&d.channel) {
+        // A channel that failed its own checks was reported there; once is enough.
+        if cx.library.channel(channel).is_none() && !cx.library.channels.is_rejected(channel) {
+            errors.push(unknown_channel(page, source, channel, cx.library));
+        }
+    }
+    let mut finishing = None;
+    let mut text_mm = None;
+    if kind.name == "banner" {
+        match slogans::mount_finishing(d.mount.as_deref()) {
+            Ok(f) => finishing = Some(f.to_string()),
+            Err(hint) => {
+                errors.push(locate(Error::in_file(file, "this banner's mount is not understood"), source, "mount").with_hint(hint));
+                return None;
+            }
+        }
+        let text = d.text.as_deref().unwrap_or_default();
+        match slogans::banner_type(text, sheet.trim_width_mm.max(sheet.trim_height_mm), sheet.trim_width_mm.min(sheet.trim_height_mm)) {
+            Ok(t) => text_mm = Some(t),
+            Err(message) => {
+                errors.push(
+                    locate(Error::in_file(file, message), source, "size")
+                        .with_hint("order a longer banner (size = \"900x6000\"), or shorten the slogan in its list"),
+                );
+                return None;
+            }
+        }
+    }
+    let page_title = cx.library.pages[index].meta.title.clone();
+    let title = match &d.text {
+        Some(text) => format!("{}：{text}", page_title.unwrap_or_default()),
+        None => page_title.unwrap_or_else(|| id.clone()),
+    };
+    let unit_ids = resolve_units(page, source, d.units.as_ref(), cx, units, errors);
+    let issuer_default = cx.config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&cx.config.title).to_string();
+    Some(PrintItem {
+        kind: kind.family,
+        spec: kind,
+        path: format!("/{PRINT_DIR}/{}/{id}/", kind.folder),
+        id,
+        sheet,
+        channels,
+        units: unit_ids,
+        color,
+        copies,
+        issuer: d.issuer.clone().unwrap_or(issuer_default),
+        date: d.date.as_ref().or(page.date.as_ref()).map(|dt| dt.text.clone()),
+        salutation: d.salutation.clone(),
+        seal,
+        channel: d.channel.clone(),
+        notice: d.notice,
+        title,
+        text: d.text,
+        text_mm,
+        finishing,
+        page: index,
+    })
 }
 
 /// The items as the exporter sees them: HTML files of the combined page and each variant, relative
@@ -437,16 +794,19 @@ pub fn export_items(print: &Print) -> Vec<export::PrintItem> {
         .items
         .iter()
         .map(|item| export::PrintItem {
-            kind: match item.kind {
-                ItemKind::Poster => "poster".into(),
-                ItemKind::Letter => "letter".into(),
+            kind: item.spec.name.into(),
+            folder: item.spec.folder.into(),
+            flow: item.spec.pages == kinds::Pages::Flow,
+            pages_per_variant: match item.spec.pages {
+                kinds::Pages::Fixed(n) => usize::from(n),
+                kinds::Pages::Flow => 1,
             },
             id: item.id.clone(),
             title: item.title.clone(),
             combined: in_print_dir(&item.path),
             variants: item.variants().into_iter().map(|v| (v.to_string(), in_print_dir(&item.variant_path(v)))).collect(),
-            width_mm: item.sheet.width_mm,
-            height_mm: item.sheet.height_mm,
+            width_mm: item.sheet.width_mm * item.sheet.scale,
+            height_mm: item.sheet.height_mm * item.sheet.scale,
         })
         .collect()
 }
@@ -479,22 +839,24 @@ fn unknown_channel(page: &Page, source: &str, id: &str, library: &Library) -> Er
     locate(Error::in_file(&page.file, format!("there is no channel `{id}`")), source, "channels").with_hint(hint)
 }
 
-/// The unit ids `spec` names. An id of a unit page that failed to load was reported there, so it
-/// is left out without a second error.
-fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, all: &[String], rejected: &BTreeSet<String>, errors: &mut Errors) -> Vec<String> {
+fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, cx: &Context, units: &[Unit], errors: &mut Errors) -> Vec<String> {
+    let all = &cx.all_units;
     match spec {
         None => vec![],
-        Some(UnitsSpec::All(word)) if word == "all" => all.to_vec(),
+        // Schools are units too, but "all" means the villages and communities: schools get the
+        // items written for them (units = "schools").
+        Some(UnitsSpec::All(word)) if word == "all" => units.iter().filter(|u| !u.is_school()).map(|u| u.id.clone()).collect(),
+        Some(UnitsSpec::All(word)) if word == "schools" => units.iter().filter(|u| u.is_school()).map(|u| u.id.clone()).collect(),
         Some(UnitsSpec::All(word)) => {
             errors.push(
                 locate(Error::in_file(&page.file, format!("units = \"{word}\" is not understood")), source, "units")
-                    .with_hint("write units = \"all\", or a list such as units = [\"dongwan\", \"shiqiao\"]"),
+                    .with_hint("write units = \"all\", units = \"schools\", or a list such as units = [\"dongwan\", \"shiqiao\"]"),
             );
             vec![]
         }
         Some(UnitsSpec::List(list)) => {
             for id in list {
-                if !all.contains(id) && !rejected.contains(id) {
+                if !all.contains(id) && !cx.rejected_units.contains(id) {
                     let known: Vec<&str> = all.iter().map(String::as_str).collect();
                     errors.push(
                         locate(Error::in_file(&page.file, format!("there is no unit `{id}`")), source, "units")

@@ -10,7 +10,8 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{ItemKind, Print, TOWN_VARIANT};
+use super::kinds::Pages;
+use super::{Print, TOWN_VARIANT};
 use crate::error::Error;
 
 /// The order sheet's file name, in the print folder.
@@ -20,7 +21,8 @@ pub const CSV_FILE: &str = "order.csv";
 pub const UNMEASURED: &str = "导出 PDF 后填写";
 
 /// The columns of the CSV, in order; the copies come last.
-const HEADER: [&str; 10] = ["编号", "物料", "类型", "单位", "成品尺寸", "纸张", "每份页数", "单双面", "后道工艺", "数量"];
+/// The copies rule (`计算方法`) sits just before the copies, so the shop sees how each number was reached.
+const HEADER: [&str; 11] = ["编号", "物料", "类型", "单位", "成品尺寸", "纸张", "每份页数", "单双面", "后道工艺", "计算方法", "数量"];
 
 /// One line of the order.
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +41,8 @@ pub struct OrderRow {
     /// `单面` or `双面`, or [`UNMEASURED`].
     pub sides: String,
     pub finishing: String,
+    /// How the copies were counted, like `412 户 × 1 + 2`.
+    pub rule: String,
     pub copies: u32,
 }
 
@@ -49,33 +53,38 @@ pub struct OrderTotals {
     pub copies: u32,
 }
 
-/// The rows of the order, in print order. Letters print one copy per household; a unit with no
-/// household count gets none, and the row says 0 so the office notices.
+/// The rows of the order, in print order: one per item and variant, each with the copies its
+/// kind's rule gives and the rule written out. A unit with no count for the rule gets none, and the
+/// row says what to fill in so the office notices.
 pub fn rows(print: &Print) -> Vec<OrderRow> {
     let mut rows = Vec::new();
     for item in &print.items {
         for variant in item.variants() {
             let unit = print.unit(variant);
-            let copies = match item.kind {
-                ItemKind::Poster => item.copies.unwrap_or(1),
-                ItemKind::Letter if variant == TOWN_VARIANT => print.units.iter().filter_map(|u| u.households).sum(),
-                ItemKind::Letter => unit.and_then(|u| u.households).unwrap_or(0),
-            };
-            let (pages, sides) = match item.kind {
-                ItemKind::Poster => ("1".to_string(), "单面".to_string()),
-                ItemKind::Letter => (UNMEASURED.to_string(), UNMEASURED.to_string()),
+            let town = variant == TOWN_VARIANT;
+            let counted: Vec<&super::Unit> = if town { print.units.iter().filter(|u| u.parent.is_none()).collect() } else { unit.into_iter().collect() };
+            let (copies, rule) = item.copies.count(&counted, town);
+            let (pages, sides) = match item.spec.pages {
+                Pages::Fixed(1) => ("1".to_string(), "单面".to_string()),
+                Pages::Fixed(n) => (n.to_string(), "双面".to_string()),
+                Pages::Flow => (UNMEASURED.to_string(), UNMEASURED.to_string()),
             };
             let sheet = &item.sheet;
             rows.push(OrderRow {
                 id: format!("{}-{variant}", item.id),
                 item: item.title.clone(),
-                kind: item.kind.label(),
+                kind: item.spec.label,
                 unit: unit.map(|u| u.name.clone()).unwrap_or_else(|| "全镇".into()),
                 trim: format!("{}×{} mm", mm(sheet.trim_width_mm), mm(sheet.trim_height_mm)),
                 paper: sheet.describe(),
                 pages,
                 sides,
-                finishing: finishing(item.kind, &sheet.paper, sheet.trim_width_mm, sheet.trim_height_mm, sheet.bleed_mm),
+                finishing: match &item.finishing {
+                    Some(f) if sheet.scale != 1.0 => format!("{f}；PDF 为 1:{:.0} 缩样，按成品尺寸放大喷绘", 1.0 / sheet.scale),
+                    Some(f) => f.clone(),
+                    None => finishing(item.spec.finishing, &sheet.paper, sheet.trim_width_mm, sheet.trim_height_mm, sheet.bleed_mm),
+                },
+                rule,
                 copies,
             });
         }
@@ -84,12 +93,12 @@ pub fn rows(print: &Print) -> Vec<OrderRow> {
 }
 
 /// What the shop does after printing: display boards are mounted, roll-ups go into their stand, big
-/// banners get grommets, sheets with bleed are trimmed at the crop marks, and letters need nothing.
-pub fn finishing(kind: ItemKind, paper: &str, width_mm: f64, height_mm: f64, bleed_mm: f64) -> String {
-    if kind == ItemKind::Letter {
-        return "无需裁切".into();
-    }
+/// banners get grommets, sheets with bleed are trimmed at the crop marks; a kind may say more.
+pub fn finishing(kind: Option<&str>, paper: &str, width_mm: f64, height_mm: f64, bleed_mm: f64) -> String {
     if let Some(finish) = super::sizes::finishing(paper, width_mm, height_mm) {
+        return finish.into();
+    }
+    if let Some(finish) = kind {
         return finish.into();
     }
     if bleed_mm > 0.0 {
@@ -132,11 +141,12 @@ pub fn csv(rows: &[OrderRow]) -> Vec<u8> {
             row.pages.as_str(),
             row.sides.as_str(),
             row.finishing.as_str(),
+            row.rule.as_str(),
             copies.as_str(),
         ]);
     }
     let totals = totals(rows);
-    let _ = writer.write_record(["合计", "", "", "", "", "", "", "", "", &totals.copies.to_string()]);
+    let _ = writer.write_record(["合计", "", "", "", "", "", "", "", "", "", &totals.copies.to_string()]);
     writer.into_inner().unwrap_or_default()
 }
 
@@ -185,15 +195,15 @@ mod tests {
         let path = dir.join(CSV_FILE);
         let header = HEADER.join(",");
         let text = format!(
-            "\u{feff}{header}\nmarket-dongwan,海报,海报,东湾村,297×420 mm,A3,1,单面,裁切,3\nletter-dongwan,信,信,东湾村,210×297 mm,A4,{UNMEASURED},{UNMEASURED},无需裁切,420\nletter-shiqiao,信,信,石桥社区,210×297 mm,A4,{UNMEASURED},{UNMEASURED},无需裁切,300\n合计,,,,,,,,,723\n"
+            "\u{feff}{header}\nmarket-dongwan,海报,海报,东湾村,297×420 mm,A3,1,单面,裁切,每单位 3 份,3\nletter-dongwan,信,信,东湾村,210×297 mm,A4,{UNMEASURED},{UNMEASURED},无需裁切,420 户 × 1,420\nletter-shiqiao,信,信,石桥社区,210×297 mm,A4,{UNMEASURED},{UNMEASURED},无需裁切,300 户 × 1,300\n合计,,,,,,,,,,723\n"
         );
         std::fs::write(&path, text).unwrap();
         record_pages(&path, &[("letter".into(), "dongwan".into(), 2), ("letter".into(), "shiqiao".into(), 1)]).unwrap();
         let out = std::fs::read_to_string(&path).unwrap();
         assert!(out.starts_with('\u{feff}'));
-        assert!(out.contains("letter-dongwan,信,信,东湾村,210×297 mm,A4,2,双面,无需裁切,420"), "{out}");
-        assert!(out.contains("letter-shiqiao,信,信,石桥社区,210×297 mm,A4,1,单面,无需裁切,300"), "{out}");
-        assert!(out.contains("market-dongwan,海报,海报,东湾村,297×420 mm,A3,1,单面,裁切,3"), "{out}");
+        assert!(out.contains("letter-dongwan,信,信,东湾村,210×297 mm,A4,2,双面,无需裁切,420 户 × 1,420"), "{out}");
+        assert!(out.contains("letter-shiqiao,信,信,石桥社区,210×297 mm,A4,1,单面,无需裁切,300 户 × 1,300"), "{out}");
+        assert!(out.contains("market-dongwan,海报,海报,东湾村,297×420 mm,A3,1,单面,裁切,每单位 3 份,3"), "{out}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

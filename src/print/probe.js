@@ -21,7 +21,9 @@
     };
     const box = el.getBoundingClientRect();
     let safe;
-    if (d.kind === "poster") {
+    // Every kind but letters is a fixed sheet with a trim and a safe area.
+    const fixed = d.kind !== "letter";
+    if (fixed) {
       const trim = (el.querySelector(".trim") || el).getBoundingClientRect();
       const s = Number(d.safe) * MM;
       safe = { left: trim.left + s, top: trim.top + s, right: trim.right - s, bottom: trim.bottom - s };
@@ -68,7 +70,7 @@
       const over = Math.max(e.scrollHeight - e.clientHeight, e.scrollWidth - e.clientWidth);
       if (over > 1) add("clip", over, snippet(e));
     }
-    if (d.kind === "poster") {
+    if (fixed) {
       const fit = el.querySelector(".fit"), body = el.querySelector(".poster-body");
       if (fit && body) add("fit", body.getBoundingClientRect().height - fit.getBoundingClientRect().height, "");
     } else {
@@ -88,7 +90,7 @@
       if (leadCap < need - 0.05) worst.set("lead", { what: "lead", mm: need - leadCap, text: round(leadCap).toFixed(1) });
     }
     // Type under QR codes: at least 4 mm on posters, 3 mm on letters.
-    const minType = d.kind === "poster" ? 4 : 3;
+    const minType = d.kind === "letter" ? 3 : d.kind === "card" ? 3 : 4;
     for (const cap of el.querySelectorAll(".qr-code figcaption > span")) {
       const size = parseFloat(getComputedStyle(cap).fontSize) / MM;
       if (size < minType - 0.05 && !worst.has("qr-type")) worst.set("qr-type", { what: "qr-type", mm: minType - size, text: round(size).toFixed(1) });

@@ -28,9 +28,9 @@ pub const SIZES: &[Size] = &[
 ];
 
 /// The smallest and largest side placard prints, in mm: below a business card nothing fits with a
-/// readable QR code; above 5 m no printer in a county shop takes it.
+/// readable QR code; cloth banners (横幅) come off the roll up to 10 m long.
 pub const MIN_SIDE_MM: f64 = 50.0;
-pub const MAX_SIDE_MM: f64 = 5000.0;
+pub const MAX_SIDE_MM: f64 = 10000.0;
 
 /// A size read from front matter: its name for the order sheet and its portrait size in mm.
 #[derive(Debug, Clone, PartialEq)]
@@ -49,12 +49,21 @@ pub fn parse(text: &str) -> Result<Parsed, String> {
     if let Some(size) = SIZES.iter().find(|s| s.name.eq_ignore_ascii_case(trimmed) || s.aliases.iter().any(|a| a.eq_ignore_ascii_case(trimmed))) {
         return Ok(Parsed { name: size.name.to_string(), width_mm: size.width_mm, height_mm: size.height_mm });
     }
-    let numbers = trimmed.trim_end_matches("mm").trim_end_matches("MM").trim();
+    // Banners are ordered in metres (`0.7×5 m`, `0.9x6m`); everything else in millimetres.
+    let (numbers, factor) = match trimmed.strip_suffix("mm").or_else(|| trimmed.strip_suffix("MM")) {
+        Some(n) => (n.trim(), 1.0),
+        None => match trimmed.strip_suffix('m').or_else(|| trimmed.strip_suffix("米")) {
+            Some(n) => (n.trim(), 1000.0),
+            None => (trimmed, 1.0),
+        },
+    };
     let parts: Vec<&str> = numbers.split(['x', 'X', '×', '*']).map(str::trim).collect();
     let names: Vec<&str> = SIZES.iter().map(|s| s.name).collect();
     let accepted = format!("use {}, or a size in millimetres such as \"600x900\"", names.join(", "));
     let [w, h] = parts[..] else { return Err(accepted) };
     let (Ok(w), Ok(h)) = (w.parse::<f64>(), h.parse::<f64>()) else { return Err(accepted) };
+    // Metres become whole millimetres; millimetres stay as written.
+    let (w, h) = if factor == 1.0 { (w, h) } else { ((w * factor).round(), (h * factor).round()) };
     for side in [w, h] {
         if !(MIN_SIDE_MM..=MAX_SIDE_MM).contains(&side) {
             return Err(format!("each side must be between {MIN_SIDE_MM} and {MAX_SIDE_MM} mm; {accepted}"));
@@ -86,11 +95,13 @@ mod tests {
         assert_eq!(parse("600x900").unwrap(), Parsed { name: "600×900 mm".into(), width_mm: 600.0, height_mm: 900.0 });
         assert_eq!(parse(" 1000 × 3000 mm ").unwrap().width_mm, 1000.0);
         assert_eq!(parse("148.5*210").unwrap().name, "148.5×210 mm");
+        assert_eq!(parse("0.7×5 m").unwrap(), Parsed { name: "700×5000 mm".into(), width_mm: 700.0, height_mm: 5000.0 });
+        assert_eq!(parse("0.9x6m").unwrap().height_mm, 6000.0);
     }
 
     #[test]
     fn nonsense_is_refused_with_what_is_accepted() {
-        for bad in ["B5", "600", "x900", "0x900", "10x10", "600x90000", "axb"] {
+        for bad in ["B5", "600", "x900", "0x900", "10x10", "600x90000", "0.9x60m", "axb"] {
             let err = parse(bad).unwrap_err();
             assert!(err.contains("A4") && err.contains("600x900"), "{bad}: {err}");
         }

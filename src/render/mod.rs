@@ -89,6 +89,13 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         output.claim(path, Entry::Bytes(crate::print::order::csv(&rows)), Origin::new("the print order", None));
     }
     let resized = images;
+    for led in &library.print.led {
+        output.claim(
+            format!("{}/{}", crate::print::PRINT_DIR, led.path),
+            Entry::Bytes(led.bytes.clone()),
+            Origin::new(format!("the LED text of screen `{}`", led.screen), None),
+        );
+    }
     let mut images = Output::default();
     if let Err(e) = codes.finish(&mut images) {
         errors.0.extend(e.0);
@@ -588,10 +595,7 @@ impl Pages<'_> {
             Some(v) => item.variant_path(variants[v]),
             None => item.path.clone(),
         };
-        let template = match item.kind {
-            crate::print::ItemKind::Poster => "print/poster.html",
-            crate::print::ItemKind::Letter => "print/letter.html",
-        };
+        let template = item.spec.template;
         let mut context = self.base_context(&path);
         let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
         value["content"] = Value::String(self.shapes.page_bodies[item.page].content.clone());

@@ -150,6 +150,7 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
             "kind": i.kind, "id": i.id, "path": i.path, "permalink": config.permalink(&i.path),
             "paper": i.sheet.describe(), "variants": i.variants(),
         })),
+        "notice": library.print.notices.iter().find(|n| n.page < library.pages.len() && std::ptr::eq(&library.pages[n.page], page)),
     })
 }
 
