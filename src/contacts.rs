@@ -102,6 +102,11 @@ pub fn find(text: &str, extra_services: &[String]) -> Vec<Finding> {
             }
             let digits = dial_digits(m.as_str());
             let service = crate::phone::service_number(&digits).is_some() || extra_services.contains(&digits);
+            // `households = 120` in front matter or data is a count, not the ambulance number.
+            let data_value = line[..m.start()].trim_end().ends_with(['=', ':']);
+            if digits.len() <= 5 && data_value {
+                continue;
+            }
             if digits.len() <= 5 && (!service || after.is_some_and(|c| NOT_A_NUMBER_AFTER.contains(c))) {
                 continue;
             }
@@ -170,6 +175,8 @@ mod tests {
     #[test]
     fn leaves_counts_years_and_ids_alone() {
         assert!(keys("共有412户，2025年3月，第110条，编号 A110，1100元，版本 1.110，12337-1，110%，1233").is_empty());
+        assert!(keys("households = 120\ncopies: 110").is_empty(), "counts in front matter are not numbers to dial");
+        assert_eq!(keys("报警：110").len(), 1, "a colon in prose still introduces a number");
         // A site's own service number counts once it is listed.
         assert!(find("拨打 96123", &[]).is_empty());
         assert_eq!(find("拨打 96123", &["96123".to_string()]).len(), 1);

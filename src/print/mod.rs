@@ -517,7 +517,9 @@ fn collect_units(library: &Library, config: &Config, errors: &mut Errors) -> Vec
         let (pa, pb) = (&library.pages[a.page], &library.pages[b.page]);
         pa.meta.weight.cmp(&pb.meta.weight).then(a.id.cmp(&b.id))
     });
-    // A school belongs to a unit: it shows that unit's own channels after its own.
+    // A school belongs to a unit: it shows that unit's own channels after its own. A unit whose
+    // page could not be loaded was reported there already.
+    let rejected = library.unloaded_ids(errors, "unit");
     let ids: Vec<String> = units.iter().map(|u| u.id.clone()).collect();
     for i in 0..units.len() {
         let Some(parent) = units[i].parent.clone() else { continue };
@@ -530,6 +532,7 @@ fn collect_units(library: &Library, config: &Config, errors: &mut Errors) -> Vec
                 let rest: Vec<String> = unit.channels.iter().filter(|c| !unit.own_channels.contains(c)).cloned().collect();
                 unit.channels = unit.own_channels.iter().cloned().chain(rest).collect();
             }
+            None if rejected.contains(&parent) => {}
             None => {
                 let source = std::fs::read_to_string(&page.file).unwrap_or_default();
                 errors.push(
