@@ -239,6 +239,7 @@ fn lapsed_notices_are_marked_and_check_names_the_pages_that_quote_them() {
 }
 
 #[test]
+#[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn a_lapsed_notice_is_marked_in_a_real_browser() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let (_dir, public, _print, out) = print(&fixture("campaign-site"), false);
@@ -283,6 +284,7 @@ fn pdf_box(info: &str, n: usize, name: &str) -> [f64; 4] {
 }
 
 #[test]
+#[ignore = "needs chromium, pdfinfo, pdftotext, pdftoppm, zbarimg (run by .ci/run with --include-ignored)"]
 fn exported_pdfs_of_every_kind_have_their_size_text_and_codes() {
     let Some(_) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let Some(pdfinfo) = require_tool("pdfinfo", on_path("pdfinfo")) else { return };

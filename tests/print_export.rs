@@ -158,6 +158,7 @@ fn mm_to_pt(mm: f64) -> f64 {
 }
 
 #[test]
+#[ignore = "needs chromium, pdfinfo, pdffonts (run by .ci/run with --include-ignored)"]
 fn exports_pdfs_of_the_right_size_with_embedded_fonts_and_1080_px_pngs() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let Some(pdfinfo) = require_tool("pdfinfo", on_path("pdfinfo")) else { return };
@@ -231,6 +232,7 @@ fn exports_pdfs_of_the_right_size_with_embedded_fonts_and_1080_px_pngs() {
 }
 
 #[test]
+#[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn only_exports_one_item_and_unknown_ids_are_listed() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -274,6 +276,7 @@ fn a_missing_print_page_is_named() {
 /// the export, naming the item, the unit and how far, in mm as the browser measured it; nothing is
 /// written. Each fault is placed a known distance over, so the distance reported is checked too.
 #[test]
+#[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn sheets_that_do_not_fit_stop_the_export_with_item_unit_and_distance() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };
     let dir = tempfile::tempdir().unwrap();

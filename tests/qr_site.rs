@@ -43,10 +43,16 @@ fn every_qr_code_in_the_example_site_decodes_with_zbarimg() {
     let Some(zbarimg) = require_tool("zbarimg", on_path("zbarimg")) else { return };
     let dir = tempfile::tempdir().unwrap();
     let public = dir.path().join("public");
-    assert_ok(&build(&repo(), &public, &[]));
+    let print = dir.path().join("print");
+    let out =
+        placard().arg("print").arg("--sheets").arg("--root").arg(repo()).arg("--output-dir").arg(&public).arg("--print-dir").arg(&print).output().unwrap();
+    assert_ok(&out);
     let files = tree(&public);
+    // The codes printed on the website's pages and on the print sheets (whose PNGs the site offers).
+    let mut printed = files.clone();
+    printed.extend(tree(&print).into_iter().map(|(path, bytes)| (format!("print/{path}"), bytes)));
 
-    let svgs = inline_svgs(&files);
+    let svgs = inline_svgs(&printed);
     assert!(svgs.len() >= 7, "the example site prints a code for each channel, found {}", svgs.len());
     let expected: BTreeSet<String> = svgs.keys().cloned().collect();
 
@@ -56,7 +62,7 @@ fn every_qr_code_in_the_example_site_decodes_with_zbarimg() {
         let read = zbar(&zbarimg, &public.join(path));
         assert_eq!(read.len(), 1, "{path} holds exactly one readable code: {read:?}");
         let payload = read.into_iter().next().unwrap();
-        assert!(expected.contains(&payload), "{path} decodes to `{payload}`, which no page prints");
+        assert!(expected.contains(&payload), "{path} decodes to `{payload}`, which no page or sheet prints");
         from_png.insert(payload);
     }
     assert_eq!(from_png, expected, "every printed code has a PNG that decodes to it");
