@@ -332,6 +332,6 @@ mod tests {
         let err = banner_type(long, 5000.0, 700.0).unwrap_err();
         assert!(err.contains("at least") && err.contains("700 × 5000"), "{err}");
         let t = banner_type("常态化扫黑除恶 守护平安青禾", 6000.0, 900.0).unwrap();
-        assert!(t <= 900.0 * BANNER_TYPE && t >= 900.0 * BANNER_TYPE_MIN);
+        assert!((900.0 * BANNER_TYPE_MIN..=900.0 * BANNER_TYPE).contains(&t));
     }
 }
