@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic generator of an N-page Chinese campaign site, for benchmarking.
 
-    python3 bench/gen.py --pages N --out DIR --flavor placard|hugo
+    python3 bench/gen.py --pages N --out DIR --flavor placard|zola|theme|hugo
 
 The same N always gives a byte-identical tree (everything comes from random.Random(N)
 and fixed tables; files are written in a fixed order; no clock, no hash()).
@@ -532,6 +532,108 @@ PLACARD_TEMPLATES = {
 """,
 }
 
+
+# The templates a Zola user writes: a base whose nav walks the section tree with
+# get_section(metadata_only=true) on every page, macros for list items and pagers, get_taxonomy for a
+# tag cloud on the home page, and the home page listing the newest pages of each section.
+ZOLA_TEMPLATES = {
+    "macros.html": """{% macro page_item(p) %}<li><a href="{{ p.permalink | safe }}">{{ p.title }}</a> <time>{{ p.date | date(format="%Y-%m-%d") }}</time>{% if p.summary %}<div class="summary">{{ p.summary | safe }}</div>{% endif %}</li>{% endmacro page_item %}
+{% macro pager(paginator) %}<nav class="pager">{% if paginator.previous %}<a href="{{ paginator.first }}">首页</a><a href="{{ paginator.previous }}">上一页</a>{% endif %}<span>第 {{ paginator.current_index }} / {{ paginator.number_pagers }} 页</span>{% if paginator.next %}<a href="{{ paginator.next }}">下一页</a><a href="{{ paginator.last }}">末页</a>{% endif %}</nav>{% endmacro pager %}
+{% macro crumbs(ancestors) %}<nav class="crumbs"><a href="{{ config.base_url }}/">首页</a>{% for a in ancestors %}{% if a != "_index.md" %}{% set s = get_section(path=a, metadata_only=true) %} › <a href="{{ s.permalink }}">{{ s.title }}</a>{% endif %}{% endfor %}</nav>{% endmacro crumbs %}
+""",
+    "base.html": """{% import "macros.html" as macros %}<!DOCTYPE html>
+<html lang="{{ lang }}">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{% block title %}{{ config.title }}{% endblock title %}</title>
+<meta name="description" content="{% block description %}{{ config.description }}{% endblock description %}">
+<link rel="canonical" href="{{ current_url | safe }}">
+<link rel="alternate" type="application/atom+xml" title="{{ config.title }}" href="{{ get_url(path="atom.xml", trailing_slash=false) | safe }}">
+<link rel="stylesheet" href="{{ get_url(path="css/site.css") | safe }}">
+</head>
+<body>
+<header>
+<a class="brand" href="{{ config.base_url }}/">{{ config.title }}</a>
+{% set root = get_section(path="_index.md", metadata_only=true) %}
+<nav class="top"><ul>{% for s in root.subsections %}{% set sub = get_section(path=s, metadata_only=true) %}
+<li><a href="{{ sub.permalink | safe }}"{% if current_path is starting_with(sub.path) %} class="on"{% endif %}>{{ sub.title }}</a>{% if sub.subsections %}<ul>{% for c in sub.subsections %}{% set child = get_section(path=c, metadata_only=true) %}<li><a href="{{ child.permalink | safe }}">{{ child.title }}</a></li>{% endfor %}</ul>{% endif %}</li>{% endfor %}
+</ul></nav>
+</header>
+<main>
+{% block content %}{% endblock content %}
+</main>
+<footer>
+<p>{{ config.extra.org }} · 举报电话 {{ config.extra.hotline }} · 镇扫黑办 {{ config.extra.phone }}</p>
+<p>{{ config.extra.icp }}</p>
+</footer>
+</body>
+</html>
+""",
+    "index.html": """{% extends "base.html" %}
+{% block content %}
+<section class="intro">{{ section.content | safe }}</section>
+{% for s in section.subsections %}{% set sub = get_section(path=s) %}
+<section class="col">
+<h2><a href="{{ sub.permalink }}">{{ sub.title }}</a></h2>
+<ul>{% for p in sub.pages | slice(end=5) %}{{ macros::page_item(p=p) }}{% endfor %}</ul>
+</section>
+{% endfor %}
+{% set tags = get_taxonomy(kind="tags") %}
+<section class="cloud"><h2>标签</h2>{% for t in tags.items %}<a href="{{ t.permalink }}">{{ t.name }}</a> <small>{{ t.page_count }}</small> {% endfor %}</section>
+{% endblock content %}
+""",
+    "section.html": """{% extends "base.html" %}
+{% block title %}{{ section.title }} - {{ config.title }}{% endblock title %}
+{% block content %}
+{{ macros::crumbs(ancestors=section.ancestors) }}
+<h1>{{ section.title }}</h1>
+{{ section.content | safe }}
+{% if section.subsections %}<ul class="subs">{% for s in section.subsections %}{% set sub = get_section(path=s, metadata_only=true) %}<li><a href="{{ sub.permalink }}">{{ sub.title }}</a> ({{ sub.page_count }})</li>{% endfor %}</ul>{% endif %}
+<ul class="list">{% for p in paginator.pages %}{{ macros::page_item(p=p) }}{% endfor %}</ul>
+{{ macros::pager(paginator=paginator) }}
+{% endblock content %}
+""",
+    "page.html": """{% extends "base.html" %}
+{% block title %}{{ page.title }} - {{ config.title }}{% endblock title %}
+{% block description %}{{ page.description | default(value=config.description) }}{% endblock description %}
+{% block content %}
+{{ macros::crumbs(ancestors=page.ancestors) }}
+<article>
+<h1>{{ page.title }}</h1>
+<p class="meta">发布日期：{{ page.date | date(format="%Y年%m月%d日") }} · 约 {{ page.word_count }} 字 · 阅读约 {{ page.reading_time }} 分钟</p>
+{% if page.toc %}<aside class="toc"><strong>目录</strong><ul>{% for h in page.toc %}<li><a href="#{{ h.id }}">{{ h.title }}</a>{% if h.children %}<ul>{% for c in h.children %}<li><a href="#{{ c.id }}">{{ c.title }}</a></li>{% endfor %}</ul>{% endif %}</li>{% endfor %}</ul></aside>{% endif %}
+{{ page.content | safe }}
+<div class="terms">
+{% if page.taxonomies.targets %}<p>重点对象：{% for t in page.taxonomies.targets %}<a href="{{ get_taxonomy_url(kind="targets", name=t) | safe }}">{{ t }}</a>{% endfor %}</p>{% endif %}
+{% if page.taxonomies.tags %}<p>标签：{% for t in page.taxonomies.tags %}<a href="{{ get_taxonomy_url(kind="tags", name=t) | safe }}">{{ t }}</a>{% endfor %}</p>{% endif %}
+</div>
+<nav class="pn">{% if page.higher %}<a href="{{ page.higher.permalink | safe }}">上一篇：{{ page.higher.title }}</a>{% endif %}{% if page.lower %}<a href="{{ page.lower.permalink | safe }}">下一篇：{{ page.lower.title }}</a>{% endif %}</nav>
+</article>
+{% endblock content %}
+""",
+    "taxonomy_list.html": """{% extends "base.html" %}
+{% block title %}{{ taxonomy.name }} - {{ config.title }}{% endblock title %}
+{% block content %}
+<h1>{% if taxonomy.name == "targets" %}重点对象{% else %}标签{% endif %}</h1>
+<ul class="terms">{% for t in terms %}<li><a href="{{ t.permalink }}">{{ t.name }}</a> ({{ t.page_count }})</li>{% endfor %}</ul>
+{% endblock content %}
+""",
+    "taxonomy_single.html": """{% extends "base.html" %}
+{% block title %}{{ term.name }} - {{ config.title }}{% endblock title %}
+{% block content %}
+<nav class="crumbs"><a href="{{ config.base_url }}/">首页</a> › <a href="{{ get_url(path=taxonomy.name, trailing_slash=true) }}">{% if taxonomy.name == "targets" %}重点对象{% else %}标签{% endif %}</a> › {{ term.name }}</nav>
+<h1>{{ term.name }}</h1>
+<p>共 {{ term.page_count }} 篇</p>
+<ul class="list">{% for p in paginator.pages %}{{ macros::page_item(p=p) }}{% endfor %}</ul>
+{{ macros::pager(paginator=paginator) }}
+{% endblock content %}
+""",
+    "404.html": """{% extends "base.html" %}
+{% block content %}<h1>页面不存在</h1><p><a href="{{ config.base_url }}/">返回首页</a></p>{% endblock content %}
+""",
+}
+
 HUGO_LAYOUTS = {
     "_default/baseof.html": """<!DOCTYPE html>
 <html lang="zh-CN">
@@ -729,8 +831,12 @@ def emit(out: str, flavor: str, n_pages: int) -> None:
     c = os.path.join(out, "content")
     home_intro = ("欢迎访问" + SITE_TITLE + "。扫黑除恶，人人有责。举报电话 12337，镇扫黑办 0123-6110110。\n")
 
-    if flavor == "placard":
-        write(os.path.join(out, "config.toml"), placard_config())
+    if flavor in ("placard", "zola", "theme"):
+        config = placard_config()
+        if flavor == "theme":
+            # The built-in theme, with no templates of the site's own.
+            config = 'theme = "default"\n' + config
+        write(os.path.join(out, "config.toml"), config)
         write(os.path.join(c, "_index.md"), f"+++\ntitle = {toml_str(SITE_TITLE)}\n+++\n\n{home_intro}")
         for d, t, w, intro, _ in sections:
             write(os.path.join(c, d, "_index.md"),
@@ -739,9 +845,11 @@ def emit(out: str, flavor: str, n_pages: int) -> None:
             fm = (f"+++\ntitle = {toml_str(title)}\ndate = {day.isoformat()}\ndescription = {toml_str(desc)}\n"
                   f"\n[taxonomies]\ntargets = {toml_list(targets)}\ntags = {toml_list(tags)}\n+++\n\n")
             write(os.path.join(c, path), fm + body)
-        for name, text in PLACARD_TEMPLATES.items():
+        templates = {"placard": PLACARD_TEMPLATES, "zola": ZOLA_TEMPLATES, "theme": {}}[flavor]
+        for name, text in templates.items():
             write(os.path.join(out, "templates", name), text)
-        write(os.path.join(out, "static", "css", "site.css"), CSS)
+        if flavor != "theme":
+            write(os.path.join(out, "static", "css", "site.css"), CSS)
     elif flavor == "hugo":
         write(os.path.join(out, "config.toml"), hugo_config())
         write(os.path.join(c, "_index.md"), f"+++\ntitle = {toml_str(SITE_TITLE)}\n+++\n\n{home_intro}")
@@ -766,7 +874,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, required=True, help="number of pages (N)")
     ap.add_argument("--out", required=True, help="output site directory (replaced)")
-    ap.add_argument("--flavor", choices=("placard", "hugo"), required=True)
+    ap.add_argument("--flavor", choices=("placard", "zola", "theme", "hugo"), required=True)
     a = ap.parse_args(argv)
     if a.pages < 1:
         ap.error("--pages must be at least 1")

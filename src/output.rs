@@ -69,6 +69,8 @@ pub struct Output {
     origins: BTreeMap<String, Origin>,
     /// Paths claimed twice: (path, first, second).
     conflicts: Vec<(String, Origin, Origin)>,
+    /// The staging folder of a build that writes files as they are rendered ([`Output::streaming`]).
+    staging: Option<PathBuf>,
 }
 
 /// How a write may treat what is already at the target.
@@ -133,6 +135,28 @@ fn set_previous(state: PreviousOutput) {
 }
 
 impl Output {
+    /// An output whose generated files go straight into `staging` (the folder [`replace_dir`] hands
+    /// to its `fill`) as they are rendered, so that a build's memory does not grow with the site.
+    /// Such files stay listed, as copies of themselves, so that [`Output::claim`] still sees every
+    /// path and the QR check can read them back from the folder; [`Output::fill`] does not rewrite them.
+    pub fn streaming(staging: &Path) -> Output {
+        Output { staging: Some(staging.to_path_buf()), ..Output::default() }
+    }
+
+    /// The folder that [`stage`] writes into, when streaming.
+    pub fn staging(&self) -> Option<&Path> {
+        self.staging.as_deref()
+    }
+
+    /// Whether `path` was rendered straight into the staging folder by [`stage`], which streams only
+    /// pages that show no QR code ([`QR_MARKUP`]).
+    pub fn streamed(&self, path: &str) -> bool {
+        match (&self.staging, self.files.get(path)) {
+            (Some(dir), Some(Entry::Copy(source))) => *source == dir.join(path),
+            _ => false,
+        }
+    }
+
     /// Adds a file for `origin`. A path that another source already claimed is kept as the first
     /// source wrote it, and the clash is recorded for [`Output::conflicts`].
     pub fn claim(&mut self, path: impl Into<String>, entry: Entry, origin: Origin) {
@@ -232,6 +256,18 @@ impl Output {
     /// Writes everything to `target` through [`replace_dir`]: the previous output is replaced only
     /// once the new tree is complete, and only if placard built it (or `options.force`).
     pub fn write_atomically(&self, target: &Path, options: &WriteOptions) -> Result<Written, Error> {
+        self.check_paths()?;
+        replace_dir(target, options, |dir| self.write_tree(dir))
+    }
+
+    /// Writes every file not yet in `dir` (the staging folder of [`replace_dir`]), after checking
+    /// that no path leaves the folder or takes the marker's name.
+    pub fn fill(&self, dir: &Path) -> Result<(), Error> {
+        self.check_paths()?;
+        self.write_tree(dir)
+    }
+
+    fn check_paths(&self) -> Result<(), Error> {
         for path in self.files.keys() {
             if !is_safe_relative(path) {
                 return Err(Error::new(format!("refusing to write `{path}`: it would land outside the output folder")));
@@ -241,7 +277,7 @@ impl Output {
                     .with_hint("rename the file or page that produces it"));
             }
         }
-        replace_dir(target, options, |dir| self.write_tree(dir))
+        Ok(())
     }
 
     fn write_tree(&self, dir: &Path) -> Result<(), Error> {
@@ -254,9 +290,44 @@ impl Output {
             let file = dir.join(path);
             match entry {
                 Entry::Bytes(bytes) => fs::write(&file, bytes).map_err(|e| Error::io(&file, "write", e)),
+                // Streamed into this folder already (see `Output::streaming`).
+                Entry::Copy(source) if *source == file => Ok(()),
                 Entry::Copy(source) => fs::copy(source, &file).map(|_| ()).map_err(|e| Error::io(source, "copy", e)),
             }
         })
+    }
+}
+
+/// How a page shows a QR code (`class="qr…"`), as `render::qr_codes::verify_published` looks for it.
+pub const QR_MARKUP: &str = "class=\"qr";
+
+/// A finished file for `path`: written into `staging` at once when there is one and the path may be
+/// written there (the entry then names the written file), else kept in memory. Paths under
+/// `keep_prefix` (the print tree, which is not the website's) and paths that [`Output::fill`] would
+/// refuse stay in memory, so the refusal and the print tree work as without streaming. Safe to call
+/// from many threads at once.
+pub fn stage(staging: Option<&Path>, keep_prefix: &str, path: String, mut bytes: Vec<u8>) -> Result<(String, Entry), Error> {
+    // A page that shows a QR code stays in memory until the end, so that the check of every code as
+    // published (`render::qr_codes::verify_published`) reads it there; the files streamed to disk
+    // never hold one, and that check skips them (see `Output::streamed`).
+    let shows_qr = match std::str::from_utf8(&bytes) {
+        Ok(text) => text.contains(QR_MARKUP),
+        Err(_) => bytes.windows(QR_MARKUP.len()).any(|w| w == QR_MARKUP.as_bytes()),
+    };
+    match staging {
+        Some(dir) if is_safe_relative(&path) && path != MARKER && !path.starts_with(keep_prefix) && !shows_qr => {
+            let file = dir.join(&path);
+            if let Some(parent) = file.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io(parent, "create the folder", e))?;
+            }
+            fs::write(&file, &bytes).map_err(|e| Error::io(&file, "write", e))?;
+            Ok((path, Entry::Copy(file)))
+        }
+        _ => {
+            // Growth by doubling could otherwise leave the site in memory at twice its size.
+            bytes.shrink_to_fit();
+            Ok((path, Entry::Bytes(bytes)))
+        }
     }
 }
 
@@ -835,6 +906,44 @@ mod tests {
     }
 
     const FORCE: WriteOptions = WriteOptions { force: true };
+
+    #[test]
+    fn a_streaming_build_writes_pages_as_they_come_and_keeps_every_guarantee() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("public");
+        let written = replace_dir(&target, &WriteOptions::default(), |staging| {
+            let mut out = Output::streaming(staging);
+            let origin = || Origin::new("a page", None);
+            let page = |path: &str, text: &str| stage(out_dir(staging), "print/", path.to_string(), text.as_bytes().to_vec()).unwrap();
+            fn out_dir(p: &Path) -> Option<&Path> {
+                Some(p)
+            }
+            let (path, entry) = page("news/a/index.html", "<p>a</p>");
+            // On disk at once, before the tree is filled.
+            assert_eq!(fs::read_to_string(staging.join("news/a/index.html")).unwrap(), "<p>a</p>");
+            out.claim(path, entry, origin());
+            assert!(out.streamed("news/a/index.html"));
+            // A page with a QR code, the print tree and the marker's name stay in memory.
+            for (path, text) in [("q/index.html", "<figure class=\"qr-code\">"), ("print/p/index.html", "<p>p</p>")] {
+                let (path, entry) = page(path, text);
+                assert!(matches!(entry, Entry::Bytes(_)), "{path}");
+                assert!(!staging.join(&path).exists(), "{path}");
+                out.claim(path, entry, origin());
+            }
+            assert!(matches!(page(MARKER, "x").1, Entry::Bytes(_)));
+            // A second source for a streamed path is still a conflict.
+            let (path, entry) = page("news/a/index.html", "<p>b</p>");
+            out.claim(path, entry, origin());
+            assert_eq!(out.conflicts(Path::new("")).len(), 1);
+            let _print = out.split_off_prefix("print/");
+            out.fill(staging)
+        })
+        .unwrap();
+        assert!(!written.replaced);
+        assert_eq!(names(&target), [MARKER, "news", "q"]);
+        assert_eq!(fs::read_to_string(target.join("q/index.html")).unwrap(), "<figure class=\"qr-code\">");
+        assert!(fs::read_to_string(target.join("news/a/index.html")).is_ok());
+    }
 
     #[test]
     fn refuses_paths_that_escape() {

@@ -95,17 +95,27 @@ impl Site {
     /// [`Site::render`], also handing back the page shapes, which `serve` keeps so that it can
     /// re-render one edited page with [`Site::update_page_body`].
     pub fn render_keeping_shapes(&self) -> Result<(Output, Arc<Shapes>), Errors> {
-        let mut output = Output::default();
+        self.render_into(Output::default())
+    }
+
+    /// Renders into `output`, which may be [`Output::streaming`] (then the rendered pages are
+    /// written into its staging folder as they are made).
+    fn render_into(&self, mut output: Output) -> Result<(Output, Arc<Shapes>), Errors> {
         self.add_static_files(&mut output)?;
         let shapes = render::render_site(&self.root, &self.config, &self.library, &self.templates, &mut output)?;
+        let started = Instant::now();
         let mut feeds = Output::default();
         feeds::write_all(&self.config, &self.library, &shapes, &mut feeds);
         output.merge(feeds, &Origin::new("the feeds, sitemap and robots.txt", None));
+        timing("feeds", started);
         if self.config.build_search_index {
+            let started = Instant::now();
             let mut index = Output::default();
             crate::search::write_index(&self.config, &self.library, &shapes, &mut index);
             output.merge(index, &Origin::new("the search index", None));
+            timing("search", started);
         }
+        let started = Instant::now();
         // The site's own static files replace the theme's, as in Zola; a clash with anything
         // generated is an error, so a stray file can never stand in for a landing page.
         self.add_site_static(&mut output)?;
@@ -118,6 +128,7 @@ impl Site {
         }
         // Every code is read back from the files as they will be published.
         render::qr_codes::verify_published(&output, &self.config.base_url)?;
+        timing("checks", started);
         Ok((output, shapes))
     }
 
@@ -191,7 +202,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport, Errors> {
 /// [`build`], also handing back the loaded site (for `placard print`, which exports what it built).
 pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors> {
     let started = Instant::now();
-    let site = match Site::load(options) {
+    let site = Site::load(options);
+    timing("load", started);
+    let site = match site {
         Ok(site) => site,
         Err(mut errors) => {
             // A build killed half-way through its swap is repaired first, even by one that stops here.
@@ -212,10 +225,32 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
     };
     // Refused before rendering, so that nobody waits for a build that cannot be written.
     check_output_dir(&site.root, &output_dir, &write).map_err(|e| with_warnings(e.into()))?;
-    let mut output = site.render().map_err(with_warnings)?;
-    // Print sheets, seals and the order sheet are for the office and the print shop, not residents.
-    let print_tree = output.split_off_prefix(&format!("{}/", crate::print::PRINT_DIR));
-    let written = output.write_atomically(&output_dir, &write).map_err(|e| with_warnings(Errors::from(e)))?;
+    // Pages are rendered straight into the staging folder of the atomic swap, so memory does not
+    // grow with the site; a failed render leaves the previous output untouched, as a failed write does.
+    let mut failed: Option<Errors> = None;
+    let mut finished: Option<(Output, Output)> = None;
+    let written = crate::output::replace_dir(&output_dir, &write, |dir| match site.render_into(Output::streaming(dir)) {
+        Ok((mut output, _)) => {
+            let started = Instant::now();
+            // Print sheets, seals and the order sheet are for the office and the print shop, not residents.
+            let print_tree = output.split_off_prefix(&format!("{}/", crate::print::PRINT_DIR));
+            output.fill(dir)?;
+            timing("write", started);
+            finished = Some((output, print_tree));
+            Ok(())
+        }
+        Err(errors) => {
+            failed = Some(errors);
+            Err(Error::new("the site did not render"))
+        }
+    });
+    if let Some(errors) = failed {
+        return Err(with_warnings(errors));
+    }
+    let written = written.map_err(|e| with_warnings(Errors::from(e)))?;
+    let Some((output, print_tree)) = finished else {
+        return Err(with_warnings(Error::new("the site was not written").into()));
+    };
     warnings.0.extend(written.notes);
     let report = BuildReport {
         pages: site.library.pages.len(),
@@ -362,6 +397,14 @@ fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// With `PLACARD_TIMINGS=1`, prints how long a phase of the build took to stderr (never into the output).
+pub fn timing(phase: &str, started: Instant) {
+    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    if *ON.get_or_init(|| std::env::var_os("PLACARD_TIMINGS").is_some_and(|v| v == "1")) {
+        eprintln!("placard timing: {phase:<10} {:>8.1} ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
 }
 
 /// Today's date for `expires`: `PLACARD_TODAY` (YYYY-MM-DD) when set, else the date in China

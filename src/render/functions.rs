@@ -273,7 +273,8 @@ fn get_section(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<V
     };
     match (&data.shapes, metadata_only) {
         (Some(shapes), false) => Ok(shapes.section(&data.library, &data.config, i, &data.library.sections[i].pages, true)),
-        _ => Ok(section_meta(&data.library, &data.config, &data.library.sections[i])),
+        (Some(shapes), true) => Ok(shapes.section_meta[i].clone()),
+        (None, _) => Ok(section_meta(&data.library, &data.config, &data.library.sections[i])),
     }
 }
 

@@ -32,6 +32,7 @@ pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, te
 }
 
 fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+    let started = std::time::Instant::now();
     // Shortcodes render while bodies are being made, so they see pages without bodies.
     let mut shortcode_tera = templates.tera.clone();
     let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
@@ -59,17 +60,21 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
     tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
     functions::register_images(&mut tera, &data, images.clone());
     functions::register(&mut tera, data);
-    let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: &shapes };
+    let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: &shapes };
 
+    crate::site::timing("Markdown", started);
+    let started = std::time::Instant::now();
     let jobs = pages.jobs();
-    let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
+    // A streaming build writes each file as soon as it is rendered, so the site is never in memory whole.
+    let staging = output.staging().map(Path::to_path_buf);
+    let print_prefix = format!("{}/", crate::print::PRINT_DIR);
+    let rendered: Vec<Result<(String, Entry), Error>> = jobs
+        .par_iter()
+        .map(|job| pages.render(job).and_then(|(path, html)| crate::output::stage(staging.as_deref(), &print_prefix, path, html.into_bytes())))
+        .collect();
     for (job, result) in jobs.iter().zip(rendered) {
         match result {
-            Ok((path, mut html)) => {
-                // Tera grows its buffer by doubling; without this the whole site could take twice its size.
-                html.shrink_to_fit();
-                output.claim(path, Entry::Bytes(html.into_bytes()), pages.origin(job))
-            }
+            Ok((path, entry)) => output.claim(path, entry, pages.origin(job)),
             Err(e) => errors.push(e),
         }
     }
@@ -114,6 +119,7 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         // As in Zola, a site without a 404 template still gets a plain page for its web server.
         output.claim("404.html", Entry::Bytes(not_found_page(config).into_bytes()), Origin::new("the built-in 404 page", None));
     }
+    crate::site::timing("rendering", started);
     Ok(shapes)
 }
 
@@ -177,7 +183,7 @@ fn rerender_page_here(
     tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
     functions::register_images(&mut tera, &data, images.clone());
     functions::register(&mut tera, data);
-    let pages = Pages { tera: &tera, config_value: &config_value, templates, config, library, shapes: shapes.as_ref() };
+    let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: shapes.as_ref() };
     let jobs = pages.jobs_showing(index);
     let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
     let mut errors = Errors::default();
@@ -331,7 +337,8 @@ enum Job {
 /// Renders pages, listings and special files through the site's templates.
 struct Pages<'a> {
     tera: &'a Tera,
-    config_value: &'a Value,
+    /// What every page's context starts with (`config`, `lang`), serialised once, not once per page.
+    common: Context,
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
@@ -427,9 +434,7 @@ impl Pages<'_> {
     }
 
     fn base_context(&self, path: &str) -> Context {
-        let mut context = Context::new();
-        context.insert("config", self.config_value);
-        context.insert("lang", &self.config.default_language);
+        let mut context = self.common.clone();
         context.insert("current_path", path);
         context.insert("current_url", &self.config.permalink(path));
         context
@@ -703,6 +708,14 @@ fn published_asset(file: &Path, on_website: bool) -> Entry {
         }
     }
     Entry::Copy(file.to_path_buf())
+}
+
+/// The part of [`Pages::base_context`] that is the same for every page.
+fn common_context(config: &Config, config_value: &Value) -> Context {
+    let mut context = Context::new();
+    context.insert("config", config_value);
+    context.insert("lang", &config.default_language);
+    context
 }
 
 fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {

@@ -17,12 +17,17 @@ pub struct Shapes {
     /// Rendered bodies, by page and by section index.
     pub page_bodies: Vec<Arc<Rendered>>,
     pub section_bodies: Vec<Arc<Rendered>>,
+    /// Each section's own fields ([`section_meta`]), built once: a nav that calls
+    /// `get_section(metadata_only=true)` for every section on every page only copies them.
+    pub section_meta: Vec<Value>,
 }
 
 impl Shapes {
     pub fn new(library: &Library, config: &Config, page_bodies: Vec<Arc<Rendered>>, section_bodies: Vec<Arc<Rendered>>) -> Shapes {
-        let page_listing = library.pages.iter().enumerate().map(|(i, p)| page_listing(library, config, p, Some(&page_bodies[i]))).collect();
-        Shapes { page_listing, page_bodies, section_bodies }
+        use rayon::prelude::*;
+        let page_listing = library.pages.par_iter().enumerate().map(|(i, p)| page_listing(library, config, p, Some(&page_bodies[i]))).collect();
+        let section_meta = library.sections.iter().map(|s| section_meta(library, config, s)).collect();
+        Shapes { page_listing, page_bodies, section_bodies, section_meta }
     }
 
     /// The full `page` value: the listed shape plus its neighbours.
@@ -51,8 +56,9 @@ impl Shapes {
 
     /// The `section` value, listing `pages` (a paginated section passes only the current pager's pages).
     pub fn section(&self, library: &Library, config: &Config, index: usize, pages: &[usize], with_body: bool) -> Value {
-        let section = &library.sections[index];
-        let mut value = section_meta(library, config, section);
+        // The section's own fields are precomputed; the arguments stay for the callers' sake.
+        let _ = (library, config);
+        let mut value = self.section_meta[index].clone();
         if let Value::Object(map) = &mut value {
             if with_body {
                 let body = &self.section_bodies[index];
@@ -93,14 +99,22 @@ impl Shapes {
 
 /// The `term` shape, with `pages` in whichever shape the caller needs.
 pub fn term_value(config: &Config, term: &crate::content::Term, pages: Vec<Value>) -> Value {
-    json!({
+    let mut value = json!({
         "name": term.name,
         "slug": term.slug,
         "path": term.path,
         "permalink": config.permalink(&term.path),
         "page_count": term.pages.len(),
-        "pages": pages,
-    })
+    });
+    // Moved in, not passed to `json!`, which would serialise (copy) every listed page again.
+    with_field(&mut value, "pages", Value::Array(pages));
+    value
+}
+
+fn with_field(value: &mut Value, key: &str, field: Value) {
+    if let Value::Object(map) = value {
+        map.insert(key.to_string(), field);
+    }
 }
 
 /// A page as listings show it. `body` is `None` before Markdown is rendered (for shortcodes).
@@ -224,7 +238,7 @@ impl Pagination<'_> {
 
     pub fn value(&self, config: &Config, n: usize, count: usize, pages: Value) -> Value {
         let link = |k: usize| config.permalink(&self.pager_path(k));
-        json!({
+        let mut value = json!({
             "paginate_by": self.paginate_by,
             "base_url": config.permalink(&format!("{}{}/", self.base_path, self.paginate_path)),
             "number_pagers": count,
@@ -234,7 +248,9 @@ impl Pagination<'_> {
             "next": if n < count { json!(link(n + 1)) } else { Value::Null },
             "current_index": n,
             "total_pages": self.total_items,
-            "pages": pages,
-        })
+        });
+        // Moved in: `json!` would serialise (copy) the listed pages, bodies and all.
+        with_field(&mut value, "pages", pages);
+        value
     }
 }
