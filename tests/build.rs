@@ -226,7 +226,8 @@ fn init_creates_a_site_that_builds() {
     assert_ok(&checked);
     assert!(stdout(&checked).contains(": 0 errors,"), "{}", stdout(&checked));
     // Without Chromium the layout check is skipped, and says so; nothing else may warn.
-    let warnings: Vec<&str> = stderr(&checked).lines().filter(|l| l.starts_with("warning:")).collect();
+    let err = stderr(&checked);
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("warning:")).collect();
     assert!(warnings.iter().all(|w| w.contains("skipped the layout check")), "{warnings:?}");
     // A second init never overwrites.
     let again = placard().arg("init").arg(&site).output().unwrap();
