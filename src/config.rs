@@ -49,23 +49,63 @@ pub struct Config {
     #[serde(default)]
     pub extra: Value,
 
+    /// Compiles `sass/*.scss` and `*.sass` (partials `_x` left out) to CSS at the same relative path.
+    #[serde(default)]
+    pub compile_sass: bool,
+    /// Glob patterns of content files (pages, sections, assets) that are never built or published.
+    #[serde(default)]
+    pub ignored_content: Vec<String>,
+    /// Glob patterns of static files that are never published.
+    #[serde(default)]
+    pub ignored_static: Vec<String>,
+    /// How URLs of pages and taxonomy terms, and heading anchors, are made from names.
+    #[serde(default)]
+    pub slugify: SlugifyConfig,
+    /// `ignored_content` compiled; built by [`Config::load`].
+    #[serde(skip)]
+    pub ignored_content_set: Option<globset::GlobSet>,
+    /// `ignored_static` compiled; built by [`Config::load`].
+    #[serde(skip)]
+    pub ignored_static_set: Option<globset::GlobSet>,
+
     // Zola keys that placard accepts so that a Zola site builds, but does not act on.
-    compile_sass: Option<Value>,
     minify_html: Option<Value>,
     /// Writes the search index and page (`/search/`), as in Zola; off unless asked for.
     #[serde(default)]
     pub build_search_index: bool,
     hard_link_static: Option<Value>,
-    ignored_content: Option<Value>,
-    ignored_static: Option<Value>,
     author: Option<Value>,
     languages: Option<Value>,
     /// Zola's `[translations]` (the default language's strings), for `trans(key=...)`.
     pub translations: Option<Value>,
-    slugify: Option<Value>,
     search: Option<Value>,
     link_checker: Option<Value>,
     preserve_dotfiles_in_output: Option<Value>,
+}
+
+/// Zola's three ways of making a URL part or an anchor from a name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlugMode {
+    /// Lower-case; runs of anything but letters and digits become one `-`. Chinese stays Chinese.
+    #[default]
+    On,
+    /// As written, less the characters no file name may hold (`<>:"/\|?*`).
+    Safe,
+    /// As written.
+    Off,
+}
+
+/// The `[slugify]` table.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlugifyConfig {
+    #[serde(default)]
+    pub paths: SlugMode,
+    #[serde(default)]
+    pub taxonomies: SlugMode,
+    #[serde(default)]
+    pub anchors: SlugMode,
 }
 
 /// One `[[taxonomies]]` entry.
@@ -160,6 +200,8 @@ pub struct MarkdownConfig {
     lazy_async_image: Option<Value>,
     #[allow(dead_code)] // accepted so that Zola sites build
     insert_anchor_links: Option<Value>,
+    /// Zola 0.22's `[markdown.highlighting]` table; code blocks are not coloured by placard.
+    highlighting: Option<Value>,
 }
 
 impl Default for MarkdownConfig {
@@ -178,6 +220,7 @@ impl Default for MarkdownConfig {
             extra_syntaxes_and_themes: None,
             lazy_async_image: None,
             insert_anchor_links: None,
+            highlighting: None,
         }
     }
 }
@@ -215,6 +258,7 @@ impl Config {
             config.feed_filenames = vec![name];
         }
         config.validate(&path, &text)?;
+        config.refuse_unsupported(&path, &text)?;
         for key in config.ignored_keys() {
             warnings.push(Error::warning(format!("`{key}` is a Zola setting that placard does not act on; it is ignored")).located(
                 &path,
@@ -267,6 +311,17 @@ impl Config {
                 );
             }
         }
+        for (key, patterns, set) in
+            [("ignored_content", &self.ignored_content, &mut self.ignored_content_set), ("ignored_static", &self.ignored_static, &mut self.ignored_static_set)]
+        {
+            match glob_set(patterns) {
+                Ok(built) => *set = built,
+                Err(why) => errors.push(
+                    Error::at(path, at(key), 1, format!("`{key}` holds a pattern that is not a glob: {why}"))
+                        .with_hint("write patterns like \"*.xlsx\" or \"drafts/**\""),
+                ),
+            }
+        }
         for name in &self.feed_filenames {
             if name.contains('/') || name.contains("..") || name.is_empty() {
                 errors.push(Error::at(path, at("feed_filenames"), 1, format!("feed file name `{name}` must be a plain file name")));
@@ -279,17 +334,47 @@ impl Config {
         }
     }
 
+    /// Zola settings that would change which files are published, or what a published file holds
+    /// for readers, and that placard cannot honour: building anyway would publish something else
+    /// than the site asks for, so the build stops.
+    fn refuse_unsupported(&self, path: &Path, text: &str) -> Result<(), Errors> {
+        let mut errors = Errors::default();
+        let languages = self.languages.as_ref().is_some_and(|v| v.as_object().is_none_or(|m| !m.is_empty()));
+        if languages {
+            errors.push(
+                Error::at(path, line_of_table(text, "languages"), 1, "`[languages]` asks for pages in more languages, which placard does not build")
+                    .with_hint("build each language as its own site, or remove the [languages] table"),
+            );
+        }
+        if self.build_search_index && asks(&self.search) {
+            errors.push(
+                Error::at(path, line_of_table(text, "search"), 1, "`[search]` changes what the search index publishes, which placard does not support")
+                    .with_hint("remove the [search] table: placard's index holds titles, descriptions and text of pages that are in_search_index"),
+            );
+        }
+        if asks(&self.preserve_dotfiles_in_output) {
+            errors.push(
+                Error::at(
+                    path,
+                    line_of_key(text, "preserve_dotfiles_in_output"),
+                    1,
+                    "`preserve_dotfiles_in_output` is not supported: placard replaces the whole output folder",
+                )
+                .with_hint("keep such files in static/ instead, or remove the setting"),
+            );
+        }
+        if errors.has_errors() {
+            Err(errors)
+        } else {
+            Ok(())
+        }
+    }
+
     fn ignored_keys(&self) -> Vec<&'static str> {
         let top = [
-            ("compile_sass", asks(&self.compile_sass)),
             ("minify_html", asks(&self.minify_html)),
             ("hard_link_static", asks(&self.hard_link_static)),
-            ("ignored_content", asks(&self.ignored_content)),
-            ("ignored_static", asks(&self.ignored_static)),
             ("author", asks(&self.author)),
-            ("languages", asks(&self.languages)),
-            ("slugify", asks(&self.slugify)),
-            ("search", asks(&self.search)),
             ("link_checker", asks(&self.link_checker)),
             ("preserve_dotfiles_in_output", asks(&self.preserve_dotfiles_in_output)),
         ];
@@ -303,6 +388,7 @@ impl Config {
             ("extra_syntaxes_and_themes", asks(&md.extra_syntaxes_and_themes)),
             ("lazy_async_image", asks(&md.lazy_async_image)),
             ("insert_anchor_links", asks(&md.insert_anchor_links)),
+            ("highlighting", asks(&md.highlighting)),
         ];
         top.into_iter().chain(markdown).filter(|(_, asks)| *asks).map(|(k, _)| k).collect()
     }
@@ -343,6 +429,36 @@ impl Config {
             "extra": self.extra,
         })
     }
+}
+
+/// Compiles glob patterns the way Zola matches them: `*` also crosses `/`.
+fn glob_set(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(globset::Glob::new(pattern).map_err(|e| format!("`{pattern}`: {e}"))?);
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
+}
+
+impl Config {
+    /// Whether a file of `content/` (given by its path below `content/`, and its full path) is left out.
+    pub fn content_ignored(&self, relative: &str, full: &Path) -> bool {
+        self.ignored_content_set.as_ref().is_some_and(|set| set.is_match(relative) || set.is_match(full))
+    }
+
+    /// Whether a file of a `static/` folder (its path below `static/`, and its full path) is left out.
+    pub fn static_ignored(&self, relative: &str, full: &Path) -> bool {
+        self.ignored_static_set.as_ref().is_some_and(|set| set.is_match(relative) || set.is_match(full))
+    }
+}
+
+/// The line of `[table]` or `table =`, for locating errors about a whole table.
+fn line_of_table(text: &str, table: &str) -> usize {
+    let header = format!("[{table}");
+    text.lines().position(|l| l.trim_start().starts_with(&header)).map(|i| i + 1).unwrap_or_else(|| line_of_key(text, table))
 }
 
 /// Whether an ignored Zola setting asks for something placard does not do (`false` asks for nothing).
@@ -398,7 +514,35 @@ mod tests {
 
     #[test]
     fn zola_keys_are_accepted() {
-        let config = parse("base_url = \"https://a.cn\"\ncompile_sass = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n").unwrap();
-        assert_eq!(config.ignored_keys(), vec!["compile_sass", "highlight_code"]);
+        let config = parse("base_url = \"https://a.cn\"\nminify_html = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n[markdown.highlighting]\ntheme = \"x\"\n").unwrap();
+        assert_eq!(config.ignored_keys(), vec!["minify_html", "highlight_code", "highlighting"]);
+    }
+
+    #[test]
+    fn settings_that_change_what_is_published_are_refused() {
+        let text = "base_url = \"https://a.cn\"\n[languages.en]\ntitle = \"x\"\n";
+        let errors = parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).unwrap_err();
+        assert!(errors.0[0].message.contains("[languages]"));
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = true\n";
+        assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_err());
+        let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = false\n[languages]\n";
+        assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_ok());
+    }
+
+    #[test]
+    fn ignore_patterns_match_as_in_zola() {
+        let text = "base_url = \"https://a.cn\"\nignored_content = [\"*/skip.md\", \"*.xlsx\"]\nignored_static = [\"drafts/**\"]\n";
+        let mut config = parse(text).unwrap();
+        config.validate(Path::new("config.toml"), text).unwrap();
+        assert!(config.content_ignored("news/skip.md", Path::new("/s/content/news/skip.md")));
+        assert!(config.content_ignored("skip.md", Path::new("/s/content/skip.md")));
+        assert!(config.content_ignored("a/b/list.xlsx", Path::new("/s/content/a/b/list.xlsx")));
+        assert!(!config.content_ignored("news/keep.md", Path::new("/s/content/news/keep.md")));
+        assert!(config.static_ignored("drafts/a.css", Path::new("/s/static/drafts/a.css")));
+        assert!(!config.static_ignored("site.css", Path::new("/s/static/site.css")));
+        let text = "base_url = \"https://a.cn\"\nignored_content = [\"[oops\"]\n";
+        let errors = parse(text).unwrap().validate(Path::new("config.toml"), text).unwrap_err();
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
     }
 }

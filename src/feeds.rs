@@ -8,13 +8,29 @@ use crate::markdown::escape_attr as escape_xml;
 use crate::output::Output;
 use crate::render::values::Shapes;
 
-/// Writes the site feed, each taxonomy term's feed, the sitemap and robots.txt into `output`.
-pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, output: &mut Output) {
+/// Writes the site feed, each section's and taxonomy term's feed, the sitemap and robots.txt into
+/// `output`. A file for which `overridden` says yes is left out: the site's own template makes it.
+pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, overridden: &dyn Fn(&str) -> bool, output: &mut Output) {
     if config.generate_feeds {
         let pages = feed_pages(library, library.pages.iter().enumerate().map(|(i, _)| i));
         for name in &config.feed_filenames {
             let feed = atom(config, library, shapes, &config.title, "/", name, &pages);
             output.add(name.clone(), feed.into_bytes());
+        }
+    }
+    // A section asks for its own feed with `generate_feeds = true` in its front matter, as in Zola.
+    for (s, section) in library.sections.iter().enumerate() {
+        if !section.meta.generate_feeds || !section.meta.render || !library.section_published(s) || section.relative == "_index.md" {
+            continue;
+        }
+        let pages = feed_pages(library, section.pages.iter().copied());
+        let title = match &section.meta.title {
+            Some(t) if !t.is_empty() => format!("{} - {t}", config.title),
+            _ => config.title.clone(),
+        };
+        for name in &config.feed_filenames {
+            let feed = atom(config, library, shapes, &title, &section.path, name, &pages);
+            output.add(format!("{}{name}", section.path.trim_start_matches('/')), feed.into_bytes());
         }
     }
     for taxonomy in &library.taxonomies {
@@ -33,7 +49,7 @@ pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, output: &m
     if config.generate_sitemap {
         output.add("sitemap.xml", sitemap(config, library).into_bytes());
     }
-    if config.generate_robots_txt {
+    if config.generate_robots_txt && !overridden("robots.txt") {
         let robots = format!("User-agent: *\nDisallow:\nAllow: /\nSitemap: {}\n", config.permalink("/sitemap.xml"));
         output.add("robots.txt", robots.into_bytes());
     }

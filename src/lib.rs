@@ -21,6 +21,7 @@ pub mod phone;
 pub mod print;
 pub mod qr;
 pub mod render;
+pub mod sass;
 pub mod search;
 mod serde_errors;
 pub mod serve;

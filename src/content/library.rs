@@ -10,8 +10,9 @@ use walkdir::WalkDir;
 
 use super::front_matter::{self, Date, PageFrontMatter, SectionFrontMatter, SortBy};
 use super::taxonomies::{self, Taxonomy};
-use super::{clean_url_path, slugify};
+use super::{clean_url_path, slug_with};
 use crate::config::Config;
+use crate::config::SlugMode;
 use crate::error::{Error, Errors};
 
 /// What loading needs besides the config.
@@ -114,10 +115,10 @@ impl Library {
     pub fn load_partial(root: &Path, config: &Config, options: &LoadOptions) -> Result<(Library, Errors), Errors> {
         let content = root.join("content");
         let mut errors = Errors::default();
-        let found = discover(&content, &mut errors)?;
+        let found = discover(&content, config, &mut errors)?;
 
         // Reading and parsing is the only I/O-heavy part of loading, so it runs in parallel.
-        let parsed: Vec<Result<Parsed, Error>> = found.markdown.par_iter().map(|f| parse_file(&content, f)).collect();
+        let parsed: Vec<Result<Parsed, Error>> = found.markdown.par_iter().map(|f| parse_file(&content, f, config.slugify.paths)).collect();
         let mut sections = Vec::new();
         let mut pages = Vec::new();
         for result in parsed {
@@ -155,11 +156,15 @@ impl Library {
             unpublished.extend(pages.iter().filter(|p| p.meta.draft && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)));
             pages.retain(|p| !p.meta.draft && !in_draft(&p.relative));
         }
+        // A page with `render = false` gets no file, no place in listings, feeds or the sitemap, and
+        // its bundle's files stay unpublished with it: as in Zola, nothing of it is published.
+        unpublished.extend(pages.iter().filter(|p| !p.meta.render && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)));
+        pages.retain(|p| p.meta.render);
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
         let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
         library.attach_assets(found.assets, &unpublished, &mut errors);
-        library.link_sections();
+        library.link_sections(config.slugify.paths);
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
             page.published = !page.is_print_source();
@@ -226,7 +231,7 @@ impl Library {
     }
 
     /// Gives each page and section its parent, and each section its subsections.
-    fn link_sections(&mut self) {
+    fn link_sections(&mut self, mode: SlugMode) {
         let by_dir: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
         let nearest = |mut dir: &str| -> usize {
             loop {
@@ -253,7 +258,7 @@ impl Library {
         // Section URLs follow their folder names; pages follow their section's folder and slug.
         for i in 0..self.sections.len() {
             let dir = section_dir(&self.sections[i].relative);
-            self.sections[i].path = dir_url(&dir);
+            self.sections[i].path = dir_url(&dir, mode);
         }
     }
 
@@ -416,7 +421,7 @@ struct Found {
 /// Walks `content/`. Symbolic links are followed while they stay inside the site folder; a link that
 /// leads out of it, nowhere, or back into a folder above it is an error naming the link, never skipped
 /// without a word.
-fn discover(content: &Path, errors: &mut Errors) -> Result<Found, Errors> {
+fn discover(content: &Path, config: &Config, errors: &mut Errors) -> Result<Found, Errors> {
     if !content.is_dir() {
         return Err(Error::new(format!("there is no content folder at `{}`", content.display()))
             .with_hint("create it and put an _index.md in it, or run `placard init` to start a new site")
@@ -432,6 +437,10 @@ fn discover(content: &Path, errors: &mut Errors) -> Result<Found, Errors> {
         // Hidden files and editor droppings are never content.
         let name = e.file_name().to_string_lossy();
         if e.depth() > 0 && (name.starts_with('.') || name.ends_with('~') || name.starts_with("#")) {
+            return false;
+        }
+        // `ignored_content` leaves out files and whole folders, matched as Zola matches them.
+        if e.depth() > 0 && relative_str(content, e.path()).is_some_and(|r| config.content_ignored(&r, e.path())) {
             return false;
         }
         if e.depth() == 0 || !e.path_is_symlink() {
@@ -489,7 +498,7 @@ enum Parsed {
     Section(Box<Section>),
 }
 
-fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
+fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, Error> {
     let file = content.join(relative);
     let source = std::fs::read_to_string(&file)
         .map_err(|e| Error::in_file(&file, format!("could not read this file: {e}")).with_hint("Markdown files must be saved as UTF-8"))?;
@@ -531,14 +540,14 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
     let (file_date, stem_rest) = date_prefix(&stem);
     let date = meta.date.clone().or(file_date);
     let slug = match &meta.slug {
-        Some(s) if !slugify(s).is_empty() => slugify(s),
+        Some(s) if !slug_with(s, mode).is_empty() => slug_with(s, mode),
         Some(s) => return Err(locate(Error::in_file(&file, format!("the slug `{s}` has no letters or digits")), &source, "slug")),
-        None => slugify(stem_rest),
+        None => slug_with(stem_rest, mode),
     };
     let path = match &meta.path {
         Some(p) => clean_url_path(p).map_err(|m| locate(Error::in_file(&file, m), &source, "path"))?,
         None => {
-            let base = dir_url(&parent);
+            let base = dir_url(&parent, mode);
             if slug.is_empty() {
                 base
             } else {
@@ -620,11 +629,16 @@ fn parent_dir(dir: &str) -> &str {
     }
 }
 
-/// The URL of a content folder: every component slugified.
-fn dir_url(dir: &str) -> String {
+/// The URL of a content folder. As in Zola, a folder name that is already fit for a URL (letters
+/// and digits of any script, `-`, `_`, `.`) is kept as written; others are made into slugs.
+fn dir_url(dir: &str, mode: SlugMode) -> String {
     let mut url = String::from("/");
     for part in dir.split('/').filter(|p| !p.is_empty()) {
-        url.push_str(&slugify(part));
+        if part.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) && part != ".." {
+            url.push_str(part);
+        } else {
+            url.push_str(&slug_with(part, mode));
+        }
         url.push('/');
     }
     url
@@ -644,7 +658,9 @@ mod tests {
     fn folders_and_dates() {
         assert_eq!(parent_dir("a/b/"), "a/");
         assert_eq!(parent_dir("a/"), "");
-        assert_eq!(dir_url("政策/Key Targets/"), "/政策/key-targets/");
+        assert_eq!(dir_url("政策/Key Targets/", SlugMode::On), "/政策/key-targets/");
+        assert_eq!(dir_url("applying_a_template/Sub/", SlugMode::On), "/applying_a_template/Sub/");
+        assert_eq!(dir_url("a b/", SlugMode::Safe), "/a b/");
         let (date, rest) = date_prefix("2024-03-01-集市宣传");
         assert_eq!((date.unwrap().text.as_str(), rest), ("2024-03-01", "集市宣传"));
         assert_eq!(date_prefix("2024-notes").1, "2024-notes");

@@ -6,6 +6,7 @@ pub mod qr_codes;
 pub mod shortcodes;
 pub mod templates;
 pub mod values;
+pub mod zola;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -94,7 +95,16 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         errors.sort();
         return Err(errors);
     }
-    pages.redirects(output);
+    if let Err(e) = pages.redirects(output) {
+        errors.push(e);
+    }
+    if let Err(e) = pages.internal_templates(output) {
+        errors.push(e);
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
     pages.assets(output);
     if !templates.has("404.html") {
         // As in Zola, a site without a 404 template still gets a plain page for its web server.
@@ -464,7 +474,8 @@ impl Pages<'_> {
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term_in_list(lib, self.config, term)).collect();
                 put(&mut context, "terms", Value::Array(terms));
-                let html = self.render_template("taxonomy_list.html", &context, Path::new("config.toml"), "taxonomies")?;
+                let template = self.taxonomy_template(&taxonomy.config.name, "list");
+                let html = self.render_template(&template, &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&taxonomy.path), html))
             }
             Job::TermPager { taxonomy: t, term: n, pager } => {
@@ -490,7 +501,8 @@ impl Pages<'_> {
                     None => term.pages.clone(),
                 };
                 put(&mut context, "term", self.shapes.term(self.config, term, &pages));
-                let html = self.render_template("taxonomy_single.html", &context, Path::new("config.toml"), "taxonomies")?;
+                let template = self.taxonomy_template(&taxonomy.config.name, "single");
+                let html = self.render_template(&template, &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&path), html))
             }
             Job::NotFound => {
@@ -598,6 +610,17 @@ impl Pages<'_> {
         Ok(Some((output_file(&path), html)))
     }
 
+    /// A taxonomy's own `<name>/list.html` (or `single.html`) when the site or theme has one, else
+    /// the shared `taxonomy_list.html` (or `taxonomy_single.html`), as Zola looks them up.
+    fn taxonomy_template(&self, name: &str, kind: &str) -> String {
+        let own = format!("{name}/{kind}.html");
+        if self.templates.has(&own) {
+            own
+        } else {
+            format!("taxonomy_{kind}.html")
+        }
+    }
+
     fn render_template(&self, template: &str, context: &Context, file: &Path, key: &str) -> Result<String, Error> {
         if !self.templates.has(template) {
             let error = Error::in_file(file, format!("the template `{template}` does not exist"))
@@ -612,8 +635,37 @@ impl Pages<'_> {
         })
     }
 
+    /// Files placard makes itself unless the site or theme has a template for them, as in Zola:
+    /// `robots.txt`, rendered with `config`. Feed and sitemap templates are refused, since placard
+    /// writes those files itself and would otherwise publish something else than the template says.
+    fn internal_templates(&self, output: &mut Output) -> Result<(), Error> {
+        let mut refused: Vec<&str> = vec!["sitemap.xml", "atom.xml", "rss.xml"];
+        refused.extend(self.config.feed_filenames.iter().map(String::as_str));
+        if let Some(name) = refused.into_iter().find(|n| self.templates.has(n)) {
+            return Err(Error::in_file(self.templates.origin_path(name), format!("placard writes `{name}` itself and cannot take a template for it"))
+                .with_hint("remove or rename this template; placard's feeds are Atom with whole page texts, and its sitemap lists every published page"));
+        }
+        if self.config.generate_robots_txt && self.templates.has("robots.txt") {
+            let context = self.base_context("/robots.txt");
+            let text = self.render_template("robots.txt", &context, Path::new("templates/robots.txt"), "")?;
+            output.claim("robots.txt", Entry::Bytes(text.into_bytes()), Origin::new("the robots.txt template", None));
+        }
+        Ok(())
+    }
+
+    /// The alias template: the site's or theme's `internal/alias.html` (Zola's name) or
+    /// `alias.html`, rendered with `url`; else placard's built-in redirect page.
+    fn redirect_html(&self, to: &str) -> Result<String, Error> {
+        let Some(name) = ["internal/alias.html", "alias.html"].into_iter().find(|n| self.templates.has(n)) else {
+            return Ok(redirect_page(to));
+        };
+        let mut context = self.base_context("/");
+        context.insert("url", to);
+        self.render_template(name, &context, &self.templates.origin_path(name), "")
+    }
+
     /// Alias and `redirect_to` pages, plus the pager-1 redirect Zola writes for paginated listings.
-    fn redirects(&self, output: &mut Output) {
+    fn redirects(&self, output: &mut Output) -> Result<(), Error> {
         let lib = self.library;
         let mut redirects: Vec<(String, String, Origin)> = Vec::new();
         for page in lib.pages.iter().filter(|p| p.published) {
@@ -641,8 +693,10 @@ impl Pages<'_> {
             }
         }
         for (from, to, origin) in redirects {
-            output.claim(output_file(&from), Entry::Bytes(redirect_page(&to).into_bytes()), origin);
+            let html = self.redirect_html(&to)?;
+            output.claim(output_file(&from), Entry::Bytes(html.into_bytes()), origin);
         }
+        Ok(())
     }
 
     /// Bundle and section assets, copied beside their page. The assets of print sources (a letter's
