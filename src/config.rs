@@ -474,6 +474,8 @@ fn line_of_key(text: &str, key: &str) -> usize {
             l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|i| i + 1)
+        // A table such as `[markdown.highlighting]` is found by its header.
+        .or_else(|| text.lines().position(|l| l.trim().starts_with('[') && l.trim().trim_end_matches(']').ends_with(key)).map(|i| i + 1))
         .unwrap_or(1)
 }
 

@@ -158,12 +158,13 @@ impl Library {
         }
         // A page with `render = false` gets no file, no place in listings, feeds or the sitemap, and
         // its bundle's files stay unpublished with it: as in Zola, nothing of it is published.
-        unpublished.extend(pages.iter().filter(|p| !p.meta.render && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)));
+        let not_rendered: Vec<String> = pages.iter().filter(|p| !p.meta.render && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)).collect();
+        unpublished.extend(not_rendered.iter().cloned());
         pages.retain(|p| p.meta.render);
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
         let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
-        library.attach_assets(found.assets, &unpublished, &mut errors);
+        library.attach_assets(found.assets, &unpublished, &not_rendered, &mut errors);
         library.link_sections(config.slugify.paths);
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
@@ -317,7 +318,7 @@ impl Library {
 
     /// Moves non-Markdown files to the bundle or section they sit in. Files inside an `unpublished`
     /// (draft) folder stay unpublished, even when a published bundle sits above that folder.
-    fn attach_assets(&mut self, assets: Vec<String>, unpublished: &[String], errors: &mut Errors) {
+    fn attach_assets(&mut self, assets: Vec<String>, unpublished: &[String], not_rendered: &[String], errors: &mut Errors) {
         let mut held_back: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let bundles: HashMap<String, usize> =
             self.pages.iter().enumerate().filter(|(_, p)| p.relative.ends_with("/index.md")).map(|(i, p)| (page_dir(&p.relative), i)).collect();
@@ -353,16 +354,18 @@ impl Library {
         }
         let content = self.sections[0].file.parent().unwrap_or(Path::new("")).to_path_buf();
         for (dir, files) in held_back {
+            let (why, key) =
+                if not_rendered.iter().any(|d| d == dir) { ("a page with `render = false`", "render = false") } else { ("a draft", "draft = true") };
             let shown: Vec<&str> = files.iter().take(3).map(|f| f.rsplit('/').next().unwrap_or(f)).collect();
             let more = if files.len() > 3 { format!(" and {} more", files.len() - 3) } else { String::new() };
             errors.push(
-                Error::warning(format!("`{dir}` is a draft, so its files ({}{more}) are not published either", shown.join(", ")))
+                Error::warning(format!("`{dir}` is {why}, so its files ({}{more}) are not published either", shown.join(", ")))
                     .located(
                         if content.join(dir).join("index.md").is_file() { content.join(dir).join("index.md") } else { content.join(dir).join("_index.md") },
                         0,
                         0,
                     )
-                    .with_hint("they will be published with the page when `draft = true` is removed from its front matter; until then nothing needs doing"),
+                    .with_hint(format!("they will be published with the page when `{key}` is removed from its front matter; until then nothing needs doing")),
             );
         }
     }
