@@ -46,6 +46,9 @@ pub struct Config {
     pub generate_sitemap: bool,
     #[serde(default = "yes")]
     pub generate_robots_txt: bool,
+    /// Zola's `"none"` (the default: pagers 2, 3, … are in the sitemap) or `"all"` (they are not).
+    #[serde(default)]
+    pub exclude_paginated_pages_in_sitemap: PagersInSitemap,
     #[serde(default)]
     pub extra: Value,
 
@@ -81,6 +84,15 @@ pub struct Config {
     search: Option<Value>,
     link_checker: Option<Value>,
     preserve_dotfiles_in_output: Option<Value>,
+}
+
+/// Which pagers of paginated listings the sitemap leaves out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PagersInSitemap {
+    #[default]
+    None,
+    All,
 }
 
 /// Zola's three ways of making a URL part or an anchor from a name.
@@ -200,8 +212,41 @@ pub struct MarkdownConfig {
     lazy_async_image: Option<Value>,
     #[allow(dead_code)] // accepted so that Zola sites build
     insert_anchor_links: Option<Value>,
-    /// Zola 0.22's `[markdown.highlighting]` table; code blocks are not coloured by placard.
-    highlighting: Option<Value>,
+    external_links_class: Option<Value>,
+    external_links_external: Option<Value>,
+    definition_list: Option<Value>,
+    github_alerts: Option<Value>,
+    /// Zola 0.22's `[markdown.highlighting]` table, checked; code blocks are not coloured by placard.
+    pub highlighting: Option<HighlightingConfig>,
+}
+
+/// Zola 0.22's `[markdown.highlighting]`: read and checked (so a typo or a missing grammar file is
+/// found), though placard writes code blocks uncoloured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HighlightingConfig {
+    #[serde(default)]
+    pub error_on_missing_language: bool,
+    #[serde(default)]
+    pub style: HighlightStyle,
+    pub theme: Option<String>,
+    pub light_theme: Option<String>,
+    pub dark_theme: Option<String>,
+    /// Grammar files, relative to the site folder.
+    #[serde(default)]
+    pub extra_grammars: Vec<String>,
+    /// Theme files, relative to the site folder.
+    #[serde(default)]
+    pub extra_themes: Vec<String>,
+}
+
+/// How Zola colours code: inline styles or classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HighlightStyle {
+    #[default]
+    Inline,
+    Class,
 }
 
 impl Default for MarkdownConfig {
@@ -220,6 +265,10 @@ impl Default for MarkdownConfig {
             extra_syntaxes_and_themes: None,
             lazy_async_image: None,
             insert_anchor_links: None,
+            external_links_class: None,
+            external_links_external: None,
+            definition_list: None,
+            github_alerts: None,
             highlighting: None,
         }
     }
@@ -322,6 +371,16 @@ impl Config {
                 ),
             }
         }
+        if let Some(h) = &self.markdown.highlighting {
+            for (key, files) in [("extra_grammars", &h.extra_grammars), ("extra_themes", &h.extra_themes)] {
+                for file in files.iter().filter(|f| !path.parent().unwrap_or(Path::new("")).join(f).is_file()) {
+                    errors.push(
+                        Error::at(path, at(key), 1, format!("[markdown.highlighting] {key}: `{file}` is not a file of the site"))
+                            .with_hint("give the path from the site folder, like \"syntaxes/mine.json\", or remove it"),
+                    );
+                }
+            }
+        }
         for name in &self.feed_filenames {
             if name.contains('/') || name.contains("..") || name.is_empty() {
                 errors.push(Error::at(path, at("feed_filenames"), 1, format!("feed file name `{name}` must be a plain file name")));
@@ -388,9 +447,18 @@ impl Config {
             ("extra_syntaxes_and_themes", asks(&md.extra_syntaxes_and_themes)),
             ("lazy_async_image", asks(&md.lazy_async_image)),
             ("insert_anchor_links", asks(&md.insert_anchor_links)),
-            ("highlighting", asks(&md.highlighting)),
+            ("definition_list", asks(&md.definition_list)),
+            ("github_alerts", asks(&md.github_alerts)),
+            ("external_links_class", asks(&md.external_links_class)),
+            ("external_links_external", asks(&md.external_links_external)),
+            ("highlighting", md.highlighting.is_some()),
         ];
         top.into_iter().chain(markdown).filter(|(_, asks)| *asks).map(|(k, _)| k).collect()
+    }
+
+    /// Whether the sitemap lists the further pagers of paginated listings.
+    pub fn sitemap_lists_pagers(&self) -> bool {
+        self.exclude_paginated_pages_in_sitemap == PagersInSitemap::None
     }
 
     /// The taxonomy configured under `name`.
@@ -516,8 +584,10 @@ mod tests {
 
     #[test]
     fn zola_keys_are_accepted() {
-        let config = parse("base_url = \"https://a.cn\"\nminify_html = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n[markdown.highlighting]\ntheme = \"x\"\n").unwrap();
+        let config = parse("base_url = \"https://a.cn\"\nminify_html = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n[markdown.highlighting]\ntheme = \"x\"\nstyle = \"class\"\n").unwrap();
         assert_eq!(config.ignored_keys(), vec!["minify_html", "highlight_code", "highlighting"]);
+        let err = parse("base_url = \"https://a.cn\"\n[markdown.highlighting]\nthemes = \"x\"\n").unwrap_err();
+        assert_eq!(err.message, "unknown key `themes`");
     }
 
     #[test]

@@ -109,14 +109,26 @@ fn sitemap(config: &Config, library: &Library) -> String {
         let lastmod = page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.day().to_string());
         entries.push((page.path.clone(), lastmod));
     }
+    // As in Zola, the further pagers of a listing are pages of their own; the first pager's
+    // `page/1/` is only a redirect, which a sitemap should not list.
+    let pagers = |path: &str, paginate_path: &str, by: Option<usize>, items: usize| -> Vec<(String, Option<String>)> {
+        match by {
+            Some(by) if by > 0 && config.sitemap_lists_pagers() => (2..=items.div_ceil(by)).map(|n| (format!("{path}{paginate_path}/{n}/"), None)).collect(),
+            _ => vec![],
+        }
+    };
     for (s, section) in library.sections.iter().enumerate() {
         if section.meta.render && section.meta.redirect_to.is_none() && library.section_published(s) {
             entries.push((section.path.clone(), None));
+            entries.extend(pagers(&section.path, &section.meta.paginate_path, section.meta.paginate_by, section.pages.len()));
         }
     }
     for taxonomy in library.taxonomies.iter().filter(|t| t.config.render) {
         entries.push((taxonomy.path.clone(), None));
-        entries.extend(taxonomy.terms.iter().map(|t| (t.path.clone(), None)));
+        for term in &taxonomy.terms {
+            entries.push((term.path.clone(), None));
+            entries.extend(pagers(&term.path, &taxonomy.config.paginate_path, taxonomy.config.paginate_by, term.pages.len()));
+        }
     }
     entries.sort();
     entries.dedup();

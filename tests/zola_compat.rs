@@ -106,6 +106,10 @@ fn pagination_keys_and_section_feeds() {
     assert_eq!(feed.matches("<entry>").count(), 4, "{feed}");
     assert!(feed.contains("<title>Lantern Street Notices - Notices 2024</title>"));
     assert!(files.contains_key("atom.xml") && !files.contains_key("about/atom.xml"));
+    // The sitemap lists the second pager (a page of its own), not `page/1/` (a redirect).
+    let sitemap = read(&scratch.public(), "sitemap.xml");
+    assert!(sitemap.contains("<loc>https://lantern.example.cn/notices_2024/page/2/</loc>"), "{sitemap}");
+    assert!(!sitemap.contains("page/1/"), "{sitemap}");
 }
 
 #[test]
