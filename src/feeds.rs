@@ -8,45 +8,82 @@ use crate::markdown::escape_attr as escape_xml;
 use crate::output::Output;
 use crate::render::values::Shapes;
 
-/// Writes the site feed, each section's and taxonomy term's feed, the sitemap and robots.txt into
-/// `output`. A file for which `overridden` says yes is left out: the site's own template makes it.
-pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, overridden: &dyn Fn(&str) -> bool, output: &mut Output) {
-    if config.generate_feeds {
-        let pages = feed_pages(library, library.pages.iter().enumerate().map(|(i, _)| i));
-        for name in &config.feed_filenames {
-            let feed = atom(config, library, shapes, &config.title, "/", name, &pages);
-            output.add(name.clone(), feed.into_bytes());
-        }
+/// What a feed is about, for a feed template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOf {
+    Site,
+    Section(usize),
+    /// (taxonomy, term)
+    Term(usize, usize),
+}
+
+/// One feed file to write.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// The listing it belongs to, like `/` or `/news/`.
+    pub path: String,
+    /// The file name, one of `feed_filenames`.
+    pub file: String,
+    pub title: String,
+    pub of: FeedOf,
+    /// Newest first, at most `feed_limit`.
+    pub pages: Vec<usize>,
+}
+
+impl Feed {
+    /// The output file, like `news/atom.xml`.
+    pub fn output_path(&self) -> String {
+        format!("{}{}", self.path.trim_start_matches('/'), self.file)
     }
-    // A section asks for its own feed with `generate_feeds = true` in its front matter, as in Zola.
+
+    /// The newest date among its pages (RFC 3339), or the start of 1970 for an empty feed.
+    pub fn last_updated(&self, library: &Library) -> String {
+        self.pages.iter().filter_map(|&i| page_updated(&library.pages[i])).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+    }
+}
+
+/// Every feed the site asks for: the site's, each section's that has `generate_feeds = true` in its
+/// front matter (as in Zola), and each term's of a taxonomy with `feed = true`.
+pub fn feeds(config: &Config, library: &Library) -> Vec<Feed> {
+    let mut lists: Vec<(String, String, FeedOf, Vec<usize>)> = Vec::new();
+    if config.generate_feeds {
+        lists.push(("/".into(), config.title.clone(), FeedOf::Site, feed_pages(config, library, 0..library.pages.len())));
+    }
     for (s, section) in library.sections.iter().enumerate() {
         if !section.meta.generate_feeds || !section.meta.render || !library.section_published(s) || section.relative == "_index.md" {
             continue;
         }
-        let pages = feed_pages(library, section.pages.iter().copied());
         let title = match &section.meta.title {
             Some(t) if !t.is_empty() => format!("{} - {t}", config.title),
             _ => config.title.clone(),
         };
-        for name in &config.feed_filenames {
-            let feed = atom(config, library, shapes, &title, &section.path, name, &pages);
-            output.add(format!("{}{name}", section.path.trim_start_matches('/')), feed.into_bytes());
-        }
+        lists.push((section.path.clone(), title, FeedOf::Section(s), feed_pages(config, library, section.pages.iter().copied())));
     }
-    for taxonomy in &library.taxonomies {
+    for (t, taxonomy) in library.taxonomies.iter().enumerate() {
         if !(taxonomy.config.feed && taxonomy.config.render) {
             continue;
         }
-        for term in &taxonomy.terms {
-            let pages = feed_pages(library, term.pages.iter().copied());
-            for name in &config.feed_filenames {
-                let title = format!("{} - {}", config.title, term.name);
-                let feed = atom(config, library, shapes, &title, &term.path, name, &pages);
-                output.add(format!("{}{name}", term.path.trim_start_matches('/')), feed.into_bytes());
-            }
+        for (n, term) in taxonomy.terms.iter().enumerate() {
+            let title = format!("{} - {}", config.title, term.name);
+            lists.push((term.path.clone(), title, FeedOf::Term(t, n), feed_pages(config, library, term.pages.iter().copied())));
         }
     }
-    if config.generate_sitemap {
+    let mut feeds = Vec::new();
+    for (path, title, of, pages) in lists {
+        for file in &config.feed_filenames {
+            feeds.push(Feed { path: path.clone(), file: file.clone(), title: title.clone(), of, pages: pages.clone() });
+        }
+    }
+    feeds
+}
+
+/// Writes the feeds, the sitemap and robots.txt into `output`. A file whose name `overridden` says
+/// yes to is left out: the site's own template makes it (see `render`).
+pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, overridden: &dyn Fn(&str) -> bool, output: &mut Output) {
+    for feed in feeds(config, library).iter().filter(|f| !overridden(&f.file)) {
+        output.add(feed.output_path(), atom(config, library, shapes, feed).into_bytes());
+    }
+    if config.generate_sitemap && !overridden("sitemap.xml") {
         output.add("sitemap.xml", sitemap(config, library).into_bytes());
     }
     if config.generate_robots_txt && !overridden("robots.txt") {
@@ -56,19 +93,20 @@ pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, overridden
 }
 
 /// Dated, unexpired pages, newest first, at most `feed_limit` of them.
-fn feed_pages(library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usize> {
+fn feed_pages(config: &Config, library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut pages: Vec<usize> = pages.filter(|&i| library.pages[i].date.is_some() && !library.pages[i].expired && library.pages[i].published).collect();
     pages.sort_by(|&a, &b| {
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
         pb.date.cmp(&pa.date).then(pa.relative.cmp(&pb.relative))
     });
+    pages.truncate(config.feed_limit);
     pages
 }
 
-fn atom(config: &Config, library: &Library, shapes: &Shapes, title: &str, path: &str, file: &str, pages: &[usize]) -> String {
-    let pages = &pages[..pages.len().min(config.feed_limit)];
-    let self_url = config.permalink(&format!("{path}{file}"));
-    let updated = pages.iter().filter_map(|&i| page_updated(&library.pages[i])).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+fn atom(config: &Config, library: &Library, shapes: &Shapes, feed: &Feed) -> String {
+    let (title, path, pages) = (&feed.title, &feed.path, &feed.pages);
+    let self_url = config.permalink(&format!("{path}{}", feed.file));
+    let updated = feed.last_updated(library);
     let mut xml = String::with_capacity(4096);
     xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     xml.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape_xml(&config.default_language)));
@@ -103,7 +141,8 @@ fn page_updated(page: &Page) -> Option<String> {
     page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.rfc3339())
 }
 
-fn sitemap(config: &Config, library: &Library) -> String {
+/// The sitemap's URL paths, sorted, each with its last change (`YYYY-MM-DD`) when known.
+pub fn sitemap_entries(config: &Config, library: &Library) -> Vec<(String, Option<String>)> {
     let mut entries: Vec<(String, Option<String>)> = Vec::new();
     for page in library.pages.iter().filter(|p| p.published) {
         let lastmod = page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.day().to_string());
@@ -132,6 +171,11 @@ fn sitemap(config: &Config, library: &Library) -> String {
     }
     entries.sort();
     entries.dedup();
+    entries
+}
+
+fn sitemap(config: &Config, library: &Library) -> String {
+    let entries = sitemap_entries(config, library);
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for (path, lastmod) in entries {
         debug_assert!(!output_file(&path).is_empty());

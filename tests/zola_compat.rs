@@ -124,11 +124,28 @@ fn internal_templates_can_be_replaced() {
     assert_ok(&scratch.build(&[]));
     assert!(read(&scratch.public(), "old-notices/index.html").contains("http-equiv=\"refresh\""));
     assert!(read(&scratch.public(), "robots.txt").starts_with("User-agent: *"));
-    // A feed or sitemap template placard would not use stops the build, naming the template.
-    scratch.write("themes/lantern/templates/sitemap.xml", "<urlset/>");
+    // Feed and sitemap templates of the theme replace placard's own, with Zola's variables.
+    scratch.write("themes/lantern/templates/sitemap.xml", "<urlset>{% for e in entries %}{{ e.permalink }}|{{ e.updated }};{% endfor %}</urlset>");
+    scratch.write(
+        "themes/lantern/templates/atom.xml",
+        "{{ feed_url }} {{ last_updated }}{% if section %} S:{{ section.title }}{% endif %}{% if term %} T:{{ term.name }}{% endif %}:{% for p in pages %} {{ p.title }};{% endfor %}",
+    );
+    assert_ok(&scratch.build(&[]));
+    let sitemap = read(&scratch.public(), "sitemap.xml");
+    assert!(sitemap.starts_with("<urlset>https://lantern.example.cn/|"), "{sitemap}");
+    assert!(sitemap.contains("https://lantern.example.cn/notices_2024/market_day/|2024-04-01;"), "{sitemap}");
+    let feed = read(&scratch.public(), "notices_2024/atom.xml");
+    assert_eq!(
+        feed,
+        "https://lantern.example.cn/notices_2024/atom.xml 2024-04-01T00:00:00Z S:Notices 2024: Market day; Notice number 3; Notice number 2; Notice number 1;"
+    );
+    assert!(read(&scratch.public(), "key-areas/market-square/atom.xml").contains(" T:Market Square:"));
+    assert!(read(&scratch.public(), "atom.xml").starts_with("https://lantern.example.cn/atom.xml "));
+    // A template that fails to render stops the build, naming it.
+    scratch.write("themes/lantern/templates/sitemap.xml", "{{ entries.nothing.here }}");
     let out = scratch.build(&[]);
     assert_clean_failure(&out);
-    assert!(stderr(&out).contains("sitemap.xml") && stderr(&out).contains("cannot take a template"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("sitemap.xml"), "{}", stderr(&out));
 }
 
 #[test]

@@ -19,6 +19,7 @@ use crate::config::Config;
 use crate::content::library::locate;
 use crate::content::{output_file, Library};
 use crate::error::{Error, Errors};
+use crate::feeds::FeedOf;
 use crate::markdown::{self, Rendered};
 use crate::output::{Entry, Origin, Output};
 use functions::SiteData;
@@ -636,19 +637,41 @@ impl Pages<'_> {
     }
 
     /// Files placard makes itself unless the site or theme has a template for them, as in Zola:
-    /// `robots.txt`, rendered with `config`. Feed and sitemap templates are refused, since placard
-    /// writes those files itself and would otherwise publish something else than the template says.
+    /// `robots.txt` (sees `config`), `sitemap.xml` (sees `entries`: `permalink`, `updated`) and each
+    /// feed file such as `atom.xml` (sees `feed_url`, `last_updated`, `pages`, and `section` or `term`).
     fn internal_templates(&self, output: &mut Output) -> Result<(), Error> {
-        let mut refused: Vec<&str> = vec!["sitemap.xml", "atom.xml", "rss.xml"];
-        refused.extend(self.config.feed_filenames.iter().map(String::as_str));
-        if let Some(name) = refused.into_iter().find(|n| self.templates.has(n)) {
-            return Err(Error::in_file(self.templates.origin_path(name), format!("placard writes `{name}` itself and cannot take a template for it"))
-                .with_hint("remove or rename this template; placard's feeds are Atom with whole page texts, and its sitemap lists every published page"));
-        }
+        let lib = self.library;
         if self.config.generate_robots_txt && self.templates.has("robots.txt") {
             let context = self.base_context("/robots.txt");
             let text = self.render_template("robots.txt", &context, Path::new("templates/robots.txt"), "")?;
             output.claim("robots.txt", Entry::Bytes(text.into_bytes()), Origin::new("the robots.txt template", None));
+        }
+        if self.config.generate_sitemap && self.templates.has("sitemap.xml") {
+            let entries: Vec<Value> = crate::feeds::sitemap_entries(self.config, lib)
+                .into_iter()
+                .map(|(path, updated)| json!({"permalink": crate::feeds::encode_iri(&self.config.permalink(&path)), "updated": updated}))
+                .collect();
+            let mut context = self.base_context("/sitemap.xml");
+            put(&mut context, "entries", Value::Array(entries));
+            let text = self.render_template("sitemap.xml", &context, Path::new("templates/sitemap.xml"), "")?;
+            output.claim("sitemap.xml", Entry::Bytes(text.into_bytes()), Origin::new("the sitemap.xml template", None));
+        }
+        for feed in crate::feeds::feeds(self.config, lib).into_iter().filter(|f| self.templates.has(&f.file)) {
+            let file = feed.output_path();
+            let mut context = self.base_context(&format!("/{file}"));
+            context.insert("feed_url", &self.config.permalink(&format!("/{file}")));
+            context.insert("last_updated", &feed.last_updated(lib));
+            put(&mut context, "pages", Value::Array(feed.pages.iter().map(|&i| self.shapes.page(lib, i)).collect()));
+            match feed.of {
+                FeedOf::Site => {}
+                FeedOf::Section(s) => put(&mut context, "section", self.shapes.section(lib, self.config, s, &[], false)),
+                FeedOf::Term(t, n) => {
+                    context.insert("taxonomy", &taxonomy_value(&lib.taxonomies[t]));
+                    put(&mut context, "term", self.shapes.term(self.config, &lib.taxonomies[t].terms[n], &[]));
+                }
+            }
+            let text = self.render_template(&feed.file, &context, Path::new("config.toml"), "feed_filenames")?;
+            output.claim(file, Entry::Bytes(text.into_bytes()), Origin::new("a feed template", None));
         }
         Ok(())
     }
