@@ -216,8 +216,11 @@ pub struct MarkdownConfig {
     external_links_external: Option<Value>,
     definition_list: Option<Value>,
     github_alerts: Option<Value>,
-    /// Zola 0.22's `[markdown.highlighting]` table, checked; code blocks are not coloured by placard.
+    /// Zola 0.22's `[markdown.highlighting]` table: code blocks are coloured (see [`crate::highlight`]).
     pub highlighting: Option<HighlightingConfig>,
+    /// Built from `highlighting` by [`Config::load`].
+    #[serde(skip)]
+    pub highlighter: Option<std::sync::Arc<crate::highlight::Highlighter>>,
 }
 
 /// Zola 0.22's `[markdown.highlighting]`: read and checked (so a typo or a missing grammar file is
@@ -270,6 +273,7 @@ impl Default for MarkdownConfig {
             definition_list: None,
             github_alerts: None,
             highlighting: None,
+            highlighter: None,
         }
     }
 }
@@ -308,6 +312,9 @@ impl Config {
         }
         config.validate(&path, &text)?;
         config.refuse_unsupported(&path, &text)?;
+        if let Some(settings) = &config.markdown.highlighting {
+            config.markdown.highlighter = crate::highlight::Highlighter::from_config(settings, &path, warnings).map(std::sync::Arc::new);
+        }
         for key in config.ignored_keys() {
             warnings.push(Error::warning(format!("`{key}` is a Zola setting that placard does not act on; it is ignored")).located(
                 &path,
@@ -451,7 +458,6 @@ impl Config {
             ("github_alerts", asks(&md.github_alerts)),
             ("external_links_class", asks(&md.external_links_class)),
             ("external_links_external", asks(&md.external_links_external)),
-            ("highlighting", md.highlighting.is_some()),
         ];
         top.into_iter().chain(markdown).filter(|(_, asks)| *asks).map(|(k, _)| k).collect()
     }
@@ -585,7 +591,7 @@ mod tests {
     #[test]
     fn zola_keys_are_accepted() {
         let config = parse("base_url = \"https://a.cn\"\nminify_html = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n[markdown.highlighting]\ntheme = \"x\"\nstyle = \"class\"\n").unwrap();
-        assert_eq!(config.ignored_keys(), vec!["minify_html", "highlight_code", "highlighting"]);
+        assert_eq!(config.ignored_keys(), vec!["minify_html", "highlight_code"]);
         let err = parse("base_url = \"https://a.cn\"\n[markdown.highlighting]\nthemes = \"x\"\n").unwrap_err();
         assert_eq!(err.message, "unknown key `themes`");
     }

@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod content;
 pub mod error;
 pub mod feeds;
+pub mod highlight;
 pub mod html;
 pub mod init;
 pub mod markdown;

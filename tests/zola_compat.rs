@@ -177,3 +177,30 @@ fn zola_settings_placard_cannot_honour_stop_the_build() {
         assert!(stderr(&out).contains(named), "{named}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn code_blocks_are_coloured_as_highlighting_asks() {
+    let (scratch, _) = built();
+    let page = read(&scratch.public(), "notices_2024/notice_1/index.html");
+    assert!(page.contains("<pre style=\"background-color:#"), "{page}");
+    assert!(page.contains("<span style=\"color:#"), "{page}");
+    assert!(page.contains("&quot;8:30 &lt; 17:30&quot;") || page.contains("8:30 &lt; 17:30"), "the text stays, escaped: {page}");
+    // Classes for the site's own stylesheet.
+    let config = std::fs::read_to_string(scratch.site().join("config.toml")).unwrap();
+    scratch.write("config.toml", &config.replace("theme = \"InspiredGitHub\"", "style = \"class\""));
+    assert_ok(&scratch.build(&[]));
+    let page = read(&scratch.public(), "notices_2024/notice_1/index.html");
+    assert!(page.contains("<span class=\"z-") && !page.contains("style=\"color"), "{page}");
+    // A theme placard cannot read: a warning naming it, and the code published uncoloured.
+    scratch.write("config.toml", &config.replace("theme = \"InspiredGitHub\"", "theme = \"no-such-theme\""));
+    let out = scratch.build(&[]);
+    assert_ok(&out);
+    assert!(stderr(&out).contains("`no-such-theme`"), "{}", stderr(&out));
+    let page = read(&scratch.public(), "notices_2024/notice_1/index.html");
+    assert!(page.contains("<pre><code class=\"language-rust\">let office = &quot;8:30 &lt; 17:30&quot;;"), "{page}");
+    // A typo in the table is an error, as every unknown key is.
+    scratch.write("config.toml", &config.replace("theme = \"InspiredGitHub\"", "them = \"InspiredGitHub\""));
+    let out = scratch.build(&[]);
+    assert_clean_failure(&out);
+    assert!(stderr(&out).contains("unknown key `them`"), "{}", stderr(&out));
+}
