@@ -59,7 +59,7 @@ fn compile_file(path: &Path) -> Result<String, Error> {
     let options = grass_compiler::Options::default().style(grass_compiler::OutputStyle::Expanded);
     grass_compiler::from_path(path, &options).map_err(|e| {
         let text = e.to_string();
-        let line = text.lines().find_map(|l| l.trim().split_whitespace().next().and_then(|n| n.parse::<usize>().ok())).unwrap_or(0);
+        let line = text.lines().find_map(|l| l.split_whitespace().next().and_then(|n| n.parse::<usize>().ok())).unwrap_or(0);
         let first = text.lines().next().unwrap_or("").trim_start_matches("Error: ").to_string();
         Error::at(path, line, 1, format!("this Sass file does not compile: {first}"))
             .with_hint("fix the line shown; files whose name starts with `_` are partials, imported with @use or @import")
