@@ -98,9 +98,13 @@ fn slugify_modes_shape_urls() {
 fn pagination_keys_and_section_feeds() {
     let (scratch, files) = built();
     let first = read(&scratch.public(), "notices_2024/index.html");
+    let first_lower = first.to_lowercase();
     assert!(first.contains("pager 1/2: Market day; Notice number 3;"), "paginate_reversed: {first}");
     let second = read(&scratch.public(), "notices_2024/page/2/index.html");
     assert!(second.contains("pager 2/2: Notice number 2; Notice number 1;"), "{second}");
+    // A page in a folder without `_index.md` is published but listed by no section, as in Zola.
+    assert!(files.contains_key("notices_2024/archive/loose_leaf/index.html"));
+    assert!(!first_lower.contains("loose leaf") && !second.to_lowercase().contains("loose leaf"));
     // The section asked for its own feed; the site feed exists too; a section that did not ask has none.
     let feed = read(&scratch.public(), "notices_2024/atom.xml");
     assert_eq!(feed.matches("<entry>").count(), 4, "{feed}");

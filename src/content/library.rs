@@ -45,8 +45,11 @@ pub struct Page {
     /// Whether the page goes on the website. Posters and letters are print sources: they feed the
     /// print tree, and their web pages, listings and assets stay out of the website output.
     pub published: bool,
-    /// The section that lists this page.
+    /// The section whose folder holds this page (or the nearest one above, for a page in a folder
+    /// without `_index.md`).
     pub section: usize,
+    /// In a folder without `_index.md`: as in Zola, no section lists the page, though it is published.
+    pub orphan: bool,
     /// Files of a page bundle, copied next to the page.
     pub assets: Vec<PathBuf>,
     /// The neighbours in the section's listing.
@@ -255,6 +258,7 @@ impl Library {
             let dir = page_dir(&page.relative);
             let dir = if page.relative.ends_with("/index.md") { parent_dir(&dir).to_string() } else { dir };
             page.section = nearest(&dir);
+            page.orphan = !by_dir.contains_key(&dir);
         }
         // Section URLs follow their folder names; pages follow their section's folder and slug.
         for i in 0..self.sections.len() {
@@ -267,7 +271,7 @@ impl Library {
     fn sort_listings(&mut self) {
         let mut listed: Vec<Vec<usize>> = vec![Vec::new(); self.sections.len()];
         for (i, page) in self.pages.iter().enumerate() {
-            if page.expired || !page.published {
+            if page.expired || !page.published || page.orphan {
                 continue;
             }
             // A transparent section's pages also show in its parent's listing.
@@ -570,6 +574,7 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
         date,
         expired: false,
         published: true,
+        orphan: false,
         section: 0,
         assets: vec![],
         lower: None,
