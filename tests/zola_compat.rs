@@ -27,6 +27,7 @@ fn what_the_site_leaves_out_is_never_published() {
     assert!(!all.contains("SCRATCH-TEXT") && !files.keys().any(|k| k.contains("scratch")), "{:?}", files.keys());
     assert!(!files.keys().any(|k| k.ends_with(".xlsx")));
     assert!(files.contains_key("notices_2024/market_day/map.txt"), "other assets of the bundle stay");
+    assert!(files.contains_key("notices_2024/market_day/photos/stall.txt"), "a bundle's subfolder is kept: {:?}", files.keys());
     // ignored_static: a whole folder of static/.
     assert!(!all.contains("PRIVATE-NOTE") && !files.keys().any(|k| k.starts_with("private/")));
     assert!(files.contains_key("js/app.js"));

@@ -726,14 +726,17 @@ impl Pages<'_> {
     /// seal, a poster's pictures) go into the print tree only, never onto the website.
     fn assets(&self, output: &mut Output) {
         let lib = self.library;
-        let pages = lib.pages.iter().map(|p| (&p.path, &p.assets, p.published));
-        let sections = lib.sections.iter().enumerate().map(|(i, s)| (&s.path, &s.assets, lib.section_published(i)));
-        for (path, assets, published) in pages.chain(sections) {
+        let pages = lib.pages.iter().map(|p| (&p.path, &p.assets, p.published, &p.file));
+        let sections = lib.sections.iter().enumerate().map(|(i, s)| (&s.path, &s.assets, lib.section_published(i), &s.file));
+        for (path, assets, published, source) in pages.chain(sections) {
             let folder = if published { String::new() } else { format!("{}/", crate::print::PRINT_DIR) };
+            let home = source.parent().unwrap_or(Path::new(""));
             for file in assets {
-                if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
+                // A file in a subfolder of a bundle keeps that subfolder, as in Zola.
+                let below = file.strip_prefix(home).ok().and_then(|r| r.components().map(|c| c.as_os_str().to_str()).collect::<Option<Vec<_>>>());
+                if let Some(parts) = below.filter(|p| !p.is_empty()) {
                     let origin = Origin::new("a file of a page bundle", Some(file));
-                    output.claim(format!("{folder}{}{name}", path.trim_start_matches('/')), Entry::Copy(file.clone()), origin);
+                    output.claim(format!("{folder}{}{}", path.trim_start_matches('/'), parts.join("/")), Entry::Copy(file.clone()), origin);
                 }
             }
         }
