@@ -77,7 +77,8 @@ pub struct Config {
     #[serde(default)]
     pub build_search_index: bool,
     hard_link_static: Option<Value>,
-    author: Option<Value>,
+    /// The author feed entries name when a page names none (Zola's key).
+    pub author: Option<String>,
     languages: Option<Value>,
     /// Zola's `[translations]` (the default language's strings), for `trans(key=...)`.
     pub translations: Option<Value>,
@@ -440,7 +441,6 @@ impl Config {
         let top = [
             ("minify_html", asks(&self.minify_html)),
             ("hard_link_static", asks(&self.hard_link_static)),
-            ("author", asks(&self.author)),
             ("link_checker", asks(&self.link_checker)),
             ("preserve_dotfiles_in_output", asks(&self.preserve_dotfiles_in_output)),
         ];
@@ -483,6 +483,7 @@ impl Config {
             "base_url": self.base_url,
             "title": self.title,
             "description": self.description,
+            "author": self.author,
             "default_language": self.default_language,
             "generate_feeds": self.generate_feeds,
             "build_search_index": self.build_search_index,

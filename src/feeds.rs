@@ -126,6 +126,9 @@ fn atom(config: &Config, library: &Library, shapes: &Shapes, feed: &Feed) -> Str
         xml.push_str(&format!("<title>{}</title>\n", escape_xml(page.meta.title.as_deref().unwrap_or(&page.slug))));
         xml.push_str(&format!("<published>{published}</published>\n"));
         xml.push_str(&format!("<updated>{}</updated>\n", page_updated(page).unwrap_or(published)));
+        if let Some(author) = page.meta.authors.first().or(config.author.as_ref()) {
+            xml.push_str(&format!("<author><name>{}</name></author>\n", escape_xml(author)));
+        }
         xml.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{link}\"/>\n<id>{link}</id>\n"));
         if let Some(description) = &page.meta.description {
             xml.push_str(&format!("<summary>{}</summary>\n", escape_xml(description)));

@@ -110,6 +110,7 @@ fn pagination_keys_and_section_feeds() {
     let feed = read(&scratch.public(), "notices_2024/atom.xml");
     assert_eq!(feed.matches("<entry>").count(), 4, "{feed}");
     assert!(feed.contains("<title>Lantern Street Notices - Notices 2024</title>"));
+    assert!(feed.contains("<author><name>Street office</name></author>"), "config's author: {feed}");
     assert!(files.contains_key("atom.xml") && !files.contains_key("about/atom.xml"));
     // The sitemap lists the second pager (a page of its own), not `page/1/` (a redirect).
     let sitemap = read(&scratch.public(), "sitemap.xml");
