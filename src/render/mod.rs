@@ -680,7 +680,7 @@ impl Pages<'_> {
     /// `alias.html`, rendered with `url`; else placard's built-in redirect page.
     fn redirect_html(&self, to: &str) -> Result<String, Error> {
         let Some(name) = ["internal/alias.html", "alias.html"].into_iter().find(|n| self.templates.has(n)) else {
-            return Ok(redirect_page(to));
+            return Ok(redirect_page(to, &self.config.default_language));
         };
         let mut context = self.base_context("/");
         context.insert("url", to);
@@ -771,13 +771,31 @@ fn pager_count(items: usize, paginate_by: Option<usize>) -> usize {
     }
 }
 
-/// A tiny page that sends browsers (with or without JavaScript) and search engines to `to`.
-pub fn redirect_page(to: &str) -> String {
+/// A tiny page that sends browsers (with or without JavaScript) and search engines to `to`, in the
+/// site's language: Chinese for a `zh` site, English otherwise.
+pub fn redirect_page(to: &str, lang: &str) -> String {
     let to = markdown::escape_attr(to);
+    let chinese = lang == "zh" || lang.starts_with("zh-");
+    let (title, before, after) = if chinese { ("页面已移动", "此页面已移至 ", "。") } else { ("Page moved", "This page has moved to ", ".") };
+    let lang = markdown::escape_attr(lang);
     format!(
-        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>页面已移动</title>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <link rel=\"canonical\" href=\"{to}\"><meta name=\"robots\" content=\"noindex\">\
          <meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
-         <body><p>此页面已移至 <a href=\"{to}\">{to}</a>。</p></body></html>\n"
+         <body><p>{before}<a href=\"{to}\">{to}</a>{after}</p></body></html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_pages_speak_the_site_language() {
+        let zh = redirect_page("https://a.cn/新/", "zh-CN");
+        assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("此页面已移至"));
+        let en = redirect_page("https://a.cn/x?a=1&b=\"2\"", "en");
+        assert!(en.contains("lang=\"en\"") && en.contains("This page has moved to") && !en.contains("此页面"));
+        assert!(en.contains("url=https://a.cn/x?a=1&amp;b=&quot;2&quot;"), "{en}");
+    }
 }
