@@ -56,7 +56,7 @@ pub fn compile_folder(dir: &Path, theme: bool, output: &mut Output) -> Result<()
 
 /// One Sass file to CSS, its imports read relative to it. An error names the file and line.
 fn compile_file(path: &Path) -> Result<String, Error> {
-    let options = grass_compiler::Options::default().style(grass_compiler::OutputStyle::Expanded);
+    let options = grass_compiler::Options::default().style(grass_compiler::OutputStyle::Compressed);
     grass_compiler::from_path(path, &options).map_err(|e| {
         let text = e.to_string();
         let line = text.lines().find_map(|l| l.split_whitespace().next().and_then(|n| n.parse::<usize>().ok())).unwrap_or(0);
@@ -81,7 +81,7 @@ mod tests {
         let mut output = Output::default();
         compile_folder(dir.path(), false, &mut output).unwrap();
         let Some(Entry::Bytes(css)) = output.get("main.css") else { panic!("main.css missing") };
-        assert!(String::from_utf8_lossy(css).contains("body p {\n  color: #123;\n}"));
+        assert!(String::from_utf8_lossy(css).contains("body p{color:#123}"));
         assert!(output.contains("deep/indented.css"));
         assert!(!output.contains("_colours.css") && !output.contains("colours.css"));
         std::fs::write(sass.join("bad.scss"), "a {\n  color: $missing;\n}\n").unwrap();
