@@ -46,29 +46,82 @@ pub struct Config {
     pub generate_sitemap: bool,
     #[serde(default = "yes")]
     pub generate_robots_txt: bool,
+    /// Zola's `"none"` (the default: pagers 2, 3, … are in the sitemap) or `"all"` (they are not).
+    #[serde(default)]
+    pub exclude_paginated_pages_in_sitemap: PagersInSitemap,
     #[serde(default)]
     pub extra: Value,
     /// placard: print settings (`[[print.led]]` screens); read by `print`.
     #[serde(default)]
     pub print: Value,
 
+    /// Compiles `sass/*.scss` and `*.sass` (partials `_x` left out) to CSS at the same relative path.
+    #[serde(default)]
+    pub compile_sass: bool,
+    /// Glob patterns of content files (pages, sections, assets) that are never built or published.
+    #[serde(default)]
+    pub ignored_content: Vec<String>,
+    /// Glob patterns of static files that are never published.
+    #[serde(default)]
+    pub ignored_static: Vec<String>,
+    /// How URLs of pages and taxonomy terms, and heading anchors, are made from names.
+    #[serde(default)]
+    pub slugify: SlugifyConfig,
+    /// `ignored_content` compiled; built by [`Config::load`].
+    #[serde(skip)]
+    pub ignored_content_set: Option<globset::GlobSet>,
+    /// `ignored_static` compiled; built by [`Config::load`].
+    #[serde(skip)]
+    pub ignored_static_set: Option<globset::GlobSet>,
+
     // Zola keys that placard accepts so that a Zola site builds, but does not act on.
-    compile_sass: Option<Value>,
     minify_html: Option<Value>,
     /// Writes the search index and page (`/search/`), as in Zola; off unless asked for.
     #[serde(default)]
     pub build_search_index: bool,
     hard_link_static: Option<Value>,
-    ignored_content: Option<Value>,
-    ignored_static: Option<Value>,
-    author: Option<Value>,
+    /// The author feed entries name when a page names none (Zola's key).
+    pub author: Option<String>,
     languages: Option<Value>,
     /// Zola's `[translations]` (the default language's strings), for `trans(key=...)`.
     pub translations: Option<Value>,
-    slugify: Option<Value>,
     search: Option<Value>,
     link_checker: Option<Value>,
     preserve_dotfiles_in_output: Option<Value>,
+}
+
+/// Which pagers of paginated listings the sitemap leaves out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PagersInSitemap {
+    #[default]
+    None,
+    All,
+}
+
+/// Zola's three ways of making a URL part or an anchor from a name.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SlugMode {
+    /// Lower-case; runs of anything but letters and digits become one `-`. Chinese stays Chinese.
+    #[default]
+    On,
+    /// As written, less the characters no file name may hold (`<>:"/\|?*`).
+    Safe,
+    /// As written.
+    Off,
+}
+
+/// The `[slugify]` table.
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlugifyConfig {
+    #[serde(default)]
+    pub paths: SlugMode,
+    #[serde(default)]
+    pub taxonomies: SlugMode,
+    #[serde(default)]
+    pub anchors: SlugMode,
 }
 
 /// One `[[taxonomies]]` entry.
@@ -163,6 +216,44 @@ pub struct MarkdownConfig {
     lazy_async_image: Option<Value>,
     #[allow(dead_code)] // accepted so that Zola sites build
     insert_anchor_links: Option<Value>,
+    external_links_class: Option<Value>,
+    external_links_external: Option<Value>,
+    definition_list: Option<Value>,
+    github_alerts: Option<Value>,
+    /// Zola 0.22's `[markdown.highlighting]` table: code blocks are coloured (see [`crate::highlight`]).
+    pub highlighting: Option<HighlightingConfig>,
+    /// Built from `highlighting` by [`Config::load`].
+    #[serde(skip)]
+    pub highlighter: Option<std::sync::Arc<crate::highlight::Highlighter>>,
+}
+
+/// Zola 0.22's `[markdown.highlighting]`: read and checked (so a typo or a missing grammar file is
+/// found), though placard writes code blocks uncoloured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HighlightingConfig {
+    #[serde(default)]
+    pub error_on_missing_language: bool,
+    #[serde(default)]
+    pub style: HighlightStyle,
+    pub theme: Option<String>,
+    pub light_theme: Option<String>,
+    pub dark_theme: Option<String>,
+    /// Grammar files, relative to the site folder.
+    #[serde(default)]
+    pub extra_grammars: Vec<String>,
+    /// Theme files, relative to the site folder.
+    #[serde(default)]
+    pub extra_themes: Vec<String>,
+}
+
+/// How Zola colours code: inline styles or classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HighlightStyle {
+    #[default]
+    Inline,
+    Class,
 }
 
 impl Default for MarkdownConfig {
@@ -181,6 +272,12 @@ impl Default for MarkdownConfig {
             extra_syntaxes_and_themes: None,
             lazy_async_image: None,
             insert_anchor_links: None,
+            external_links_class: None,
+            external_links_external: None,
+            definition_list: None,
+            github_alerts: None,
+            highlighting: None,
+            highlighter: None,
         }
     }
 }
@@ -218,6 +315,10 @@ impl Config {
             config.feed_filenames = vec![name];
         }
         config.validate(&path, &text)?;
+        config.refuse_unsupported(&path, &text)?;
+        if let Some(settings) = &config.markdown.highlighting {
+            config.markdown.highlighter = crate::highlight::Highlighter::from_config(settings, &path, warnings).map(std::sync::Arc::new);
+        }
         for key in config.ignored_keys() {
             warnings.push(Error::warning(format!("`{key}` is a Zola setting that placard does not act on; it is ignored")).located(
                 &path,
@@ -270,6 +371,27 @@ impl Config {
                 );
             }
         }
+        for (key, patterns, set) in
+            [("ignored_content", &self.ignored_content, &mut self.ignored_content_set), ("ignored_static", &self.ignored_static, &mut self.ignored_static_set)]
+        {
+            match glob_set(patterns) {
+                Ok(built) => *set = built,
+                Err(why) => errors.push(
+                    Error::at(path, at(key), 1, format!("`{key}` holds a pattern that is not a glob: {why}"))
+                        .with_hint("write patterns like \"*.xlsx\" or \"drafts/**\""),
+                ),
+            }
+        }
+        if let Some(h) = &self.markdown.highlighting {
+            for (key, files) in [("extra_grammars", &h.extra_grammars), ("extra_themes", &h.extra_themes)] {
+                for file in files.iter().filter(|f| !path.parent().unwrap_or(Path::new("")).join(f).is_file()) {
+                    errors.push(
+                        Error::at(path, at(key), 1, format!("[markdown.highlighting] {key}: `{file}` is not a file of the site"))
+                            .with_hint("give the path from the site folder, like \"syntaxes/mine.json\", or remove it"),
+                    );
+                }
+            }
+        }
         for name in &self.feed_filenames {
             if name.contains('/') || name.contains("..") || name.is_empty() {
                 errors.push(Error::at(path, at("feed_filenames"), 1, format!("feed file name `{name}` must be a plain file name")));
@@ -282,17 +404,46 @@ impl Config {
         }
     }
 
+    /// Zola settings that would change which files are published, or what a published file holds
+    /// for readers, and that placard cannot honour: building anyway would publish something else
+    /// than the site asks for, so the build stops.
+    fn refuse_unsupported(&self, path: &Path, text: &str) -> Result<(), Errors> {
+        let mut errors = Errors::default();
+        let languages = self.languages.as_ref().is_some_and(|v| v.as_object().is_none_or(|m| !m.is_empty()));
+        if languages {
+            errors.push(
+                Error::at(path, line_of_table(text, "languages"), 1, "`[languages]` asks for pages in more languages, which placard does not build")
+                    .with_hint("build each language as its own site, or remove the [languages] table"),
+            );
+        }
+        if self.build_search_index && asks(&self.search) {
+            errors.push(
+                Error::at(path, line_of_table(text, "search"), 1, "`[search]` changes what the search index publishes, which placard does not support")
+                    .with_hint("remove the [search] table: placard's index holds titles, descriptions and text of pages that are in_search_index"),
+            );
+        }
+        if asks(&self.preserve_dotfiles_in_output) {
+            errors.push(
+                Error::at(
+                    path,
+                    line_of_key(text, "preserve_dotfiles_in_output"),
+                    1,
+                    "`preserve_dotfiles_in_output` is not supported: placard replaces the whole output folder",
+                )
+                .with_hint("keep such files in static/ instead, or remove the setting"),
+            );
+        }
+        if errors.has_errors() {
+            Err(errors)
+        } else {
+            Ok(())
+        }
+    }
+
     fn ignored_keys(&self) -> Vec<&'static str> {
         let top = [
-            ("compile_sass", asks(&self.compile_sass)),
             ("minify_html", asks(&self.minify_html)),
             ("hard_link_static", asks(&self.hard_link_static)),
-            ("ignored_content", asks(&self.ignored_content)),
-            ("ignored_static", asks(&self.ignored_static)),
-            ("author", asks(&self.author)),
-            ("languages", asks(&self.languages)),
-            ("slugify", asks(&self.slugify)),
-            ("search", asks(&self.search)),
             ("link_checker", asks(&self.link_checker)),
             ("preserve_dotfiles_in_output", asks(&self.preserve_dotfiles_in_output)),
         ];
@@ -306,8 +457,17 @@ impl Config {
             ("extra_syntaxes_and_themes", asks(&md.extra_syntaxes_and_themes)),
             ("lazy_async_image", asks(&md.lazy_async_image)),
             ("insert_anchor_links", asks(&md.insert_anchor_links)),
+            ("definition_list", asks(&md.definition_list)),
+            ("github_alerts", asks(&md.github_alerts)),
+            ("external_links_class", asks(&md.external_links_class)),
+            ("external_links_external", asks(&md.external_links_external)),
         ];
         top.into_iter().chain(markdown).filter(|(_, asks)| *asks).map(|(k, _)| k).collect()
+    }
+
+    /// Whether the sitemap lists the further pagers of paginated listings.
+    pub fn sitemap_lists_pagers(&self) -> bool {
+        self.exclude_paginated_pages_in_sitemap == PagersInSitemap::None
     }
 
     /// The taxonomy configured under `name`.
@@ -326,6 +486,7 @@ impl Config {
             "base_url": self.base_url,
             "title": self.title,
             "description": self.description,
+            "author": self.author,
             "default_language": self.default_language,
             "generate_feeds": self.generate_feeds,
             "build_search_index": self.build_search_index,
@@ -348,6 +509,36 @@ impl Config {
     }
 }
 
+/// Compiles glob patterns the way Zola matches them: `*` also crosses `/`.
+fn glob_set(patterns: &[String]) -> Result<Option<globset::GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        builder.add(globset::Glob::new(pattern).map_err(|e| format!("`{pattern}`: {e}"))?);
+    }
+    builder.build().map(Some).map_err(|e| e.to_string())
+}
+
+impl Config {
+    /// Whether a file of `content/` (given by its path below `content/`, and its full path) is left out.
+    pub fn content_ignored(&self, relative: &str, full: &Path) -> bool {
+        self.ignored_content_set.as_ref().is_some_and(|set| set.is_match(relative) || set.is_match(full))
+    }
+
+    /// Whether a file of a `static/` folder (its path below `static/`, and its full path) is left out.
+    pub fn static_ignored(&self, relative: &str, full: &Path) -> bool {
+        self.ignored_static_set.as_ref().is_some_and(|set| set.is_match(relative) || set.is_match(full))
+    }
+}
+
+/// The line of `[table]` or `table =`, for locating errors about a whole table.
+fn line_of_table(text: &str, table: &str) -> usize {
+    let header = format!("[{table}");
+    text.lines().position(|l| l.trim_start().starts_with(&header)).map(|i| i + 1).unwrap_or_else(|| line_of_key(text, table))
+}
+
 /// Whether an ignored Zola setting asks for something placard does not do (`false` asks for nothing).
 fn asks(value: &Option<Value>) -> bool {
     value.as_ref().is_some_and(|v| v != &Value::Bool(false))
@@ -361,6 +552,8 @@ fn line_of_key(text: &str, key: &str) -> usize {
             l.strip_prefix(key).is_some_and(|rest| rest.trim_start().starts_with('='))
         })
         .map(|i| i + 1)
+        // A table such as `[markdown.highlighting]` is found by its header.
+        .or_else(|| text.lines().position(|l| l.trim().starts_with('[') && l.trim().trim_end_matches(']').ends_with(key)).map(|i| i + 1))
         .unwrap_or(1)
 }
 
@@ -401,7 +594,37 @@ mod tests {
 
     #[test]
     fn zola_keys_are_accepted() {
-        let config = parse("base_url = \"https://a.cn\"\ncompile_sass = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n").unwrap();
-        assert_eq!(config.ignored_keys(), vec!["compile_sass", "highlight_code"]);
+        let config = parse("base_url = \"https://a.cn\"\nminify_html = true\nbuild_search_index = false\n[markdown]\nhighlight_code = true\n[markdown.highlighting]\ntheme = \"x\"\nstyle = \"class\"\n").unwrap();
+        assert_eq!(config.ignored_keys(), vec!["minify_html", "highlight_code"]);
+        let err = parse("base_url = \"https://a.cn\"\n[markdown.highlighting]\nthemes = \"x\"\n").unwrap_err();
+        assert_eq!(err.message, "unknown key `themes`");
+    }
+
+    #[test]
+    fn settings_that_change_what_is_published_are_refused() {
+        let text = "base_url = \"https://a.cn\"\n[languages.en]\ntitle = \"x\"\n";
+        let errors = parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).unwrap_err();
+        assert!(errors.0[0].message.contains("[languages]"));
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = true\n";
+        assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_err());
+        let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = false\n[languages]\n";
+        assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_ok());
+    }
+
+    #[test]
+    fn ignore_patterns_match_as_in_zola() {
+        let text = "base_url = \"https://a.cn\"\nignored_content = [\"*/skip.md\", \"*.xlsx\"]\nignored_static = [\"drafts/**\"]\n";
+        let mut config = parse(text).unwrap();
+        config.validate(Path::new("config.toml"), text).unwrap();
+        assert!(config.content_ignored("news/skip.md", Path::new("/s/content/news/skip.md")));
+        assert!(config.content_ignored("skip.md", Path::new("/s/content/skip.md")));
+        assert!(config.content_ignored("a/b/list.xlsx", Path::new("/s/content/a/b/list.xlsx")));
+        assert!(!config.content_ignored("news/keep.md", Path::new("/s/content/news/keep.md")));
+        assert!(config.static_ignored("drafts/a.css", Path::new("/s/static/drafts/a.css")));
+        assert!(!config.static_ignored("site.css", Path::new("/s/static/site.css")));
+        let text = "base_url = \"https://a.cn\"\nignored_content = [\"[oops\"]\n";
+        let errors = parse(text).unwrap().validate(Path::new("config.toml"), text).unwrap_err();
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
     }
 }

@@ -8,51 +8,105 @@ use crate::markdown::escape_attr as escape_xml;
 use crate::output::Output;
 use crate::render::values::Shapes;
 
-/// Writes the site feed, each taxonomy term's feed, the sitemap and robots.txt into `output`.
-pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, output: &mut Output) {
-    if config.generate_feeds {
-        let pages = feed_pages(library, library.pages.iter().enumerate().map(|(i, _)| i));
-        for name in &config.feed_filenames {
-            let feed = atom(config, library, shapes, &config.title, "/", name, &pages);
-            output.add(name.clone(), feed.into_bytes());
-        }
+/// What a feed is about, for a feed template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FeedOf {
+    Site,
+    Section(usize),
+    /// (taxonomy, term)
+    Term(usize, usize),
+}
+
+/// One feed file to write.
+#[derive(Debug, Clone)]
+pub struct Feed {
+    /// The listing it belongs to, like `/` or `/news/`.
+    pub path: String,
+    /// The file name, one of `feed_filenames`.
+    pub file: String,
+    pub title: String,
+    pub of: FeedOf,
+    /// Newest first, at most `feed_limit`.
+    pub pages: Vec<usize>,
+}
+
+impl Feed {
+    /// The output file, like `news/atom.xml`.
+    pub fn output_path(&self) -> String {
+        format!("{}{}", self.path.trim_start_matches('/'), self.file)
     }
-    for taxonomy in &library.taxonomies {
+
+    /// The newest date among its pages (RFC 3339), or the start of 1970 for an empty feed.
+    pub fn last_updated(&self, library: &Library) -> String {
+        self.pages.iter().filter_map(|&i| page_updated(&library.pages[i])).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into())
+    }
+}
+
+/// Every feed the site asks for: the site's, each section's that has `generate_feeds = true` in its
+/// front matter (as in Zola), and each term's of a taxonomy with `feed = true`.
+pub fn feeds(config: &Config, library: &Library) -> Vec<Feed> {
+    let mut lists: Vec<(String, String, FeedOf, Vec<usize>)> = Vec::new();
+    if config.generate_feeds {
+        lists.push(("/".into(), config.title.clone(), FeedOf::Site, feed_pages(config, library, 0..library.pages.len())));
+    }
+    for (s, section) in library.sections.iter().enumerate() {
+        if !section.meta.generate_feeds || !section.meta.render || !library.section_published(s) || section.relative == "_index.md" {
+            continue;
+        }
+        let title = match &section.meta.title {
+            Some(t) if !t.is_empty() => format!("{} - {t}", config.title),
+            _ => config.title.clone(),
+        };
+        lists.push((section.path.clone(), title, FeedOf::Section(s), feed_pages(config, library, section.pages.iter().copied())));
+    }
+    for (t, taxonomy) in library.taxonomies.iter().enumerate() {
         if !(taxonomy.config.feed && taxonomy.config.render) {
             continue;
         }
-        for term in &taxonomy.terms {
-            let pages = feed_pages(library, term.pages.iter().copied());
-            for name in &config.feed_filenames {
-                let title = format!("{} - {}", config.title, term.name);
-                let feed = atom(config, library, shapes, &title, &term.path, name, &pages);
-                output.add(format!("{}{name}", term.path.trim_start_matches('/')), feed.into_bytes());
-            }
+        for (n, term) in taxonomy.terms.iter().enumerate() {
+            let title = format!("{} - {}", config.title, term.name);
+            lists.push((term.path.clone(), title, FeedOf::Term(t, n), feed_pages(config, library, term.pages.iter().copied())));
         }
     }
-    if config.generate_sitemap {
+    let mut feeds = Vec::new();
+    for (path, title, of, pages) in lists {
+        for file in &config.feed_filenames {
+            feeds.push(Feed { path: path.clone(), file: file.clone(), title: title.clone(), of, pages: pages.clone() });
+        }
+    }
+    feeds
+}
+
+/// Writes the feeds, the sitemap and robots.txt into `output`. A file whose name `overridden` says
+/// yes to is left out: the site's own template makes it (see `render`).
+pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, overridden: &dyn Fn(&str) -> bool, output: &mut Output) {
+    for feed in feeds(config, library).iter().filter(|f| !overridden(&f.file)) {
+        output.add(feed.output_path(), atom(config, library, shapes, feed).into_bytes());
+    }
+    if config.generate_sitemap && !overridden("sitemap.xml") {
         output.add("sitemap.xml", sitemap(config, library).into_bytes());
     }
-    if config.generate_robots_txt {
+    if config.generate_robots_txt && !overridden("robots.txt") {
         let robots = format!("User-agent: *\nDisallow:\nAllow: /\nSitemap: {}\n", config.permalink("/sitemap.xml"));
         output.add("robots.txt", robots.into_bytes());
     }
 }
 
 /// Dated, unexpired pages, newest first, at most `feed_limit` of them.
-fn feed_pages(library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usize> {
+fn feed_pages(config: &Config, library: &Library, pages: impl Iterator<Item = usize>) -> Vec<usize> {
     let mut pages: Vec<usize> = pages.filter(|&i| library.pages[i].date.is_some() && !library.pages[i].expired && library.pages[i].published).collect();
     pages.sort_by(|&a, &b| {
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
         crate::content::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then(pa.relative.cmp(&pb.relative))
     });
+    pages.truncate(config.feed_limit);
     pages
 }
 
-fn atom(config: &Config, library: &Library, shapes: &Shapes, title: &str, path: &str, file: &str, pages: &[usize]) -> String {
-    let pages = &pages[..pages.len().min(config.feed_limit)];
-    let self_url = config.permalink(&format!("{path}{file}"));
-    let updated = pages.iter().filter_map(|&i| page_updated(&library.pages[i])).max().unwrap_or_else(|| "1970-01-01T00:00:00Z".into());
+fn atom(config: &Config, library: &Library, shapes: &Shapes, feed: &Feed) -> String {
+    let (title, path, pages) = (&feed.title, &feed.path, &feed.pages);
+    let self_url = config.permalink(&format!("{path}{}", feed.file));
+    let updated = feed.last_updated(library);
     let mut xml = String::with_capacity(4096);
     xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
     xml.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape_xml(&config.default_language)));
@@ -72,6 +126,9 @@ fn atom(config: &Config, library: &Library, shapes: &Shapes, title: &str, path: 
         xml.push_str(&format!("<title>{}</title>\n", escape_xml(page.meta.title.as_deref().unwrap_or(&page.slug))));
         xml.push_str(&format!("<published>{published}</published>\n"));
         xml.push_str(&format!("<updated>{}</updated>\n", page_updated(page).unwrap_or(published)));
+        if let Some(author) = page.meta.authors.first().or(config.author.as_ref()) {
+            xml.push_str(&format!("<author><name>{}</name></author>\n", escape_xml(author)));
+        }
         xml.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{link}\"/>\n<id>{link}</id>\n"));
         if let Some(description) = &page.meta.description {
             xml.push_str(&format!("<summary>{}</summary>\n", escape_xml(description)));
@@ -87,23 +144,41 @@ fn page_updated(page: &Page) -> Option<String> {
     page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.rfc3339())
 }
 
-fn sitemap(config: &Config, library: &Library) -> String {
+/// The sitemap's URL paths, sorted, each with its last change (`YYYY-MM-DD`) when known.
+pub fn sitemap_entries(config: &Config, library: &Library) -> Vec<(String, Option<String>)> {
     let mut entries: Vec<(String, Option<String>)> = Vec::new();
     for page in library.pages.iter().filter(|p| p.published) {
         let lastmod = page.meta.updated.as_ref().or(page.date.as_ref()).map(|d| d.day().to_string());
         entries.push((page.path.clone(), lastmod));
     }
+    // As in Zola, the further pagers of a listing are pages of their own; the first pager's
+    // `page/1/` is only a redirect, which a sitemap should not list.
+    let pagers = |path: &str, paginate_path: &str, by: Option<usize>, items: usize| -> Vec<(String, Option<String>)> {
+        match by {
+            Some(by) if by > 0 && config.sitemap_lists_pagers() => (2..=items.div_ceil(by)).map(|n| (format!("{path}{paginate_path}/{n}/"), None)).collect(),
+            _ => vec![],
+        }
+    };
     for (s, section) in library.sections.iter().enumerate() {
         if section.meta.render && section.meta.redirect_to.is_none() && library.section_published(s) {
             entries.push((section.path.clone(), None));
+            entries.extend(pagers(&section.path, &section.meta.paginate_path, section.meta.paginate_by, section.pages.len()));
         }
     }
     for taxonomy in library.taxonomies.iter().filter(|t| t.config.render) {
         entries.push((taxonomy.path.clone(), None));
-        entries.extend(taxonomy.terms.iter().map(|t| (t.path.clone(), None)));
+        for term in &taxonomy.terms {
+            entries.push((term.path.clone(), None));
+            entries.extend(pagers(&term.path, &taxonomy.config.paginate_path, taxonomy.config.paginate_by, term.pages.len()));
+        }
     }
     entries.sort();
     entries.dedup();
+    entries
+}
+
+fn sitemap(config: &Config, library: &Library) -> String {
+    let entries = sitemap_entries(config, library);
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for (path, lastmod) in entries {
         debug_assert!(!output_file(&path).is_empty());

@@ -119,6 +119,8 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
     let headings = HeadingIds::default();
     let mut plugins = Plugins::default();
     plugins.render.heading_adapter = Some(&headings);
+    // `[markdown.highlighting]`: code blocks coloured by crate::highlight.
+    plugins.render.codefence_syntax_highlighter = cx.config.highlighter.as_deref().map(|h| h as &dyn comrak::adapters::SyntaxHighlighterAdapter);
     let mut html = String::with_capacity(source.len() * 3 / 2);
     comrak::format_html_with_plugins(root, &options, &mut html, &plugins).map_err(|_| vec![Error::new("Markdown could not be written as HTML")])?;
     if cx.config.external_links_target_blank || cx.config.external_links_no_follow || cx.config.external_links_no_referrer {

@@ -105,7 +105,7 @@ impl Site {
         let shapes = render::render_site(&self.root, &self.config, &self.library, &self.templates, &mut output)?;
         let started = Instant::now();
         let mut feeds = Output::default();
-        feeds::write_all(&self.config, &self.library, &shapes, &mut feeds);
+        feeds::write_all(&self.config, &self.library, &shapes, &|name| self.templates.has(name), &mut feeds);
         output.merge(feeds, &Origin::new("the feeds, sitemap and robots.txt", None));
         timing("feeds", started);
         if self.config.build_search_index {
@@ -177,7 +177,12 @@ impl Site {
 
     fn add_static_files(&self, output: &mut Output) -> Result<(), Errors> {
         match theme_source(&self.root, &self.config)? {
-            ThemeSource::Folder(dir) => copy_folder(&dir.join("static"), output, true)?,
+            ThemeSource::Folder(dir) => {
+                copy_folder(&dir.join("static"), output, true, &self.config)?;
+                if self.config.compile_sass {
+                    crate::sass::compile_folder(&dir, true, output)?;
+                }
+            }
             ThemeSource::BuiltIn => {
                 for (path, bytes) in built_in_files("static/") {
                     let origin = Origin { theme_static: true, ..Origin::new("the built-in theme's static file", None) };
@@ -190,7 +195,11 @@ impl Site {
     }
 
     fn add_site_static(&self, output: &mut Output) -> Result<(), Errors> {
-        copy_folder(&self.root.join("static"), output, false)
+        copy_folder(&self.root.join("static"), output, false, &self.config)?;
+        if self.config.compile_sass {
+            crate::sass::compile_folder(&self.root, false, output)?;
+        }
+        Ok(())
     }
 }
 
@@ -295,7 +304,7 @@ pub fn write_print_tree(site: &Site, built: &BuildReport, chosen: Option<&Path>,
 
 /// Copies every non-hidden file under `dir` into the output root: a theme's static folder, or the
 /// site's, whose files may replace the theme's.
-fn copy_folder(dir: &Path, output: &mut Output, theme: bool) -> Result<(), Errors> {
+fn copy_folder(dir: &Path, output: &mut Output, theme: bool, config: &Config) -> Result<(), Errors> {
     if !dir.is_dir() {
         return Ok(());
     }
@@ -328,6 +337,10 @@ fn copy_folder(dir: &Path, output: &mut Output, theme: bool) -> Result<(), Error
             errors.push(Error::new(format!("the name of `{}` is not valid text (UTF-8)", entry.path().display())).with_hint("rename the file"));
             continue;
         };
+        // `ignored_static` leaves files out of the theme's static folder and the site's alike.
+        if config.static_ignored(&parts.join("/"), entry.path()) {
+            continue;
+        }
         let origin = Origin { theme_static: theme, ..Origin::new("a static file", Some(entry.path())) };
         let file = Entry::Copy(entry.path().to_path_buf());
         if theme {

@@ -182,10 +182,9 @@ pub struct PageFrontMatter {
     pub notice: Option<crate::print::NoticeFrontMatter>,
     /// placard: this page is a list of slogans (banners, LED screens).
     pub slogans: Option<crate::print::slogans::SlogansFrontMatter>,
-    /// Zola keys accepted for compatibility.
-    #[allow(dead_code)] // accepted so that Zola sites build
-    #[serde(default)]
-    render: Option<IgnoredAny>,
+    /// `false`: the page is not published at all (no file, listing, feed or sitemap entry).
+    #[serde(default = "yes")]
+    pub render: bool,
     #[allow(dead_code)] // accepted so that Zola sites build
     #[serde(default)]
     lang: Option<IgnoredAny>,
@@ -238,7 +237,8 @@ pub struct SectionFrontMatter {
     pub redirect_to: Option<String>,
     #[serde(default)]
     pub aliases: Vec<String>,
-    #[serde(default = "yes")]
+    /// Zola: this section gets its own feed (`<section>/atom.xml`). Off unless asked for.
+    #[serde(default)]
     pub generate_feeds: bool,
     #[serde(default)]
     pub extra: Value,

@@ -11,8 +11,9 @@ use walkdir::WalkDir;
 use super::front_matter::newest_first;
 use super::front_matter::{self, Date, PageFrontMatter, SectionFrontMatter, SortBy};
 use super::taxonomies::{self, Taxonomy};
-use super::{clean_url_path, slugify};
+use super::{clean_url_path, slug_with};
 use crate::config::Config;
+use crate::config::SlugMode;
 use crate::error::{Error, Errors};
 
 /// What loading needs besides the config.
@@ -45,8 +46,11 @@ pub struct Page {
     /// Whether the page goes on the website. Posters and letters are print sources: they feed the
     /// print tree, and their web pages, listings and assets stay out of the website output.
     pub published: bool,
-    /// The section that lists this page.
+    /// The section whose folder holds this page (or the nearest one above, for a page in a folder
+    /// without `_index.md`).
     pub section: usize,
+    /// In a folder without `_index.md`: as in Zola, no section lists the page, though it is published.
+    pub orphan: bool,
     /// Files of a page bundle, copied next to the page.
     pub assets: Vec<PathBuf>,
     /// The neighbours in the section's listing.
@@ -115,10 +119,10 @@ impl Library {
     pub fn load_partial(root: &Path, config: &Config, options: &LoadOptions) -> Result<(Library, Errors), Errors> {
         let content = root.join("content");
         let mut errors = Errors::default();
-        let found = discover(&content, &mut errors)?;
+        let found = discover(&content, config, &mut errors)?;
 
         // Reading and parsing is the only I/O-heavy part of loading, so it runs in parallel.
-        let parsed: Vec<Result<Parsed, Error>> = found.markdown.par_iter().map(|f| parse_file(&content, f)).collect();
+        let parsed: Vec<Result<Parsed, Error>> = found.markdown.par_iter().map(|f| parse_file(&content, f, config.slugify.paths)).collect();
         let mut sections = Vec::new();
         let mut pages = Vec::new();
         for result in parsed {
@@ -156,11 +160,16 @@ impl Library {
             unpublished.extend(pages.iter().filter(|p| p.meta.draft && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)));
             pages.retain(|p| !p.meta.draft && !in_draft(&p.relative));
         }
+        // A page with `render = false` gets no file, no place in listings, feeds or the sitemap, and
+        // its bundle's files stay unpublished with it: as in Zola, nothing of it is published.
+        let not_rendered: Vec<String> = pages.iter().filter(|p| !p.meta.render && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)).collect();
+        unpublished.extend(not_rendered.iter().cloned());
+        pages.retain(|p| p.meta.render);
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
         let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
-        library.attach_assets(found.assets, &unpublished, &mut errors);
-        library.link_sections();
+        library.attach_assets(found.assets, &unpublished, &not_rendered, &mut errors);
+        library.link_sections(config.slugify.paths);
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
             page.published = !page.is_print_source();
@@ -256,7 +265,7 @@ impl Library {
     }
 
     /// Gives each page and section its parent, and each section its subsections.
-    fn link_sections(&mut self) {
+    fn link_sections(&mut self, mode: SlugMode) {
         let by_dir: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
         let nearest = |mut dir: &str| -> usize {
             loop {
@@ -279,11 +288,12 @@ impl Library {
             let dir = page_dir(&page.relative);
             let dir = if page.relative.ends_with("/index.md") { parent_dir(&dir).to_string() } else { dir };
             page.section = nearest(&dir);
+            page.orphan = !by_dir.contains_key(&dir);
         }
         // Section URLs follow their folder names; pages follow their section's folder and slug.
         for i in 0..self.sections.len() {
             let dir = section_dir(&self.sections[i].relative);
-            self.sections[i].path = dir_url(&dir);
+            self.sections[i].path = dir_url(&dir, mode);
         }
     }
 
@@ -291,7 +301,7 @@ impl Library {
     fn sort_listings(&mut self) {
         let mut listed: Vec<Vec<usize>> = vec![Vec::new(); self.sections.len()];
         for (i, page) in self.pages.iter().enumerate() {
-            if page.expired || !page.published {
+            if page.expired || !page.published || page.orphan {
                 continue;
             }
             // A transparent section's pages also show in its parent's listing.
@@ -338,7 +348,7 @@ impl Library {
 
     /// Moves non-Markdown files to the bundle or section they sit in. Files inside an `unpublished`
     /// (draft) folder stay unpublished, even when a published bundle sits above that folder.
-    fn attach_assets(&mut self, assets: Vec<String>, unpublished: &[String], errors: &mut Errors) {
+    fn attach_assets(&mut self, assets: Vec<String>, unpublished: &[String], not_rendered: &[String], errors: &mut Errors) {
         let mut held_back: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         let bundles: HashMap<String, usize> =
             self.pages.iter().enumerate().filter(|(_, p)| p.relative.ends_with("/index.md")).map(|(i, p)| (page_dir(&p.relative), i)).collect();
@@ -374,16 +384,18 @@ impl Library {
         }
         let content = self.sections[0].file.parent().unwrap_or(Path::new("")).to_path_buf();
         for (dir, files) in held_back {
+            let (why, key) =
+                if not_rendered.iter().any(|d| d == dir) { ("a page with `render = false`", "render = false") } else { ("a draft", "draft = true") };
             let shown: Vec<&str> = files.iter().take(3).map(|f| f.rsplit('/').next().unwrap_or(f)).collect();
             let more = if files.len() > 3 { format!(" and {} more", files.len() - 3) } else { String::new() };
             errors.push(
-                Error::warning(format!("`{dir}` is a draft, so its files ({}{more}) are not published either", shown.join(", ")))
+                Error::warning(format!("`{dir}` is {why}, so its files ({}{more}) are not published either", shown.join(", ")))
                     .located(
                         if content.join(dir).join("index.md").is_file() { content.join(dir).join("index.md") } else { content.join(dir).join("_index.md") },
                         0,
                         0,
                     )
-                    .with_hint("they will be published with the page when `draft = true` is removed from its front matter; until then nothing needs doing"),
+                    .with_hint(format!("they will be published with the page when `{key}` is removed from its front matter; until then nothing needs doing")),
             );
         }
     }
@@ -442,7 +454,7 @@ struct Found {
 /// Walks `content/`. Symbolic links are followed while they stay inside the site folder; a link that
 /// leads out of it, nowhere, or back into a folder above it is an error naming the link, never skipped
 /// without a word.
-fn discover(content: &Path, errors: &mut Errors) -> Result<Found, Errors> {
+fn discover(content: &Path, config: &Config, errors: &mut Errors) -> Result<Found, Errors> {
     if !content.is_dir() {
         return Err(Error::new(format!("there is no content folder at `{}`", content.display()))
             .with_hint("create it and put an _index.md in it, or run `placard init` to start a new site")
@@ -458,6 +470,10 @@ fn discover(content: &Path, errors: &mut Errors) -> Result<Found, Errors> {
         // Hidden files and editor droppings are never content.
         let name = e.file_name().to_string_lossy();
         if e.depth() > 0 && (name.starts_with('.') || name.ends_with('~') || name.starts_with("#")) {
+            return false;
+        }
+        // `ignored_content` leaves out files and whole folders, matched as Zola matches them.
+        if e.depth() > 0 && relative_str(content, e.path()).is_some_and(|r| config.content_ignored(&r, e.path())) {
             return false;
         }
         if e.depth() == 0 || !e.path_is_symlink() {
@@ -515,7 +531,7 @@ enum Parsed {
     Section(Box<Section>),
 }
 
-fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
+fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, Error> {
     let file = content.join(relative);
     let source = std::fs::read_to_string(&file)
         .map_err(|e| Error::in_file(&file, format!("could not read this file: {e}")).with_hint("Markdown files must be saved as UTF-8"))?;
@@ -557,14 +573,14 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
     let (file_date, stem_rest) = date_prefix(&stem);
     let date = meta.date.clone().or(file_date);
     let slug = match &meta.slug {
-        Some(s) if !slugify(s).is_empty() => slugify(s),
+        Some(s) if !slug_with(s, mode).is_empty() => slug_with(s, mode),
         Some(s) => return Err(locate(Error::in_file(&file, format!("the slug `{s}` has no letters or digits")), &source, "slug")),
-        None => slugify(stem_rest),
+        None => slug_with(stem_rest, mode),
     };
     let path = match &meta.path {
         Some(p) => clean_url_path(p).map_err(|m| locate(Error::in_file(&file, m), &source, "path"))?,
         None => {
-            let base = dir_url(&parent);
+            let base = dir_url(&parent, mode);
             if slug.is_empty() {
                 base
             } else {
@@ -584,6 +600,7 @@ fn parse_file(content: &Path, relative: &str) -> Result<Parsed, Error> {
         date,
         expired: false,
         published: true,
+        orphan: false,
         section: 0,
         assets: vec![],
         lower: None,
@@ -646,11 +663,16 @@ fn parent_dir(dir: &str) -> &str {
     }
 }
 
-/// The URL of a content folder: every component slugified.
-fn dir_url(dir: &str) -> String {
+/// The URL of a content folder. As in Zola, a folder name that is already fit for a URL (letters
+/// and digits of any script, `-`, `_`, `.`) is kept as written; others are made into slugs.
+fn dir_url(dir: &str, mode: SlugMode) -> String {
     let mut url = String::from("/");
     for part in dir.split('/').filter(|p| !p.is_empty()) {
-        url.push_str(&slugify(part));
+        if part.chars().all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.')) && part != ".." {
+            url.push_str(part);
+        } else {
+            url.push_str(&slug_with(part, mode));
+        }
         url.push('/');
     }
     url
@@ -670,7 +692,9 @@ mod tests {
     fn folders_and_dates() {
         assert_eq!(parent_dir("a/b/"), "a/");
         assert_eq!(parent_dir("a/"), "");
-        assert_eq!(dir_url("政策/Key Targets/"), "/政策/key-targets/");
+        assert_eq!(dir_url("政策/Key Targets/", SlugMode::On), "/政策/key-targets/");
+        assert_eq!(dir_url("applying_a_template/Sub/", SlugMode::On), "/applying_a_template/Sub/");
+        assert_eq!(dir_url("a b/", SlugMode::Safe), "/a b/");
         let (date, rest) = date_prefix("2024-03-01-集市宣传");
         assert_eq!((date.unwrap().text.as_str(), rest), ("2024-03-01", "集市宣传"));
         assert_eq!(date_prefix("2024-notes").1, "2024-notes");

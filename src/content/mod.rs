@@ -28,6 +28,23 @@ pub fn slugify(text: &str) -> String {
     slug
 }
 
+/// Makes a URL part as `[slugify]` asks. `on` is [`slugify`]; `safe` keeps the name as written less
+/// the characters no file name may hold; `off` keeps it as written. Even `off` drops `/` and `\\`,
+/// which would put the file in another folder than its URL names, and a name of only dots.
+pub fn slug_with(text: &str, mode: crate::config::SlugMode) -> String {
+    use crate::config::SlugMode;
+    let kept: String = match mode {
+        SlugMode::On => return slugify(text),
+        SlugMode::Safe => text.trim_end_matches([' ', '.']).chars().filter(|c| !r#"<>:"/\|?*"#.contains(*c)).collect(),
+        SlugMode::Off => text.chars().filter(|c| !matches!(c, '/' | '\\')).collect(),
+    };
+    if kept.chars().all(|c| c == '.') {
+        String::new()
+    } else {
+        kept
+    }
+}
+
 /// Whether `id` suits a short link and a file name: lower-case ASCII letters, digits and dashes,
 /// not starting with a dash, at most `max_len` long. Channels, units and print items share it,
 /// since they share the short links `/q/<id>/`.
@@ -50,6 +67,19 @@ mod tests {
         assert_eq!(slugify("My First_Post!"), "my-first-post");
         assert_eq!(slugify("  扫黑 除恶 2024 "), "扫黑-除恶-2024");
         assert_eq!(slugify("「举报」须知"), "举报-须知");
+    }
+
+    #[test]
+    fn slug_modes_follow_zola_but_keep_chinese() {
+        use crate::config::SlugMode::*;
+        assert_eq!(slug_with("a_post With Dates", On), "a-post-with-dates");
+        assert_eq!(slug_with("a_post With Dates", Safe), "a_post With Dates");
+        assert_eq!(slug_with("what? <now>. ", Safe), "what now");
+        assert_eq!(slug_with("举报 须知", On), "举报-须知");
+        assert_eq!(slug_with("举报 须知", Safe), "举报 须知");
+        assert_eq!(slug_with("../up", Off), "..up");
+        assert_eq!(slug_with("..", Off), "");
+        assert_eq!(slug_with("a:b", Off), "a:b");
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use std::collections::BTreeMap;
 
 use super::library::{locate, Library};
-use super::slugify;
 use crate::config::{Config, TaxonomyConfig};
 use crate::error::{Error, Errors};
 
@@ -45,9 +44,9 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
             if page.expired {
                 continue;
             }
-            let base = taxonomy_path(name);
+            let base = taxonomy_path(name, config.slugify.taxonomies);
             for value in values {
-                let slug = slugify(value);
+                let slug = super::slug_with(value, config.slugify.taxonomies);
                 if slug.is_empty() {
                     continue;
                 }
@@ -71,11 +70,11 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
                     super::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then(pa.relative.cmp(&pb.relative))
                 });
             }
-            Taxonomy { config: tc.clone(), path: taxonomy_path(&tc.name), terms }
+            Taxonomy { config: tc.clone(), path: taxonomy_path(&tc.name, config.slugify.taxonomies), terms }
         })
         .collect()
 }
 
-fn taxonomy_path(name: &str) -> String {
-    format!("/{}/", slugify(name))
+fn taxonomy_path(name: &str, mode: crate::config::SlugMode) -> String {
+    format!("/{}/", super::slug_with(name, mode))
 }

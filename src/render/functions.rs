@@ -25,6 +25,7 @@ pub struct SiteData {
 
 /// Registers every placard function and filter on `tera`.
 pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
+    super::zola::register(tera, data.clone());
     let d = data.clone();
     tera.register_function("get_url", move |args: &HashMap<String, Value>| get_url(&d, args));
     let d = data.clone();

@@ -6,6 +6,7 @@ pub mod qr_codes;
 pub mod shortcodes;
 pub mod templates;
 pub mod values;
+pub mod zola;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,6 +19,7 @@ use crate::config::Config;
 use crate::content::library::locate;
 use crate::content::{output_file, Library};
 use crate::error::{Error, Errors};
+use crate::feeds::FeedOf;
 use crate::markdown::{self, Rendered};
 use crate::output::{Entry, Origin, Output};
 use functions::SiteData;
@@ -113,7 +115,16 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         errors.sort();
         return Err(errors);
     }
-    pages.redirects(output);
+    if let Err(e) = pages.redirects(output) {
+        errors.push(e);
+    }
+    if let Err(e) = pages.internal_templates(output) {
+        errors.push(e);
+    }
+    if errors.has_errors() {
+        errors.sort();
+        return Err(errors);
+    }
     pages.assets(output);
     if !templates.has("404.html") {
         // As in Zola, a site without a 404 template still gets a plain page for its web server.
@@ -498,7 +509,8 @@ impl Pages<'_> {
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term_in_list(lib, self.config, term)).collect();
                 put(&mut context, "terms", Value::Array(terms));
-                let html = self.render_template("taxonomy_list.html", &context, Path::new("config.toml"), "taxonomies")?;
+                let template = self.taxonomy_template(&taxonomy.config.name, "list");
+                let html = self.render_template(&template, &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&taxonomy.path), html))
             }
             Job::TermPager { taxonomy: t, term: n, pager } => {
@@ -524,7 +536,8 @@ impl Pages<'_> {
                     None => term.pages.clone(),
                 };
                 put(&mut context, "term", self.shapes.term(self.config, term, &pages));
-                let html = self.render_template("taxonomy_single.html", &context, Path::new("config.toml"), "taxonomies")?;
+                let template = self.taxonomy_template(&taxonomy.config.name, "single");
+                let html = self.render_template(&template, &context, Path::new("config.toml"), "taxonomies")?;
                 Ok((output_file(&path), html))
             }
             Job::NotFound => {
@@ -629,6 +642,17 @@ impl Pages<'_> {
         Ok(Some((output_file(&path), html)))
     }
 
+    /// A taxonomy's own `<name>/list.html` (or `single.html`) when the site or theme has one, else
+    /// the shared `taxonomy_list.html` (or `taxonomy_single.html`), as Zola looks them up.
+    fn taxonomy_template(&self, name: &str, kind: &str) -> String {
+        let own = format!("{name}/{kind}.html");
+        if self.templates.has(&own) {
+            own
+        } else {
+            format!("taxonomy_{kind}.html")
+        }
+    }
+
     fn render_template(&self, template: &str, context: &Context, file: &Path, key: &str) -> Result<String, Error> {
         if !self.templates.has(template) {
             let error = Error::in_file(file, format!("the template `{template}` does not exist"))
@@ -646,8 +670,59 @@ impl Pages<'_> {
         })
     }
 
+    /// Files placard makes itself unless the site or theme has a template for them, as in Zola:
+    /// `robots.txt` (sees `config`), `sitemap.xml` (sees `entries`: `permalink`, `updated`) and each
+    /// feed file such as `atom.xml` (sees `feed_url`, `last_updated`, `pages`, and `section` or `term`).
+    fn internal_templates(&self, output: &mut Output) -> Result<(), Error> {
+        let lib = self.library;
+        if self.config.generate_robots_txt && self.templates.has("robots.txt") {
+            let context = self.base_context("/robots.txt");
+            let text = self.render_template("robots.txt", &context, Path::new("templates/robots.txt"), "")?;
+            output.claim("robots.txt", Entry::Bytes(text.into_bytes()), Origin::new("the robots.txt template", None));
+        }
+        if self.config.generate_sitemap && self.templates.has("sitemap.xml") {
+            let entries: Vec<Value> = crate::feeds::sitemap_entries(self.config, lib)
+                .into_iter()
+                .map(|(path, updated)| json!({"permalink": crate::feeds::encode_iri(&self.config.permalink(&path)), "updated": updated}))
+                .collect();
+            let mut context = self.base_context("/sitemap.xml");
+            put(&mut context, "entries", Value::Array(entries));
+            let text = self.render_template("sitemap.xml", &context, Path::new("templates/sitemap.xml"), "")?;
+            output.claim("sitemap.xml", Entry::Bytes(text.into_bytes()), Origin::new("the sitemap.xml template", None));
+        }
+        for feed in crate::feeds::feeds(self.config, lib).into_iter().filter(|f| self.templates.has(&f.file)) {
+            let file = feed.output_path();
+            let mut context = self.base_context(&format!("/{file}"));
+            context.insert("feed_url", &self.config.permalink(&format!("/{file}")));
+            context.insert("last_updated", &feed.last_updated(lib));
+            put(&mut context, "pages", Value::Array(feed.pages.iter().map(|&i| self.shapes.page(lib, i)).collect()));
+            match feed.of {
+                FeedOf::Site => {}
+                FeedOf::Section(s) => put(&mut context, "section", self.shapes.section(lib, self.config, s, &[], false)),
+                FeedOf::Term(t, n) => {
+                    context.insert("taxonomy", &taxonomy_value(&lib.taxonomies[t]));
+                    put(&mut context, "term", self.shapes.term(self.config, &lib.taxonomies[t].terms[n], &[]));
+                }
+            }
+            let text = self.render_template(&feed.file, &context, Path::new("config.toml"), "feed_filenames")?;
+            output.claim(file, Entry::Bytes(text.into_bytes()), Origin::new("a feed template", None));
+        }
+        Ok(())
+    }
+
+    /// The alias template: the site's or theme's `internal/alias.html` (Zola's name) or
+    /// `alias.html`, rendered with `url`; else placard's built-in redirect page.
+    fn redirect_html(&self, to: &str) -> Result<String, Error> {
+        let Some(name) = ["internal/alias.html", "alias.html"].into_iter().find(|n| self.templates.has(n)) else {
+            return Ok(redirect_page(to, &self.config.default_language));
+        };
+        let mut context = self.base_context("/");
+        context.insert("url", to);
+        self.render_template(name, &context, &self.templates.origin_path(name), "")
+    }
+
     /// Alias and `redirect_to` pages, plus the pager-1 redirect Zola writes for paginated listings.
-    fn redirects(&self, output: &mut Output) {
+    fn redirects(&self, output: &mut Output) -> Result<(), Error> {
         let lib = self.library;
         let mut redirects: Vec<(String, String, Origin)> = Vec::new();
         for page in lib.pages.iter().filter(|p| p.published) {
@@ -675,22 +750,27 @@ impl Pages<'_> {
             }
         }
         for (from, to, origin) in redirects {
-            output.claim(output_file(&from), Entry::Bytes(redirect_page(&to).into_bytes()), origin);
+            let html = self.redirect_html(&to)?;
+            output.claim(output_file(&from), Entry::Bytes(html.into_bytes()), origin);
         }
+        Ok(())
     }
 
     /// Bundle and section assets, copied beside their page. The assets of print sources (a letter's
     /// seal, a poster's pictures) go into the print tree only, never onto the website.
     fn assets(&self, output: &mut Output) {
         let lib = self.library;
-        let pages = lib.pages.iter().map(|p| (&p.path, &p.assets, p.published));
-        let sections = lib.sections.iter().enumerate().map(|(i, s)| (&s.path, &s.assets, lib.section_published(i)));
-        for (path, assets, published) in pages.chain(sections) {
+        let pages = lib.pages.iter().map(|p| (&p.path, &p.assets, p.published, &p.file));
+        let sections = lib.sections.iter().enumerate().map(|(i, s)| (&s.path, &s.assets, lib.section_published(i), &s.file));
+        for (path, assets, published, source) in pages.chain(sections) {
             let folder = if published { String::new() } else { format!("{}/", crate::print::PRINT_DIR) };
+            let home = source.parent().unwrap_or(Path::new(""));
             for file in assets {
-                if let Some(name) = file.file_name().and_then(|n| n.to_str()) {
+                // A file in a subfolder of a bundle keeps that subfolder, as in Zola.
+                let below = file.strip_prefix(home).ok().and_then(|r| r.components().map(|c| c.as_os_str().to_str()).collect::<Option<Vec<_>>>());
+                if let Some(parts) = below.filter(|p| !p.is_empty()) {
                     let origin = Origin::new("a file of a page bundle", Some(file));
-                    output.claim(format!("{folder}{}{name}", path.trim_start_matches('/')), published_asset(file, published), origin);
+                    output.claim(format!("{folder}{}{}", path.trim_start_matches('/'), parts.join("/")), published_asset(file, published), origin);
                 }
             }
         }
@@ -746,13 +826,31 @@ fn pager_count(items: usize, paginate_by: Option<usize>) -> usize {
     }
 }
 
-/// A tiny page that sends browsers (with or without JavaScript) and search engines to `to`.
-pub fn redirect_page(to: &str) -> String {
+/// A tiny page that sends browsers (with or without JavaScript) and search engines to `to`, in the
+/// site's language: Chinese for a `zh` site, English otherwise.
+pub fn redirect_page(to: &str, lang: &str) -> String {
     let to = markdown::escape_attr(to);
+    let chinese = lang == "zh" || lang.starts_with("zh-");
+    let (title, before, after) = if chinese { ("页面已移动", "此页面已移至 ", "。") } else { ("Page moved", "This page has moved to ", ".") };
+    let lang = markdown::escape_attr(lang);
     format!(
-        "<!doctype html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>页面已移动</title>\
+        "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <link rel=\"canonical\" href=\"{to}\"><meta name=\"robots\" content=\"noindex\">\
          <meta http-equiv=\"refresh\" content=\"0; url={to}\"></head>\
-         <body><p>此页面已移至 <a href=\"{to}\">{to}</a>。</p></body></html>\n"
+         <body><p>{before}<a href=\"{to}\">{to}</a>{after}</p></body></html>\n"
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redirect_pages_speak_the_site_language() {
+        let zh = redirect_page("https://a.cn/新/", "zh-CN");
+        assert!(zh.contains("lang=\"zh-CN\"") && zh.contains("此页面已移至"));
+        let en = redirect_page("https://a.cn/x?a=1&b=\"2\"", "en");
+        assert!(en.contains("lang=\"en\"") && en.contains("This page has moved to") && !en.contains("此页面"));
+        assert!(en.contains("url=https://a.cn/x?a=1&amp;b=&quot;2&quot;"), "{en}");
+    }
 }

@@ -73,6 +73,13 @@ impl Templates {
             }
             ThemeSource::None => {}
         }
+        // As in Zola, each theme template is also reachable as `<theme>/templates/<name>`, so that a
+        // site's own `index.html` can extend the theme's `index.html` it replaces.
+        if let Some(theme) = &config.theme {
+            let namespaced: Vec<(String, (String, Option<PathBuf>))> =
+                sources.iter().map(|(name, source)| (format!("{theme}/templates/{name}"), source.clone())).collect();
+            sources.extend(namespaced);
+        }
         let own = root.join("templates");
         searched.insert(0, own.display().to_string());
         read_folder(&own, &mut sources)?;
