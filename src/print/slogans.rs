@@ -320,7 +320,7 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("0123-6110110")), "{lines:?}");
         assert!(lines.iter().any(|l| l.contains("www.12337.gov.cn")), "{lines:?}");
         assert!(lines.iter().all(|l| !l.starts_with('，')), "{lines:?}");
-        assert_eq!(wrap("扫黑除恶 人人有责", 8.0).unwrap(), vec!["扫黑除恶 人人有责"]);
+        assert_eq!(wrap("扫黑除恶 人人有责", 8.5).unwrap(), vec!["扫黑除恶 人人有责"]);
         assert_eq!(wrap("扫黑除恶 人人有责", 6.0).unwrap(), vec!["扫黑除恶", "人人有责"]);
         assert_eq!(wrap("www.12337.gov.cn", 4.0).unwrap_err(), "www.12337.gov.cn");
     }
