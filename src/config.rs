@@ -227,34 +227,7 @@ pub struct MarkdownConfig {
     pub highlighter: Option<std::sync::Arc<crate::highlight::Highlighter>>,
 }
 
-/// Zola 0.22's `[markdown.highlighting]`: read and checked (so a typo or a missing grammar file is
-/// found), though placard writes code blocks uncoloured.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HighlightingConfig {
-    #[serde(default)]
-    pub error_on_missing_language: bool,
-    #[serde(default)]
-    pub style: HighlightStyle,
-    pub theme: Option<String>,
-    pub light_theme: Option<String>,
-    pub dark_theme: Option<String>,
-    /// Grammar files, relative to the site folder.
-    #[serde(default)]
-    pub extra_grammars: Vec<String>,
-    /// Theme files, relative to the site folder.
-    #[serde(default)]
-    pub extra_themes: Vec<String>,
-}
-
-/// How Zola colours code: inline styles or classes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HighlightStyle {
-    #[default]
-    Inline,
-    Class,
-}
+pub use crate::highlight::{HighlightStyle, HighlightingConfig};
 
 impl Default for MarkdownConfig {
     fn default() -> Self {

@@ -15,9 +15,9 @@ use syntect::html::{append_highlighted_html_for_styled_line, ClassStyle, Classed
 use syntect::parsing::{SyntaxDefinition, SyntaxSet};
 use syntect::util::LinesWithEndings;
 
-use crate::config::{HighlightStyle, HighlightingConfig};
 use crate::error::{Error, Errors};
-use crate::markdown::escape_attr;
+use crate::html::escape_attr;
+use serde::Deserialize;
 
 /// A highlighter for one site: its grammars and, for inline colours, its theme.
 pub struct Highlighter {
@@ -171,6 +171,35 @@ impl comrak::adapters::SyntaxHighlighterAdapter for Highlighter {
         write_attributes(output, &attributes)?;
         output.write_str(">")
     }
+}
+
+/// Zola 0.22's `[markdown.highlighting]`: read and checked (so a typo or a missing grammar file is
+/// found), though placard writes code blocks uncoloured.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HighlightingConfig {
+    #[serde(default)]
+    pub error_on_missing_language: bool,
+    #[serde(default)]
+    pub style: HighlightStyle,
+    pub theme: Option<String>,
+    pub light_theme: Option<String>,
+    pub dark_theme: Option<String>,
+    /// Grammar files, relative to the site folder.
+    #[serde(default)]
+    pub extra_grammars: Vec<String>,
+    /// Theme files, relative to the site folder.
+    #[serde(default)]
+    pub extra_themes: Vec<String>,
+}
+
+/// How Zola colours code: inline styles or classes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HighlightStyle {
+    #[default]
+    Inline,
+    Class,
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod serve;
 pub mod site;
 pub mod stats;
 pub mod text;
+pub mod timing;
 pub mod urls;
 
 pub use error::{Error, Errors};

@@ -412,13 +412,7 @@ fn normalize(path: &Path) -> PathBuf {
     out
 }
 
-/// With `PLACARD_TIMINGS=1`, prints how long a phase of the build took to stderr (never into the output).
-pub fn timing(phase: &str, started: Instant) {
-    static ON: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    if *ON.get_or_init(|| std::env::var_os("PLACARD_TIMINGS").is_some_and(|v| v == "1")) {
-        eprintln!("placard timing: {phase:<10} {:>8.1} ms", started.elapsed().as_secs_f64() * 1000.0);
-    }
-}
+pub use crate::timing::timing;
 
 /// Today's date for `expires`: `PLACARD_TODAY` (YYYY-MM-DD) when set, else the date in China
 /// (UTC+8), since notices expire by the local calendar. The build output records no date.

@@ -64,7 +64,7 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
     functions::register(&mut tera, data);
     let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: &shapes };
 
-    crate::site::timing("Markdown", started);
+    crate::timing::timing("Markdown", started);
     let started = std::time::Instant::now();
     let jobs = pages.jobs();
     // A streaming build writes each file as soon as it is rendered, so the site is never in memory whole.
@@ -130,7 +130,7 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         // As in Zola, a site without a 404 template still gets a plain page for its web server.
         output.claim("404.html", Entry::Bytes(not_found_page(config).into_bytes()), Origin::new("the built-in 404 page", None));
     }
-    crate::site::timing("rendering", started);
+    crate::timing::timing("rendering", started);
     Ok(shapes)
 }
 
