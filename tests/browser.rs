@@ -33,16 +33,8 @@ fn example_site_renders_privately_without_errors_on_a_phone() {
         ("/no-such-page/", "页面未找到"),
     ];
     for (path, expected) in pages {
-        let (target, session) = browser.new_page().unwrap();
+        let (target, session) = open_phone_page(&mut browser, &format!("{base}{path}"), true);
         let s = Some(session.as_str());
-        for domain in ["Page.enable", "Network.enable", "Runtime.enable", "Log.enable"] {
-            browser.call(domain, json!({}), s).unwrap();
-        }
-        // A cheap phone: 360 CSS pixels wide.
-        browser.call("Emulation.setDeviceMetricsOverride", json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}), s).unwrap();
-        browser.events.clear();
-        browser.call("Page.navigate", json!({"url": format!("{base}{path}")}), s).unwrap();
-        browser.wait_for("Page.loadEventFired", Duration::from_secs(20)).unwrap();
         let probe = "JSON.stringify({text: document.body.innerText, overflow: document.documentElement.scrollWidth - window.innerWidth, lang: document.documentElement.lang})";
         let result = browser.call("Runtime.evaluate", json!({"expression": probe, "returnByValue": true}), s).unwrap();
         let report: serde_json::Value = serde_json::from_str(result["result"]["value"].as_str().unwrap()).unwrap();
@@ -78,9 +70,10 @@ fn example_site_renders_privately_without_errors_on_a_phone() {
 fn open_phone_page(browser: &mut Browser, url: &str, scripts: bool) -> (String, String) {
     let (target, session) = browser.new_page().unwrap();
     let s = Some(session.as_str());
-    for domain in ["Page.enable", "Network.enable", "Runtime.enable"] {
+    for domain in ["Page.enable", "Network.enable", "Runtime.enable", "Log.enable"] {
         browser.call(domain, json!({}), s).unwrap();
     }
+    // A cheap phone: 360 CSS pixels wide.
     browser.call("Emulation.setDeviceMetricsOverride", json!({"width": 360, "height": 740, "deviceScaleFactor": 2, "mobile": true}), s).unwrap();
     browser.call("Emulation.setScriptExecutionDisabled", json!({"value": !scripts}), s).unwrap();
     browser.events.clear();
