@@ -157,12 +157,14 @@ pub fn relink(html: &str, path: &str, base_url: &str, in_pack: &dyn Fn(&str) -> 
     let html = WEB_ONLY_LINK.replace_all(html, "");
     let depth = path.matches('/').count();
     let up = "../".repeat(depth);
+    // Resolves a link to a file: a page must be in the pack, any other file is taken as it is named.
+    let resolve = |value: &str| site_file(value, path, base_url, &|p| in_pack(p) || !p.ends_with(".html"));
     // Each address of a srcset, like any other link; one outside the pack is dropped from the list.
     let html = SRCSET.replace_all(&html, |captures: &regex::Captures| {
         let mut kept = Vec::new();
         for candidate in captures[1].split(',').map(str::trim).filter(|c| !c.is_empty()) {
             let (url, width) = candidate.split_once(char::is_whitespace).unwrap_or((candidate, ""));
-            match site_file(url, path, base_url, &|p| in_pack(p) || !p.ends_with(".html")) {
+            match resolve(url) {
                 Some(file) if in_pack(&file) => kept.push(format!("{up}{file} {}", width.trim()).trim_end().to_string()),
                 Some(_) => {}
                 None => kept.push(candidate.to_string()),
@@ -172,7 +174,7 @@ pub fn relink(html: &str, path: &str, base_url: &str, in_pack: &dyn Fn(&str) -> 
     });
     // Redirect pages (aliases, page 1 of a listing) send the browser on with a meta refresh.
     let html = REFRESH.replace_all(&html, |captures: &regex::Captures| {
-        let target = match site_file(&captures[2], path, base_url, &|p| in_pack(p) || !p.ends_with(".html")) {
+        let target = match resolve(&captures[2]) {
             Some(file) if in_pack(&file) => format!("{up}{file}"),
             Some(_) => format!("{up}{NOT_IN_PACK}"),
             None => captures[2].to_string(),
@@ -183,7 +185,7 @@ pub fn relink(html: &str, path: &str, base_url: &str, in_pack: &dyn Fn(&str) -> 
         .replace_all(&html, |captures: &regex::Captures| {
             let (name, value) = (&captures[1], &captures[2]);
             let fragment = value.find('#').map(|i| &value[i..]).unwrap_or("");
-            let Some(file) = site_file(value, path, base_url, &|p| in_pack(p) || !p.ends_with(".html")) else {
+            let Some(file) = resolve(value) else {
                 return captures[0].to_string();
             };
             let target = if name == "data-base" || name == "data-index" {

@@ -10,15 +10,21 @@ use common::*;
 use placard::browser::{find_chromium, Browser};
 use serde_json::json;
 
+/// The example site built into a temporary folder and served on loopback: (the folder, its address).
+/// It is served first to learn the port, then built with that base URL.
+fn served_example() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let public = dir.path().join("public");
+    let base = serve(&public);
+    assert_ok(&build(&repo(), &public, &["--base-url", &base]));
+    (dir, base)
+}
+
 #[test]
 #[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn example_site_renders_privately_without_errors_on_a_phone() {
     let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let public = dir.path().join("public");
-    // Serve first to learn the port, then build with that base URL.
-    let base = serve(&public);
-    assert_ok(&build(&repo(), &public, &["--base-url", &base]));
+    let (_dir, base) = served_example();
 
     let mut browser = Browser::launch(&chromium).expect("start chromium");
     let pages = [
@@ -93,10 +99,7 @@ fn evaluate(browser: &mut Browser, session: &str, expression: &str) -> serde_jso
 #[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn large_type_mode_works_without_javascript_on_a_phone() {
     let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let public = dir.path().join("public");
-    let base = serve(&public);
-    assert_ok(&build(&repo(), &public, &["--base-url", &base]));
+    let (_dir, base) = served_example();
     let mut browser = Browser::launch(&chromium).expect("start chromium");
     let probe = "JSON.stringify({size: parseFloat(getComputedStyle(document.body).fontSize), \
         overflow: document.documentElement.scrollWidth - window.innerWidth, \
@@ -148,10 +151,7 @@ fn large_type_mode_works_without_javascript_on_a_phone() {
 #[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn first_load_stays_within_30_kb() {
     let Some(chromium) = require_tool("chromium", find_chromium()) else { return };
-    let dir = tempfile::tempdir().unwrap();
-    let public = dir.path().join("public");
-    let base = serve(&public);
-    assert_ok(&build(&repo(), &public, &["--base-url", &base]));
+    let (_dir, base) = served_example();
     let mut browser = Browser::launch(&chromium).expect("start chromium");
     for path in ["/", "/news/dongyuan-bushu/", "/notices/xuanshang-tonggao/", "/q/dongwan/"] {
         let (target, _session) = open_phone_page(&mut browser, &format!("{base}{path}"), true);
