@@ -9,35 +9,15 @@
 
 use std::collections::BTreeSet;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::config::Config;
+pub use crate::content::campaign_tables::ChannelFrontMatter;
 use crate::content::Library;
 use crate::error::{suggest, Error, Errors, Severity};
 use crate::phone::PhoneNumber;
 use crate::qr;
-
-/// The `[channel]` table of a channel page's front matter, kept as written. Loading a page never
-/// fails because of it: [`collect`] checks it, so that a misspelt key is reported once, at its
-/// line, and the channel's id is still known to be the one that failed.
-#[derive(Debug, Clone)]
-pub struct ChannelFrontMatter {
-    raw: Value,
-}
-
-impl<'de> Deserialize<'de> for ChannelFrontMatter {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        Value::deserialize(deserializer).map(|raw| ChannelFrontMatter { raw })
-    }
-}
-
-impl ChannelFrontMatter {
-    /// The `id` as written, when it is text.
-    pub fn id(&self) -> Option<&str> {
-        self.raw.get("id").and_then(Value::as_str)
-    }
-}
 
 /// The keys a `[channel]` table may hold.
 #[derive(Debug, Clone, Deserialize)]
@@ -280,7 +260,7 @@ fn check_channel(
         return Err(at("", format!("a [channel] table belongs in the channels section, `content/{section_prefix}`"))
             .with_hint(format!("move this page into content/{section_prefix}, or set [channels] section in config.toml")));
     }
-    let fields: ChannelFields = serde_json::from_value(meta.raw.clone()).map_err(|e| field_error(&e.to_string(), &meta.raw, at))?;
+    let fields: ChannelFields = serde_json::from_value(meta.raw().clone()).map_err(|e| field_error(&e.to_string(), meta.raw(), at))?;
     if !valid_id(id) {
         return Err(at(if fields.id.is_some() { "id" } else { "kind" }, format!("`{id}` cannot be a channel id")).with_hint(
             "give the channel an id of lower-case letters, digits and dashes, at most 24 characters, like id = \"hotline\": it appears in the short QR link",

@@ -36,21 +36,27 @@ pub fn check(options: &BuildOptions, external: Option<&External>) -> CheckReport
     let output = match site.render() {
         Ok(output) => output,
         Err(mut errors) => {
-            errors.0.extend(site.warnings.0.iter().cloned());
+            errors.extend(site.warnings.iter().cloned());
             return CheckReport { problems: errors, ..Default::default() };
         }
     };
-    let mut report = CheckReport { problems: Errors(site.warnings.0.clone()), ..Default::default() };
-    let checker = Checker { base_url: &site.config.base_url, markdown: &site.config.markdown, library: &site.library, files: Files::Rendered(&output) };
+    let mut report = CheckReport { problems: site.warnings.clone(), ..Default::default() };
+    let checker = Checker {
+        base_url: &site.config.base_url,
+        markdown: &site.config.markdown,
+        library: &site.library,
+        channels: &site.campaign.channels,
+        files: Files::Rendered(&output),
+    };
     let outward = checker.bodies(&mut report);
     checker.templates(&output, &mut report);
-    report.problems.0.extend(written_contacts(&site));
-    report.problems.0.extend(crate::print::notices::check_quotes(&site.library));
+    report.problems.extend(written_contacts(&site));
+    report.problems.extend(crate::print::notices::check_quotes(&site.library, &site.campaign.print));
     // Posters and letters laid out in Chromium, as `placard print` does (skipped, with a warning, without one).
-    report.problems.0.extend(crate::print::export::check_rendered_layout(&output, &crate::print::export_items(&site.library.print)));
+    report.problems.extend(crate::print::export::check_rendered_layout(&output, &crate::print::export_items(&site.campaign.print)));
     if let Some(external) = external {
         report.external = outward.len();
-        report.problems.0.extend(check_external(outward, external));
+        report.problems.extend(check_external(outward, external));
     }
     report.problems.sort();
     report
@@ -63,15 +69,21 @@ fn check_sources(options: &BuildOptions, errors: Errors) -> CheckReport {
     let mut ignored = Errors::default();
     let Ok(config) = crate::config::Config::load(&options.root, &mut ignored) else { return report };
     let load = crate::content::LoadOptions { drafts: options.drafts, today: options.today.unwrap_or_else(crate::site::today) };
-    let Ok((library, _)) = Library::load_partial(&options.root, &config, &load) else { return report };
+    let Ok((library, campaign, _)) = crate::campaign::load_partial(&options.root, &config, &load) else { return report };
     let mut known: BTreeSet<String> = BTreeSet::new();
     for path in library.pages.iter().map(|p| &p.path).chain(library.sections.iter().map(|s| &s.path)) {
         known.insert(output_file(path));
     }
-    let checker = Checker { base_url: &config.base_url, markdown: &config.markdown, library: &library, files: Files::Known(&known, &options.root) };
+    let checker = Checker {
+        base_url: &config.base_url,
+        markdown: &config.markdown,
+        library: &library,
+        channels: &campaign.channels,
+        files: Files::Known(&known, &options.root),
+    };
     let _ = checker.bodies(&mut report);
     report.problems.sort();
-    report.problems.0.dedup_by(|a, b| a.message == b.message && a.location == b.location);
+    report.problems.dedup();
     report
 }
 
@@ -85,6 +97,7 @@ struct Checker<'a> {
     base_url: &'a str,
     markdown: &'a crate::config::MarkdownConfig,
     library: &'a Library,
+    channels: &'a crate::channels::Channels,
     files: Files<'a>,
 }
 
@@ -99,7 +112,7 @@ impl Checker<'_> {
     /// to other sites (with where each is written) for `--external`.
     fn bodies(&self, report: &mut CheckReport) -> BTreeMap<String, Vec<Location>> {
         let mut outward: BTreeMap<String, Vec<Location>> = BTreeMap::new();
-        for channel in &self.library.channels {
+        for channel in self.channels.iter() {
             if let Some(href) = channel.href.as_ref().filter(|h| h.starts_with("http")) {
                 let file = &self.library.pages[channel.page].file;
                 outward.entry(href.clone()).or_default().push(Location { path: file.clone(), line: 0, column: 0 });
@@ -345,7 +358,7 @@ impl KnownContacts {
         use crate::contacts::{dial_digits, host, web_key};
         let mut known = KnownContacts { phones: vec![], emails: vec![], hosts: vec![], allowed_digits: vec![], allowed_text: vec![] };
         known.hosts.push((host(&web_key(&site.config.base_url)).to_string(), None));
-        for c in &site.library.channels {
+        for c in site.campaign.channels.iter() {
             match c.kind {
                 Kind::Phone | Kind::Sms => known.phones.push((dial_digits(&c.value), c.id.clone(), c.display.clone())),
                 Kind::Email => known.emails.push((c.value.to_ascii_lowercase(), c.id.clone())),

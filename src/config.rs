@@ -560,9 +560,9 @@ mod tests {
         let text = "base_url = \"https://a.cn\"\n[channels]\nservice_numbers = [\"96111\", \"0123-6110110\"]\n";
         let mut config = parse(text).unwrap();
         let errors = config.validate(Path::new("config.toml"), text).unwrap_err();
-        assert_eq!(errors.0.len(), 1);
-        assert!(errors.0[0].message.contains("`0123-6110110` is not a short service number"));
-        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 3);
+        assert_eq!(errors.len(), 1);
+        assert!(errors[0].message.contains("`0123-6110110` is not a short service number"));
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 3);
     }
 
     #[test]
@@ -577,8 +577,8 @@ mod tests {
     fn settings_that_change_what_is_published_are_refused() {
         let text = "base_url = \"https://a.cn\"\n[languages.en]\ntitle = \"x\"\n";
         let errors = parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).unwrap_err();
-        assert!(errors.0[0].message.contains("[languages]"));
-        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        assert!(errors[0].message.contains("[languages]"));
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 2);
         let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = true\n";
         assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_err());
         let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = false\n[languages]\n";
@@ -598,6 +598,6 @@ mod tests {
         assert!(!config.static_ignored("site.css", Path::new("/s/static/site.css")));
         let text = "base_url = \"https://a.cn\"\nignored_content = [\"[oops\"]\n";
         let errors = parse(text).unwrap().validate(Path::new("config.toml"), text).unwrap_err();
-        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 2);
     }
 }

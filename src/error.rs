@@ -132,12 +132,32 @@ impl std::error::Error for Error {
 }
 
 /// Everything that went wrong in one step, in a stable order; a build stops when any is an error.
-#[derive(Debug, Default)]
-pub struct Errors(pub Vec<Error>);
+/// It reads as a slice of [`Error`]s; it grows only through [`Errors::push`] and [`Extend`], so
+/// nothing can drop a problem on the way to the report.
+#[derive(Debug, Default, Clone)]
+pub struct Errors(Vec<Error>);
+
+impl std::ops::Deref for Errors {
+    type Target = [Error];
+
+    fn deref(&self) -> &[Error] {
+        &self.0
+    }
+}
 
 impl Errors {
     pub fn push(&mut self, error: Error) {
         self.0.push(error);
+    }
+
+    /// How many are errors, not warnings.
+    pub fn error_count(&self) -> usize {
+        self.0.iter().filter(|e| !e.is_warning()).count()
+    }
+
+    /// Drops a problem reported twice at the same place: two checks can find one cause.
+    pub fn dedup(&mut self) {
+        self.0.dedup_by(|a, b| a.message == b.message && a.location == b.location);
     }
 
     pub fn has_errors(&self) -> bool {
@@ -156,6 +176,36 @@ impl Errors {
 impl From<Error> for Errors {
     fn from(error: Error) -> Self {
         Errors(vec![error])
+    }
+}
+
+impl From<Vec<Error>> for Errors {
+    fn from(errors: Vec<Error>) -> Self {
+        Errors(errors)
+    }
+}
+
+impl Extend<Error> for Errors {
+    fn extend<T: IntoIterator<Item = Error>>(&mut self, errors: T) {
+        self.0.extend(errors);
+    }
+}
+
+impl IntoIterator for Errors {
+    type Item = Error;
+    type IntoIter = std::vec::IntoIter<Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Errors {
+    type Item = &'a Error;
+    type IntoIter = std::slice::Iter<'a, Error>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
     }
 }
 

@@ -5,8 +5,8 @@ use crate::config::Config;
 use crate::content::{output_file, Library, Page};
 // One escaper for HTML and XML text and attributes.
 use crate::markdown::escape_attr as escape_xml;
+use crate::markdown::Rendered;
 use crate::output::Output;
-use crate::render::values::Shapes;
 
 /// What a feed is about, for a feed template.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,9 +79,10 @@ pub fn feeds(config: &Config, library: &Library) -> Vec<Feed> {
 
 /// Writes the feeds, the sitemap and robots.txt into `output`. A file whose name `overridden` says
 /// yes to is left out: the site's own template makes it (see `render`).
-pub fn write_all(config: &Config, library: &Library, shapes: &Shapes, overridden: &dyn Fn(&str) -> bool, output: &mut Output) {
+/// `bodies` holds each page's rendered body, by page index.
+pub fn write_all(config: &Config, library: &Library, bodies: &[std::sync::Arc<Rendered>], overridden: &dyn Fn(&str) -> bool, output: &mut Output) {
     for feed in feeds(config, library).iter().filter(|f| !overridden(&f.file)) {
-        output.add(feed.output_path(), atom(config, library, shapes, feed).into_bytes());
+        output.add(feed.output_path(), atom(config, library, bodies, feed).into_bytes());
     }
     if config.generate_sitemap && !overridden("sitemap.xml") {
         output.add("sitemap.xml", sitemap(config, library).into_bytes());
@@ -103,7 +104,7 @@ fn feed_pages(config: &Config, library: &Library, pages: impl Iterator<Item = us
     pages
 }
 
-fn atom(config: &Config, library: &Library, shapes: &Shapes, feed: &Feed) -> String {
+fn atom(config: &Config, library: &Library, bodies: &[std::sync::Arc<Rendered>], feed: &Feed) -> String {
     let (title, path, pages) = (&feed.title, &feed.path, &feed.pages);
     let self_url = config.permalink(&format!("{path}{}", feed.file));
     let updated = feed.last_updated(library);
@@ -133,7 +134,7 @@ fn atom(config: &Config, library: &Library, shapes: &Shapes, feed: &Feed) -> Str
         if let Some(description) = &page.meta.description {
             xml.push_str(&format!("<summary>{}</summary>\n", escape_xml(description)));
         }
-        xml.push_str(&format!("<content type=\"html\" xml:base=\"{link}\">{}</content>\n", escape_xml(&shapes.page_bodies[i].content)));
+        xml.push_str(&format!("<content type=\"html\" xml:base=\"{link}\">{}</content>\n", escape_xml(&bodies[i].content)));
         xml.push_str("</entry>\n");
     }
     xml.push_str("</feed>\n");

@@ -220,8 +220,8 @@ mod tests {
         assert!(inline.highlight("no-such-language", "x").is_none());
         let classed = Highlighter::from_config(&settings("style = \"class\""), Path::new("config.toml"), &mut warnings).unwrap();
         assert!(classed.highlight("rust", "fn main() {}\n").unwrap().contains("class=\"z-"), "classes");
-        assert!(warnings.0.is_empty());
+        assert!(warnings.is_empty());
         assert!(Highlighter::from_config(&settings("theme = \"made-up\""), Path::new("config.toml"), &mut warnings).is_none());
-        assert!(warnings.0[0].message.contains("`made-up`"));
+        assert!(warnings[0].message.contains("`made-up`"));
     }
 }

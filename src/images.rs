@@ -382,7 +382,7 @@ impl Images {
         }
         errors.sort();
         // The sizes of one broken picture fail for one reason: say it once.
-        errors.0.dedup_by(|a, b| a.message == b.message && a.location == b.location);
+        errors.dedup();
         if errors.has_errors() {
             Err(errors)
         } else {

@@ -1,11 +1,13 @@
 //! placard: a static site generator for public-awareness campaigns.
 //!
-//! The pipeline follows the data: [`config`] → [`content`] (a [`content::Library`]) → [`markdown`] and
-//! [`render`] (pages through Tera) → outputs ([`feeds`]) → [`output`] (one atomic writer). [`site`]
-//! orchestrates a build.
+//! The pipeline follows the data: [`config`] → [`content`] (a [`content::Library`]) → [`campaign`]
+//! (channels, units and print items built from it) → [`markdown`] and [`render`] (pages through
+//! Tera) → outputs ([`feeds`], [`search`], [`print`] sheets) → [`output`] (one atomic writer).
+//! [`site`] orchestrates a build.
 
 pub mod article;
 pub mod browser;
+pub mod campaign;
 pub mod channels;
 pub mod check;
 pub mod config;
@@ -28,6 +30,7 @@ pub mod sass;
 pub mod search;
 mod serde_errors;
 pub mod serve;
+pub mod sheets;
 pub mod site;
 pub mod stats;
 pub mod text;

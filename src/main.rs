@@ -220,7 +220,7 @@ fn main() -> ExitCode {
                 println!("wrote the print sheets and the order sheet → {}", print_dir.display());
                 return ExitCode::SUCCESS;
             }
-            let items = placard::print::export_items(&site.library.print);
+            let items = placard::print::export_items(&site.campaign.print);
             let export = placard::print::export::ExportOptions { pdf: pdf || !png, png: png || !pdf, only, chrome };
             let started = std::time::Instant::now();
             let mut progress = |done: usize, total: usize, label: &str| progress_bar(done, total, label);
@@ -327,8 +327,8 @@ fn main() -> ExitCode {
             let outside = external.then(|| placard::check::External { timeout: std::time::Duration::from_secs(timeout.max(1)) });
             let report = placard::check::check(&BuildOptions { root: root.clone(), drafts, ..Default::default() }, outside.as_ref());
             print_all(&report.problems, &root);
-            let errors = report.problems.0.iter().filter(|e| !e.is_warning()).count();
-            let warnings = report.problems.0.len() - errors;
+            let errors = report.problems.error_count();
+            let warnings = report.problems.len() - errors;
             let outside = if external { format!(" and {} outside links", report.external) } else { String::new() };
             println!(
                 "checked {} pages, {} links{outside}: {errors} error{}, {warnings} warning{}",
@@ -357,7 +357,7 @@ fn main() -> ExitCode {
                 }
                 Err(errors) => {
                     print_all(&errors, &root);
-                    let count = errors.0.iter().filter(|e| !e.is_warning()).count();
+                    let count = errors.error_count();
                     eprintln!("error: stats stopped with {count} error{}; nothing was written", plural(count));
                     ExitCode::FAILURE
                 }
@@ -416,7 +416,7 @@ fn plural(n: usize) -> &'static str {
 }
 
 fn print_all(diagnostics: &Errors, root: &Path) {
-    for d in &diagnostics.0 {
+    for d in diagnostics.iter() {
         eprint!("{}", d.render(root));
     }
 }
@@ -426,7 +426,7 @@ fn print_all(diagnostics: &Errors, root: &Path) {
 fn report(errors: &Errors, root: &Path) -> ExitCode {
     use placard::output::PreviousOutput;
     print_all(errors, root);
-    let count = errors.0.iter().filter(|e| !e.is_warning()).count();
+    let count = errors.error_count();
     let previous = match placard::output::previous_output() {
         PreviousOutput::Intact => "the previous output was left as it was".to_string(),
         PreviousOutput::PutBack => "the last complete output, which an interrupted build had moved aside, was put back in place".to_string(),

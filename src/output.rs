@@ -227,6 +227,11 @@ impl Output {
         self.files.insert(path.into(), Entry::Bytes(bytes));
     }
 
+    /// Adds a file, replacing one of the same path.
+    pub fn add_entry(&mut self, path: impl Into<String>, entry: Entry) {
+        self.files.insert(path.into(), entry);
+    }
+
     /// Adds a file copied from `source`.
     pub fn copy(&mut self, path: impl Into<String>, source: PathBuf) {
         self.files.insert(path.into(), Entry::Copy(source));

@@ -58,8 +58,8 @@ pub fn pack(site: &Site, website: &Output, unit: Option<&str>) -> Result<Vec<u8>
 /// force, the verification page, and every file those pages use.
 fn unit_files(site: &Site, website: &Output, id: &str) -> Result<BTreeSet<String>, Error> {
     let library = &site.library;
-    let Some(unit) = library.print.unit(id) else {
-        let known: Vec<&str> = library.print.units.iter().map(|u| u.id.as_str()).collect();
+    let Some(unit) = site.campaign.print.unit(id) else {
+        let known: Vec<&str> = site.campaign.print.units.iter().map(|u| u.id.as_str()).collect();
         let hint = match crate::error::suggest(id, &known) {
             Some(near) => format!("did you mean `{near}`? the units are: {}", known.join(", ")),
             None if known.is_empty() => "this site has no units (pages with a [unit] table in content/units/)".to_string(),
@@ -69,7 +69,7 @@ fn unit_files(site: &Site, website: &Output, id: &str) -> Result<BTreeSet<String
     };
     let mut pages: BTreeSet<String> = BTreeSet::new();
     pages.insert(output_file(&unit.short_path));
-    for channel in unit.channels.iter().filter_map(|c| library.channel(c)) {
+    for channel in unit.channels.iter().filter_map(|c| site.campaign.channel(c)) {
         pages.insert(output_file(&library.pages[channel.page].path));
     }
     for (s, section) in library.sections.iter().enumerate() {
@@ -210,7 +210,7 @@ fn srcset_urls(srcset: &str) -> Vec<&str> {
 fn start_page(site: &Site, id: &str, files: &BTreeSet<String>) -> String {
     let library = &site.library;
     let config = &site.config;
-    let unit = library.print.unit(id).expect("checked by unit_files");
+    let unit = site.campaign.print.unit(id).expect("checked by unit_files");
     let link = |path: &str, title: &str| format!("<li><a href=\"{}\">{}</a></li>\n", escape_attr(&config.permalink(path)), escape_attr(title));
     let mut body = String::new();
     body.push_str(&format!("<h1>{}扫黑除恶资料（离线版）</h1>\n", escape_attr(&unit.name)));

@@ -86,7 +86,7 @@ mod tests {
         assert!(!output.contains("_colours.css") && !output.contains("colours.css"));
         std::fs::write(sass.join("bad.scss"), "a {\n  color: $missing;\n}\n").unwrap();
         let errors = compile_folder(dir.path(), false, &mut Output::default()).unwrap_err();
-        assert!(errors.0[0].message.contains("does not compile"), "{}", errors.0[0].message);
-        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        assert!(errors[0].message.contains("does not compile"), "{}", errors[0].message);
+        assert_eq!(errors[0].location.as_ref().unwrap().line, 2);
     }
 }

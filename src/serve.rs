@@ -127,13 +127,13 @@ fn say(line: &str) {
 }
 
 fn print_errors(errors: &Errors, root: &Path) {
-    for e in &errors.0 {
+    for e in errors.iter() {
         let _ = write!(std::io::stderr(), "{}", e.render(root));
     }
 }
 
 fn overlay_text(errors: &Errors, root: &Path) -> String {
-    errors.0.iter().filter(|e| !e.is_warning()).map(|e| e.render(root)).collect::<Vec<_>>().join("\n")
+    errors.iter().filter(|e| !e.is_warning()).map(|e| e.render(root)).collect::<Vec<_>>().join("\n")
 }
 
 /// Rebuilds after changes to content, templates, themes, static files, data or the config.

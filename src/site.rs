@@ -8,12 +8,14 @@ use std::time::{Duration, Instant};
 use chrono::NaiveDate;
 use walkdir::WalkDir;
 
+use crate::campaign::Campaign;
 use crate::config::Config;
 use crate::content::{Library, LoadOptions};
 use crate::error::{Error, Errors};
 use crate::output::{Entry, Origin, Output, WriteOptions};
 use crate::render::templates::{built_in_files, theme_source, Templates, ThemeSource};
 use crate::render::values::Shapes;
+use crate::sheets::Sheets;
 use crate::{feeds, render};
 
 /// What the command line asks of a build.
@@ -34,6 +36,8 @@ pub struct Site {
     pub root: PathBuf,
     pub config: Arc<Config>,
     pub library: Arc<Library>,
+    /// Channels, units and print items, built from the library.
+    pub campaign: Arc<Campaign>,
     pub templates: Templates,
     /// Problems that do not stop the build.
     pub warnings: Errors,
@@ -66,25 +70,30 @@ impl Site {
         }
         let load = LoadOptions { drafts: options.drafts, today: options.today.unwrap_or_else(today) };
         // Content and template errors are reported together, so one run shows everything to fix.
-        let library = Library::load(&root, &config, &load);
+        let library = crate::campaign::load(&root, &config, &load);
         let templates = Templates::load(&root, &config);
-        let (library, templates) = match (library, templates) {
-            (Ok((library, more)), Ok(templates)) => {
-                warnings.0.extend(more.0);
-                (library, templates)
+        let (library, campaign, templates) = match (library, templates) {
+            (Ok((library, campaign, more)), Ok(templates)) => {
+                warnings.extend(more);
+                (library, campaign, templates)
             }
             (library, templates) => {
                 let mut errors = Errors::default();
                 if let Err(e) = library {
-                    errors.0.extend(e.0);
+                    errors.extend(e);
                 }
                 if let Err(e) = templates {
-                    errors.0.extend(e.0);
+                    errors.extend(e);
                 }
                 return Err(errors);
             }
         };
-        Ok(Site { root, config: Arc::new(config), library: Arc::new(library), templates, warnings })
+        Ok(Site { root, config: Arc::new(config), library: Arc::new(library), campaign: Arc::new(campaign), templates, warnings })
+    }
+
+    /// What rendering reads.
+    fn inputs(&self) -> render::Inputs<'_> {
+        render::Inputs { root: &self.root, config: &self.config, library: &self.library, campaign: &self.campaign, templates: &self.templates }
     }
 
     /// Renders the whole site into memory.
@@ -102,16 +111,16 @@ impl Site {
     /// written into its staging folder as they are made).
     fn render_into(&self, mut output: Output) -> Result<(Output, Arc<Shapes>), Errors> {
         self.add_static_files(&mut output)?;
-        let shapes = render::render_site(&self.root, &self.config, &self.library, &self.templates, &mut output)?;
+        let shapes = render::render_site(&self.inputs(), &[&Sheets], &mut output)?;
         let started = Instant::now();
         let mut feeds = Output::default();
-        feeds::write_all(&self.config, &self.library, &shapes, &|name| self.templates.has(name), &mut feeds);
+        feeds::write_all(&self.config, &self.library, &shapes.page_bodies, &|name| self.templates.has(name), &mut feeds);
         output.merge(feeds, &Origin::new("the feeds, sitemap and robots.txt", None));
         timing("feeds", started);
         if self.config.build_search_index {
             let started = Instant::now();
             let mut index = Output::default();
-            crate::search::write_index(&self.config, &self.library, &shapes, &mut index);
+            crate::search::write_index(&self.config, &self.library, &self.campaign.channels, &shapes.page_bodies, &mut index);
             output.merge(index, &Origin::new("the search index", None));
             timing("search", started);
         }
@@ -122,7 +131,7 @@ impl Site {
         self.add_print_assets(&mut output);
         let conflicts = output.conflicts(&self.root);
         if !conflicts.is_empty() {
-            let mut errors = Errors(conflicts);
+            let mut errors = Errors::from(conflicts);
             errors.sort();
             return Err(errors);
         }
@@ -135,7 +144,7 @@ impl Site {
     /// The stylesheet of the print sheets (the theme's, or the site's own), copied into the print
     /// tree so that the tree stands alone.
     fn add_print_assets(&self, output: &mut Output) {
-        if self.library.print.items.is_empty() {
+        if self.campaign.print.items.is_empty() {
             return;
         }
         if let Some(css) = output.get("print.css").cloned() {
@@ -157,7 +166,7 @@ impl Site {
         let library = Arc::get_mut(&mut self.library)?;
         library.pages[index].body = split.body.to_string();
         library.pages[index].body_line = split.body_line;
-        Some(render::rerender_page(&self.root, &self.config, &self.library, &self.templates, shapes, index, output))
+        Some(render::rerender_page(&self.inputs(), &[&Sheets], shapes, index, output))
     }
 
     /// The output folder: `--output-dir`, else `output_dir` from the config, else `public/`.
@@ -218,7 +227,7 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
         Err(mut errors) => {
             // A build killed half-way through its swap is repaired first, even by one that stops here.
             if let Some(dir) = output_dir_without_site(options).filter(|dir| refuse_source_folder(&options.root, dir).is_ok()) {
-                errors.0.extend(crate::output::repair(&dir).unwrap_or_else(|e| vec![e]));
+                errors.extend(crate::output::repair(&dir).unwrap_or_else(|e| vec![e]));
             }
             return Err(errors);
         }
@@ -226,10 +235,10 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
     let output_dir = site.output_dir(options);
     let write = WriteOptions { force: options.force };
     refuse_source_folder(&site.root, &output_dir)?;
-    let mut warnings = Errors(site.warnings.0.clone());
-    warnings.0.extend(crate::output::repair(&output_dir)?);
+    let mut warnings = site.warnings.clone();
+    warnings.extend(crate::output::repair(&output_dir)?);
     let with_warnings = |mut errors: Errors| {
-        errors.0.extend(warnings.0.iter().cloned());
+        errors.extend(warnings.iter().cloned());
         errors
     };
     // Refused before rendering, so that nobody waits for a build that cannot be written.
@@ -260,7 +269,7 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
     let Some((output, print_tree)) = finished else {
         return Err(with_warnings(Error::new("the site was not written").into()));
     };
-    warnings.0.extend(written.notes);
+    warnings.extend(written.notes);
     let report = BuildReport {
         pages: site.library.pages.len(),
         sections: site.library.sections.len(),

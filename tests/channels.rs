@@ -332,7 +332,7 @@ fn a_static_file_that_replaces_a_generated_qr_image_fails_the_build() {
 }
 
 /// What callers (posters, letters, units, shortcodes) use to stay silent about a channel that has
-/// its own error: `library.channels.is_rejected(id)`, also for a page whose front matter does not parse.
+/// its own error: `campaign.channels.is_rejected(id)`, also for a page whose front matter does not parse.
 #[test]
 fn rejected_channels_are_known_to_callers() {
     let scratch = Scratch::of("channels-site");
@@ -341,11 +341,11 @@ fn rejected_channels_are_known_to_callers() {
     let mut warnings = placard::error::Errors::default();
     let config = placard::config::Config::load(&scratch.site(), &mut warnings).unwrap();
     let options = placard::content::LoadOptions { drafts: false, today: placard::site::today() };
-    let (library, errors) = placard::content::Library::load_partial(&scratch.site(), &config, &options).unwrap();
-    assert_eq!(errors.0.iter().filter(|e| !e.is_warning()).count(), 2, "{errors:?}");
-    assert!(library.channels.is_rejected("hotline"), "a channel that failed its checks");
-    assert!(library.channels.is_rejected("sms"), "a channel page that does not parse, by its written id");
-    assert!(!library.channels.is_rejected("12337") && library.channels.get("12337").is_some());
-    assert!(!library.channels.is_rejected("nothing"));
-    assert_eq!(library.channels.rejected().collect::<Vec<_>>(), ["hotline", "sms"]);
+    let (_, campaign, errors) = placard::campaign::load_partial(&scratch.site(), &config, &options).unwrap();
+    assert_eq!(errors.error_count(), 2, "{errors:?}");
+    assert!(campaign.channels.is_rejected("hotline"), "a channel that failed its checks");
+    assert!(campaign.channels.is_rejected("sms"), "a channel page that does not parse, by its written id");
+    assert!(!campaign.channels.is_rejected("12337") && campaign.channels.get("12337").is_some());
+    assert!(!campaign.channels.is_rejected("nothing"));
+    assert_eq!(campaign.channels.rejected().collect::<Vec<_>>(), ["hotline", "sms"]);
 }

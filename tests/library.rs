@@ -13,9 +13,9 @@ use placard::Errors;
 
 fn load(root: &Path, drafts: bool, today: (i32, u32, u32)) -> Library {
     let mut warnings = Errors::default();
-    let config = Config::load(root, &mut warnings).unwrap_or_else(|e| panic!("{:?}", e.0));
+    let config = Config::load(root, &mut warnings).unwrap_or_else(|e| panic!("{e:?}"));
     let options = LoadOptions { drafts, today: NaiveDate::from_ymd_opt(today.0, today.1, today.2).unwrap() };
-    let (library, _) = Library::load(root, &config, &options).unwrap_or_else(|e| panic!("{:?}", e.0));
+    let (library, _) = Library::load(root, &config, &options).unwrap_or_else(|e| panic!("{e:?}"));
     library
 }
 
@@ -93,7 +93,12 @@ fn posters_and_letters_are_print_sources_not_web_pages() {
     let root = section(&library, "_index.md");
     assert!(!root.subsections.contains(&posters) && root.subsections.contains(&units), "menus leave it out");
     // The campaign built from the content: channels and units, each unit with its own channels first.
-    assert!(library.channel("hotline").is_some());
-    let dongwan = library.print.unit("dongwan").unwrap();
+    let mut errors = Errors::default();
+    let config = Config::load(&repo(), &mut errors).unwrap();
+    let options = LoadOptions { drafts: false, today: NaiveDate::from_ymd_opt(2026, 6, 1).unwrap() };
+    let campaign = placard::campaign::Campaign::collect(&library, &config, &options, &mut errors);
+    assert!(!errors.has_errors(), "{errors:?}");
+    assert!(campaign.channel("hotline").is_some());
+    let dongwan = campaign.print.unit("dongwan").unwrap();
     assert_eq!(dongwan.channels[..dongwan.own_channels.len()], dongwan.own_channels[..]);
 }

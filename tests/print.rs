@@ -60,8 +60,8 @@ fn posters_have_exact_sheets_one_variant_per_unit_and_big_enough_qr_modules() {
     let market = read(&print, "posters/market-a3/index.html");
     // units = "all" is every village and community; schools get the items written for them.
     let (site, _) = example_items();
-    let villages: Vec<String> = site.library.print.units.iter().filter(|u| !u.is_school()).map(|u| u.id.clone()).collect();
-    assert!(villages.len() >= 4 && villages.len() < site.library.print.units.len(), "{villages:?}");
+    let villages: Vec<String> = site.campaign.print.units.iter().filter(|u| !u.is_school()).map(|u| u.id.clone()).collect();
+    assert!(villages.len() >= 4 && villages.len() < site.campaign.print.units.len(), "{villages:?}");
     for unit in &villages {
         assert!(market.contains(&format!("/q/{unit}/")), "the market poster has a variant for {unit} with its short link");
         let variant = read(&print, &format!("posters/market-a3/{unit}/index.html"));
@@ -383,8 +383,8 @@ fn posters_are_built_for_the_wall() {
 /// The example's items as the exporter sees them, from the library's own model.
 fn example_items() -> (placard::site::Site, Vec<placard::print::export::PrintItem>) {
     let options = placard::site::BuildOptions { root: repo(), today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), ..Default::default() };
-    let site = placard::site::Site::load(&options).unwrap_or_else(|e| panic!("{:?}", e.0));
-    let items = placard::print::export_items(&site.library.print);
+    let site = placard::site::Site::load(&options).unwrap_or_else(|e| panic!("{e:?}"));
+    let items = placard::print::export_items(&site.campaign.print);
     (site, items)
 }
 

@@ -576,11 +576,11 @@ fn check_data_finds_the_same_errors_in_the_sites_own_data() {
     let scratch = Scratch::of("stats-site");
     let options = placard::BuildOptions { root: scratch.site(), ..Default::default() };
     let site = placard::Site::load(&options).unwrap();
-    assert!(placard::stats::check_data(&site).0.is_empty(), "the fixture's own returns and survey are valid");
+    assert!(placard::stats::check_data(&site).is_empty(), "the fixture's own returns and survey are valid");
     copy_dir(&fixture("stats-bad"), &scratch.site().join("data"));
     let errors = placard::stats::check_data(&site);
-    let shown: Vec<String> = errors.0.iter().map(|e| e.to_string()).collect();
-    assert_eq!(errors.0.len(), 15, "{shown:#?}");
+    let shown: Vec<String> = errors.iter().map(|e| e.to_string()).collect();
+    assert_eq!(errors.len(), 15, "{shown:#?}");
     assert!(shown.iter().any(|e| e.contains("data/survey.csv:3:6: column `question`")), "{shown:#?}");
 }
 

@@ -97,7 +97,7 @@ pub fn run(site: &Site, target: &Target, out: &Path) -> Result<Report, Errors> {
         write_folder(&dir, &article.files)?;
         let size = |f: &str| article.files.get(f).map_or(0, Vec::len);
         let images: Vec<&Vec<u8>> = article.files.iter().filter(|(p, _)| p.starts_with("images/")).map(|(_, b)| b).collect();
-        report.warnings.0.extend(article.notes);
+        report.warnings.extend(article.notes);
         report.exported.push(Exported {
             source: format!("content/{}", site.library.pages[article.page].relative),
             dir,
@@ -366,10 +366,11 @@ fn closing(site: &Site, page: &Page) -> Result<Closing, Error> {
     let library = &site.library;
     // A village's or community's own page ends with its own channels first, then the town's, and
     // its code leads to its landing page, as on its posters.
-    let unit = library.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page));
+    let campaign = &site.campaign;
+    let unit = campaign.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page));
     let (reporting, emergency): (Vec<&Channel>, Vec<&Channel>) = match unit {
-        Some(u) => u.channels.iter().filter_map(|id| library.channel(id)).partition(|c| !c.emergency),
-        None => library.channels.iter().filter(|c| c.primary).partition(|c| !c.emergency),
+        Some(u) => u.channels.iter().filter_map(|id| campaign.channel(id)).partition(|c| !c.emergency),
+        None => campaign.channels.iter().filter(|c| c.primary).partition(|c| !c.emergency),
     };
     const HEAD: &str = "margin:1.5em 0 0.75em;font-size:18px;font-weight:bold;line-height:1.4;color:#a61b1b";
     const LINE: &str = "margin:0 0 0.75em;line-height:1.75;font-size:17px;color:#222";

@@ -169,19 +169,19 @@ pub struct PageFrontMatter {
     #[serde(default)]
     pub extra: Value,
     /// placard: this page is a reporting channel (in the channels section).
-    pub channel: Option<crate::channels::ChannelFrontMatter>,
+    pub channel: Option<super::campaign_tables::ChannelFrontMatter>,
     /// placard: this page is a unit (village, community…) that print items make variants for.
-    pub unit: Option<crate::print::UnitFrontMatter>,
+    pub unit: Option<super::campaign_tables::UnitFrontMatter>,
     /// placard: this page is a poster.
-    pub poster: Option<crate::print::PosterFrontMatter>,
+    pub poster: Option<super::campaign_tables::PosterFrontMatter>,
     /// placard: this page is a letter to residents.
-    pub letter: Option<crate::print::LetterFrontMatter>,
+    pub letter: Option<super::campaign_tables::LetterFrontMatter>,
     /// placard: this page is a print item of another kind (card, sticker, handout…).
-    pub print: Option<crate::print::ItemFrontMatter>,
+    pub print: Option<super::campaign_tables::ItemFrontMatter>,
     /// placard: this page is a notice (通告) with a validity period, printed while in force.
-    pub notice: Option<crate::print::NoticeFrontMatter>,
+    pub notice: Option<super::campaign_tables::NoticeFrontMatter>,
     /// placard: this page is a list of slogans (banners, LED screens).
-    pub slogans: Option<crate::print::slogans::SlogansFrontMatter>,
+    pub slogans: Option<super::campaign_tables::SlogansFrontMatter>,
     /// `false`: the page is not published at all (no file, listing, feed or sitemap entry).
     #[serde(default = "yes")]
     pub render: bool,

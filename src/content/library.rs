@@ -89,10 +89,6 @@ pub struct Library {
     pub pages: Vec<Page>,
     pub sections: Vec<Section>,
     pub taxonomies: Vec<Taxonomy>,
-    /// Reporting channels, primary first.
-    pub channels: crate::channels::Channels,
-    /// Units, posters and letters.
-    pub print: crate::print::Print,
     by_relative: HashMap<String, Item>,
 }
 
@@ -167,7 +163,7 @@ impl Library {
         pages.retain(|p| p.meta.render);
         pages.sort_by(|a, b| a.relative.cmp(&b.relative));
 
-        let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
+        let mut library = Library { pages, sections, taxonomies: vec![], by_relative: HashMap::new() };
         library.attach_assets(found.assets, &unpublished, &not_rendered, &mut errors);
         library.link_sections(config.slugify.paths);
         for page in &mut library.pages {
@@ -182,9 +178,6 @@ impl Library {
         library.index();
         library.sort_listings();
         library.taxonomies = taxonomies::collect(&library, config, &mut errors);
-        library.channels = crate::channels::collect(&library, config, &mut errors);
-        library.print = crate::print::Print::collect(&library, config, options.today, &mut errors);
-        library.check_unique_urls(config, &mut errors);
         errors.sort();
         Ok((library, errors))
     }
@@ -195,7 +188,6 @@ impl Library {
         self.by_relative.get(relative).copied()
     }
 
-    /// The channel with `id`.
     /// Whether section `s` goes on the website: not when every page in it is a print source (its
     /// `_index.md` then holds instructions for staff, not for residents).
     pub fn section_published(&self, s: usize) -> bool {
@@ -210,7 +202,7 @@ impl Library {
         let loaded: std::collections::BTreeSet<&Path> = self.pages.iter().map(|p| p.file.as_path()).collect();
         let (toml, yaml) = (format!("[{table}]"), format!("{table}:"));
         let mut ids = std::collections::BTreeSet::new();
-        for error in errors.0.iter().filter(|e| !e.is_warning()) {
+        for error in errors.iter().filter(|e| !e.is_warning()) {
             let Some(file) = error.location.as_ref().map(|l| l.path.as_path()) else { continue };
             if loaded.contains(file) || file.extension().is_none_or(|e| e != "md") {
                 continue;
@@ -230,10 +222,6 @@ impl Library {
             ids.insert(written.unwrap_or_else(|| super::slugify(&stem)));
         }
         ids
-    }
-
-    pub fn channel(&self, id: &str) -> Option<&crate::channels::Channel> {
-        self.channels.iter().find(|c| c.id == id)
     }
 
     /// The URL path of the page or section at `relative`.
@@ -400,8 +388,9 @@ impl Library {
         }
     }
 
-    /// Two pages, sections, aliases or taxonomy pages on one URL is an error naming both files.
-    fn check_unique_urls(&self, config: &Config, errors: &mut Errors) {
+    /// Two pages, sections, aliases, taxonomy pages or `more` (URL, file, what it is: the
+    /// campaign's short links) on one URL is an error naming both files.
+    pub fn check_unique_urls(&self, config: &Config, more: &[(&str, &Path, &str)], errors: &mut Errors) {
         let verify = format!("/{}/", config.channels.verify_path.trim_matches('/'));
         let mut owners: BTreeMap<&str, Vec<(&Path, &str)>> = BTreeMap::new();
         for s in &self.sections {
@@ -417,11 +406,8 @@ impl Library {
             }
         }
         let config_file = Path::new("config.toml");
-        for c in &self.channels {
-            owners.entry(&c.short_path).or_default().push((&self.pages[c.page].file, "channel's short link"));
-        }
-        for u in &self.print.units {
-            owners.entry(&u.short_path).or_default().push((&self.pages[u.page].file, "unit's short link"));
+        for &(url, file, what) in more {
+            owners.entry(url).or_default().push((file, what));
         }
         owners.entry(&verify).or_default().push((config_file, "verification page"));
         for t in &self.taxonomies {
@@ -522,7 +508,7 @@ fn discover(content: &Path, config: &Config, errors: &mut Errors) -> Result<Foun
             found.assets.push(relative);
         }
     }
-    errors.0.extend(links);
+    errors.extend(links);
     Ok(found)
 }
 

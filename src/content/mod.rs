@@ -1,6 +1,7 @@
 //! Content loading: walking `content/`, reading front matter, working out URLs, and linking pages,
 //! sections and taxonomies into a [`Library`] of plain data.
 
+pub mod campaign_tables;
 pub mod front_matter;
 pub mod library;
 pub mod taxonomies;

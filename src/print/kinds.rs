@@ -3,9 +3,9 @@
 //! kind is a row in [`KINDS`] and a template in `templates/print/`: [`super::Print::collect`] and
 //! the order sheet read everything else from here.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
-use super::{ItemKind, Unit};
+use super::{CopiesSpec, ItemKind, Unit};
 
 /// How many pages one copy of a kind has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -222,14 +222,6 @@ impl Per {
             Per::Unit => (Some(1), "", "", ""),
         }
     }
-}
-
-/// `copies = ...` in front matter: a number (that many per unit) or what to count by.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum CopiesSpec {
-    Fixed(u32),
-    Per(String),
 }
 
 /// How the copies of one item are counted: `each` per household, enterprise, pupil or unit, plus

@@ -10,14 +10,16 @@ pub mod order;
 pub mod sizes;
 pub mod slogans;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
+use crate::channels::Channels;
 use crate::config::Config;
+pub use crate::content::campaign_tables::{CopiesSpec, ItemFrontMatter, LetterFrontMatter, NoticeFrontMatter, PosterFrontMatter, UnitFrontMatter, UnitsSpec};
 use crate::content::library::locate;
 use crate::content::{Date, Library, Page};
 use crate::error::{Error, Errors};
-pub use kinds::{Copies, CopiesSpec, Kind, KINDS};
+pub use kinds::{Copies, Kind, KINDS};
 
 /// Where print pages go in the output.
 pub const PRINT_DIR: &str = "print";
@@ -25,122 +27,6 @@ pub const PRINT_DIR: &str = "print";
 pub const SAFE_MM: f64 = 5.0;
 /// The id of the one variant of an item made for no particular unit.
 pub const TOWN_VARIANT: &str = "town";
-
-/// Which units an item is made for: `"all"`, `"schools"` or a list of ids.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum UnitsSpec {
-    All(String),
-    List(Vec<String>),
-}
-
-/// The `[unit]` table of a page in the units section.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UnitFrontMatter {
-    pub id: Option<String>,
-    pub name: Option<String>,
-    pub kind: Option<String>,
-    #[serde(default)]
-    pub channels: Vec<String>,
-    pub households: Option<u32>,
-    /// Enterprises in the unit, for letters to enterprises.
-    pub enterprises: Option<u32>,
-    /// Pupils of a school, for its handouts.
-    pub pupils: Option<u32>,
-    /// The unit a school belongs to (its id).
-    pub parent: Option<String>,
-    pub contact_title: Option<String>,
-    pub office_address: Option<String>,
-}
-
-/// The `[poster]` table of a page in the posters section.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PosterFrontMatter {
-    pub id: Option<String>,
-    pub size: Option<String>,
-    pub orientation: Option<String>,
-    pub bleed_mm: Option<f64>,
-    pub crop_marks: Option<bool>,
-    pub channels: Option<Vec<String>>,
-    pub units: Option<UnitsSpec>,
-    pub color: Option<String>,
-    pub copies: Option<CopiesSpec>,
-    pub extra_copies: Option<u32>,
-    pub issuer: Option<String>,
-    pub date: Option<Date>,
-}
-
-/// The `[letter]` table of a page in the letters section.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LetterFrontMatter {
-    pub id: Option<String>,
-    pub salutation: Option<String>,
-    pub issuer: Option<String>,
-    pub date: Option<Date>,
-    pub seal: Option<String>,
-    pub channels: Option<Vec<String>>,
-    pub units: Option<UnitsSpec>,
-    /// `"household"` (the default), `"enterprise"`, or a number of copies per unit.
-    pub copies: Option<CopiesSpec>,
-    pub extra_copies: Option<u32>,
-}
-
-/// The `[print]` table: a print item of any kind in [`kinds::KINDS`] (cards, stickers, handouts…).
-/// Like posters and letters, such a page is printed, not published.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ItemFrontMatter {
-    pub kind: String,
-    pub id: Option<String>,
-    pub size: Option<String>,
-    pub orientation: Option<String>,
-    pub bleed_mm: Option<f64>,
-    pub crop_marks: Option<bool>,
-    pub channels: Option<Vec<String>>,
-    pub units: Option<UnitsSpec>,
-    pub color: Option<String>,
-    pub copies: Option<CopiesSpec>,
-    pub extra_copies: Option<u32>,
-    pub issuer: Option<String>,
-    pub date: Option<Date>,
-    pub salutation: Option<String>,
-    /// The one channel the item is about, e.g. the report box a sticker goes on; on a unit's
-    /// variant, that unit's own channel of the same kind takes its place.
-    pub channel: Option<String>,
-    /// Banners: the slogan list to print, as `@/slogans/x.md` (every list when not given).
-    pub slogans: Option<String>,
-    /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
-    pub mount: Option<String>,
-}
-
-/// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
-/// as an official posting for as long as it is in force.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoticeFrontMatter {
-    pub id: Option<String>,
-    /// The document number (文号), like `青禾扫黑办〔2026〕1号`.
-    pub number: Option<String>,
-    pub issuer: Option<String>,
-    /// The date of the 落款; the page's date when not given.
-    pub date: Option<Date>,
-    pub valid_from: Option<Date>,
-    #[serde(alias = "expires")]
-    pub valid_until: Option<Date>,
-    /// The day it was revoked (撤销).
-    pub revoked: Option<Date>,
-    /// The notice that replaced it, as `@/notices/x.md`.
-    pub superseded_by: Option<String>,
-    /// Printed sizes; A3 and A2 when not given.
-    pub sizes: Option<Vec<String>>,
-    pub units: Option<UnitsSpec>,
-    pub channels: Option<Vec<String>>,
-    pub copies: Option<CopiesSpec>,
-    pub extra_copies: Option<u32>,
-}
 
 /// A village, community, school or market that gets its own variant of each item.
 #[derive(Debug, Clone, Serialize)]
@@ -356,6 +242,7 @@ struct Draft {
 /// What collecting items needs at hand.
 struct Context<'a> {
     library: &'a Library,
+    channels: &'a Channels,
     config: &'a Config,
     primary: Vec<String>,
     all_units: Vec<String>,
@@ -370,15 +257,16 @@ impl Print {
 
     /// Collects units, notices and every print item, checking every reference to a channel or unit.
     /// `today` decides which notices are in force.
-    pub fn collect(library: &Library, config: &Config, today: chrono::NaiveDate, errors: &mut Errors) -> Print {
-        let mut print = Print { units: collect_units(library, config, errors), ..Default::default() };
+    pub fn collect(library: &Library, channels: &Channels, config: &Config, today: chrono::NaiveDate, errors: &mut Errors) -> Print {
+        let mut print = Print { units: collect_units(library, channels, config, errors), ..Default::default() };
         print.notices = notices::collect(library, today, errors);
         print.slogans = slogans::collect(library, errors);
         print.led = slogans::led_files(config, &print.slogans, today, errors);
         let context = Context {
             library,
+            channels,
             config,
-            primary: library.channels.iter().filter(|c| c.primary).map(|c| c.id.clone()).collect(),
+            primary: channels.iter().filter(|c| c.primary).map(|c| c.id.clone()).collect(),
             all_units: print.units.iter().map(|u| u.id.clone()).collect(),
             rejected_units: library.unloaded_ids(errors, "unit"),
         };
@@ -423,16 +311,16 @@ impl Print {
     }
 
     /// The template value of unit `id`, with its channels in full.
-    pub fn unit_value(&self, library: &Library, id: &str) -> Value {
+    pub fn unit_value(&self, channels: &Channels, id: &str) -> Value {
         let Some(unit) = self.unit(id) else { return Value::Null };
         let mut value = serde_json::to_value(unit).unwrap_or(Value::Null);
-        let channels: Vec<Value> = unit.channels.iter().filter_map(|c| library.channel(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
-        value["channel_list"] = Value::Array(channels);
+        let listed: Vec<Value> = unit.channels.iter().filter_map(|c| channels.get(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
+        value["channel_list"] = Value::Array(listed);
         value
     }
 
     /// The sheets of one variant (or, with `None`, of all variants) of `item`, for its print template.
-    pub fn sheets(&self, library: &Library, item: &PrintItem, variant: Option<&str>) -> Vec<Value> {
+    pub fn sheets(&self, channels: &Channels, item: &PrintItem, variant: Option<&str>) -> Vec<Value> {
         item.variants()
             .into_iter()
             .filter(|v| variant.is_none_or(|only| only == *v))
@@ -441,7 +329,7 @@ impl Print {
                 // The unit's own channels first, then the item's.
                 let mut ids: Vec<&str> = unit.map(|u| u.own_channels.iter().map(String::as_str).collect()).unwrap_or_default();
                 ids.extend(item.channels.iter().map(String::as_str).filter(|c| !ids.contains(c)).collect::<Vec<_>>());
-                let channels: Vec<Value> = ids.iter().filter_map(|c| library.channel(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
+                let listed: Vec<Value> = ids.iter().filter_map(|c| channels.get(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
                 // Each printed variant has a code of its own, so scans can be counted per unit and
                 // per item; the page shows what the unit's landing page shows.
                 let landing = unit.map(|u| item.landing_url(u));
@@ -450,14 +338,14 @@ impl Print {
                 let about = item
                     .channel
                     .as_deref()
-                    .and_then(|id| library.channel(id))
-                    .map(|town| unit.and_then(|u| u.own_channels.iter().filter_map(|c| library.channel(c)).find(|c| c.kind == town.kind)).unwrap_or(town));
+                    .and_then(|id| channels.get(id))
+                    .map(|town| unit.and_then(|u| u.own_channels.iter().filter_map(|c| channels.get(c)).find(|c| c.kind == town.kind)).unwrap_or(town));
                 json!({
                     "channel": about.map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
                     "notice": item.notice.and_then(|n| self.notices.get(n)),
                     "variant": v,
-                    "unit": unit.map(|u| self.unit_value(library, &u.id)),
-                    "channels": channels,
+                    "unit": unit.map(|u| self.unit_value(channels, &u.id)),
+                    "channels": listed,
                     "landing_url": landing,
                     "poster_id": format!("{}-{}", item.id, v),
                 })
@@ -471,21 +359,21 @@ fn kind(name: &str) -> &'static Kind {
 }
 
 /// Units (villages, communities, schools) from the pages with a `[unit]` table, lightest first.
-fn collect_units(library: &Library, config: &Config, errors: &mut Errors) -> Vec<Unit> {
+fn collect_units(library: &Library, channels: &Channels, config: &Config, errors: &mut Errors) -> Vec<Unit> {
     let mut units: Vec<Unit> = Vec::new();
     let owned: Vec<&str> = library.pages.iter().filter_map(|p| p.meta.unit.as_ref()).flat_map(|u| u.channels.iter().map(String::as_str)).collect();
-    let town: Vec<String> = library.channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
+    let town: Vec<String> = channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
     for (index, page) in library.pages.iter().enumerate() {
         let Some(meta) = &page.meta.unit else { continue };
         let source = std::fs::read_to_string(&page.file).unwrap_or_default();
         let Some(id) = item_id(page, meta.id.as_deref(), &source, "unit", errors) else { continue };
         for channel in &meta.channels {
             // A channel that failed its own checks was reported there; once is enough.
-            if library.channel(channel).is_none() && !library.channels.is_rejected(channel) {
-                errors.push(unknown_channel(page, &source, channel, library));
+            if channels.get(channel).is_none() && !channels.is_rejected(channel) {
+                errors.push(unknown_channel(page, &source, channel, channels));
             }
         }
-        if units.iter().any(|u| u.id == id) || library.channel(&id).is_some() {
+        if units.iter().any(|u| u.id == id) || channels.get(&id).is_some() {
             errors.push(
                 locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), &source, "id")
                     .with_hint("units and channels share the short links /q/<id>/, so each needs its own id"),
@@ -729,8 +617,8 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
     let channels = d.channels.clone().unwrap_or_else(|| cx.primary.clone());
     for channel in channels.iter().chain(&d.channel) {
         // A channel that failed its own checks was reported there; once is enough.
-        if cx.library.channel(channel).is_none() && !cx.library.channels.is_rejected(channel) {
-            errors.push(unknown_channel(page, source, channel, cx.library));
+        if cx.channels.get(channel).is_none() && !cx.channels.is_rejected(channel) {
+            errors.push(unknown_channel(page, source, channel, cx.channels));
         }
     }
     let mut finishing = None;
@@ -833,8 +721,8 @@ fn item_id(page: &Page, id: Option<&str>, source: &str, what: &str, errors: &mut
     }
 }
 
-fn unknown_channel(page: &Page, source: &str, id: &str, library: &Library) -> Error {
-    let known: Vec<&str> = library.channels.iter().map(|c| c.id.as_str()).collect();
+fn unknown_channel(page: &Page, source: &str, id: &str, channels: &Channels) -> Error {
+    let known: Vec<&str> = channels.iter().map(|c| c.id.as_str()).collect();
     let hint = match crate::error::suggest(id, &known) {
         Some(near) => format!("did you mean `{near}`? channels are: {}", known.join(", ")),
         None => format!("channels are: {}", known.join(", ")),

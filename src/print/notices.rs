@@ -190,8 +190,7 @@ fn amounts_in(text: &str) -> Vec<String> {
 
 /// Warnings for pages, posters and letters that link to a notice no longer in force, or quote one of
 /// its reward amounts (one that no notice in force also offers) next to the word 奖励 or 悬赏.
-pub fn check_quotes(library: &Library) -> Vec<Error> {
-    let print = &library.print;
+pub fn check_quotes(library: &Library, print: &super::Print) -> Vec<Error> {
     let current: Vec<&String> = print.notices.iter().filter(|n| n.in_force).flat_map(|n| &n.rewards).collect();
     let mut warnings = Vec::new();
     for page in &library.pages {

@@ -6,27 +6,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+pub use crate::content::campaign_tables::{SloganFrontMatter, SlogansFrontMatter};
 use crate::content::library::locate;
 use crate::content::{Date, Library};
 use crate::error::{Error, Errors};
-
-/// The `[slogans]` table of a slogan list page.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SlogansFrontMatter {
-    pub id: Option<String>,
-    #[serde(default)]
-    pub list: Vec<SloganFrontMatter>,
-}
-
-/// One slogan: `{ text = "…", from = 2026-03-01, until = 2026-12-31 }`.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SloganFrontMatter {
-    pub text: String,
-    pub from: Option<Date>,
-    pub until: Option<Date>,
-}
 
 /// A slogan with its list and dates.
 #[derive(Debug, Clone, Serialize)]

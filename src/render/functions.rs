@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use tera::{Function, Tera};
 
 use super::values::{page_listing, section_meta, Shapes};
+use crate::campaign::Campaign;
 use crate::config::Config;
 use crate::content::library::Item;
 use crate::content::{slugify, Date, Library};
@@ -19,6 +20,7 @@ pub struct SiteData {
     pub root: PathBuf,
     pub config: Arc<Config>,
     pub library: Arc<Library>,
+    pub campaign: Arc<Campaign>,
     /// `None` while shortcodes render, before any page body exists.
     pub shapes: Option<Arc<Shapes>>,
 }
@@ -41,14 +43,14 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
     let d = data.clone();
     tera.register_function("get_channels", move |args: &HashMap<String, Value>| {
         let primary_only = args.get("primary").and_then(Value::as_bool).unwrap_or(false);
-        let channels: Vec<&crate::channels::Channel> = d.library.channels.iter().filter(|c| !primary_only || c.primary).collect();
+        let channels: Vec<&crate::channels::Channel> = d.campaign.channels.iter().filter(|c| !primary_only || c.primary).collect();
         serde_json::to_value(channels).map_err(|e| e.to_string().into())
     });
     let d = data.clone();
     tera.register_function("get_channel", move |args: &HashMap<String, Value>| {
         let id = string_arg(args, "id", "get_channel")?;
-        let channel = d.library.channel(id).ok_or_else(|| {
-            let known: Vec<&str> = d.library.channels.iter().map(|c| c.id.as_str()).collect();
+        let channel = d.campaign.channel(id).ok_or_else(|| {
+            let known: Vec<&str> = d.campaign.channels.iter().map(|c| c.id.as_str()).collect();
             format!("get_channel: there is no channel `{id}`; channels are: {}", known.join(", "))
         })?;
         serde_json::to_value(channel).map_err(|e| e.to_string().into())
@@ -260,7 +262,7 @@ fn get_page(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Valu
     match data.library.get(path) {
         Some(Item::Page(i)) => Ok(match &data.shapes {
             Some(shapes) => shapes.page(&data.library, i),
-            None => page_listing(&data.library, &data.config, &data.library.pages[i], None),
+            None => page_listing(&data.library, &data.campaign, &data.config, &data.library.pages[i], None),
         }),
         _ => Err(format!("get_page: there is no page `content/{path}`").into()),
     }

@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use serde_json::{json, Value};
 use tera::{Context, Tera};
 
+use crate::campaign::Campaign;
 use crate::config::Config;
 use crate::content::library::locate;
 use crate::content::{output_file, Library};
@@ -28,23 +29,110 @@ use templates::Templates;
 use values::{Pagination, Shapes};
 
 /// Renders the whole site into `output`.
-pub fn render_site(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
-    // Template renders need big stacks: see `templates::on_render_threads`.
-    templates::on_render_threads(|| render_site_here(root, config, library, templates, output))
+/// What rendering reads: the site's folder, config, content, campaign and templates.
+pub struct Inputs<'a> {
+    pub root: &'a Path,
+    pub config: &'a Arc<Config>,
+    pub library: &'a Arc<Library>,
+    pub campaign: &'a Arc<Campaign>,
+    pub templates: &'a Templates,
 }
 
-fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, templates: &Templates, output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+/// A renderer of an output tree of its own (the print sheets) through the site's templates, as
+/// mdBook's renderers share one book. [`render_site`] runs each after the pages and before the
+/// verification page, so that page lists every QR code they print too. Renderers sit above this
+/// module and are handed in, so rendering never reaches up to them.
+pub trait Renderer: Sync {
+    /// Every file it makes, each with who made it (for the error when two files clash). With
+    /// `only_page`, just the files that show that page, for a live preview's quick update.
+    fn render(&self, engine: &Engine, only_page: Option<usize>) -> Result<Vec<(String, Entry, Origin)>, Errors>;
+}
+
+/// The site's templates set up with every placard function and the shared QR codes: what a
+/// [`Renderer`] renders through.
+pub struct Engine<'a> {
+    pages: &'a Pages<'a>,
+}
+
+impl Engine<'_> {
+    pub fn library(&self) -> &Library {
+        self.pages.library
+    }
+
+    pub fn campaign(&self) -> &Campaign {
+        self.pages.campaign
+    }
+
+    pub fn config(&self) -> &Config {
+        self.pages.config
+    }
+
+    /// Each page's rendered body, by page index.
+    pub fn page_body(&self, index: usize) -> &Rendered {
+        &self.pages.shapes.page_bodies[index]
+    }
+
+    /// Whether the site or its theme has `template`.
+    pub fn has(&self, template: &str) -> bool {
+        self.pages.templates.has(template)
+    }
+
+    /// What a template's context starts with for the file at URL `path`: `config`, `lang`,
+    /// `current_path` and `current_url`.
+    pub fn context(&self, path: &str) -> Context {
+        self.pages.base_context(path)
+    }
+
+    /// Renders `template`; an error names `file` (and, through `key`, the line of its front matter
+    /// that chose the template).
+    pub fn render(&self, template: &str, context: &Context, file: &Path, key: &str) -> Result<String, Error> {
+        self.pages.render_template(template, context, file, key)
+    }
+}
+
+impl Inputs<'_> {
+    /// The one Tera setup: the templates with every placard function. `shapes` is `None` for the
+    /// shortcodes, which render while the bodies are being made and so see pages without bodies.
+    fn engine(&self, shapes: Option<Arc<Shapes>>, codes: &Arc<QrCodes>, images: &Arc<crate::images::Images>) -> Tera {
+        let mut tera = self.templates.tera.clone();
+        let data = Arc::new(SiteData {
+            root: self.root.to_path_buf(),
+            config: self.config.clone(),
+            library: self.library.clone(),
+            campaign: self.campaign.clone(),
+            shapes,
+        });
+        tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
+        functions::register_images(&mut tera, &data, images.clone());
+        functions::register(&mut tera, data);
+        tera
+    }
+
+    fn bodies<'a>(&'a self, tera: &'a Tera, config_value: &'a Value, images: &'a crate::images::Images) -> Bodies<'a> {
+        Bodies { tera, config_value, templates: self.templates, config: self.config, library: self.library, campaign: self.campaign, images }
+    }
+
+    fn pages<'a>(&'a self, tera: &'a Tera, config_value: &Value, shapes: &'a Shapes) -> Pages<'a> {
+        let common = common_context(self.config, config_value);
+        Pages { tera, common, templates: self.templates, config: self.config, library: self.library, campaign: self.campaign, shapes }
+    }
+}
+
+/// Renders every page, listing and generated file of the site, and the trees of `renderers`, into
+/// `output`; hands back the page shapes, which `serve` keeps for [`rerender_page`].
+pub fn render_site(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+    // Template renders need big stacks: see `templates::on_render_threads`.
+    templates::on_render_threads(|| render_site_here(inputs, renderers, output))
+}
+
+fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+    let (config, library, templates) = (inputs.config, inputs.library, inputs.templates);
     let started = std::time::Instant::now();
-    // Shortcodes render while bodies are being made, so they see pages without bodies.
-    let mut shortcode_tera = templates.tera.clone();
-    let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
     let codes = Arc::new(QrCodes::default());
-    let images = Arc::new(crate::images::Images::new(root, &config.base_url, config.theme.as_deref()));
-    shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
-    functions::register_images(&mut shortcode_tera, &early, images.clone());
-    functions::register(&mut shortcode_tera, early);
+    let images = Arc::new(crate::images::Images::new(inputs.root, &config.base_url, config.theme.as_deref()));
     let config_value = config.to_value();
-    let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library, images: &images };
+    let shortcode_tera = inputs.engine(None, &codes, &images);
+    let bodies = inputs.bodies(&shortcode_tera, &config_value, &images);
 
     let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
     let section_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
@@ -56,13 +144,9 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         return Err(errors);
     }
 
-    let shapes = Arc::new(Shapes::new(library, config, page_bodies, section_bodies));
-    let mut tera = templates.tera.clone();
-    let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
-    tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
-    functions::register_images(&mut tera, &data, images.clone());
-    functions::register(&mut tera, data);
-    let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: &shapes };
+    let shapes = Arc::new(Shapes::new(library, inputs.campaign, config, page_bodies, section_bodies));
+    let tera = inputs.engine(Some(shapes.clone()), &codes, &images);
+    let pages = inputs.pages(&tera, &config_value, &shapes);
 
     crate::timing::timing("Markdown", started);
     let started = std::time::Instant::now();
@@ -80,6 +164,13 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
             Err(e) => errors.push(e),
         }
     }
+    let engine = Engine { pages: &pages };
+    for renderer in renderers {
+        match renderer.render(&engine, None) {
+            Ok(files) => files.into_iter().for_each(|(path, entry, origin)| output.claim(path, entry, origin)),
+            Err(e) => errors.extend(e),
+        }
+    }
     if errors.has_errors() {
         errors.sort();
         return Err(errors);
@@ -90,26 +181,13 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
         Ok(None) => {}
         Err(e) => errors.push(e),
     }
-    if !library.print.items.is_empty() {
-        let rows = crate::print::order::rows(&library.print);
-        let path = format!("{}/order.csv", crate::print::PRINT_DIR);
-        output.claim(path, Entry::Bytes(crate::print::order::csv(&rows)), Origin::new("the print order", None));
+    let mut code_images = Output::default();
+    if let Err(e) = codes.finish(&mut code_images) {
+        errors.extend(e);
     }
-    let resized = images;
-    for led in &library.print.led {
-        output.claim(
-            format!("{}/{}", crate::print::PRINT_DIR, led.path),
-            Entry::Bytes(led.bytes.clone()),
-            Origin::new(format!("the LED text of screen `{}`", led.screen), None),
-        );
-    }
-    let mut images = Output::default();
-    if let Err(e) = codes.finish(&mut images) {
-        errors.0.extend(e.0);
-    }
-    output.merge(images, &Origin::new("a QR code image", None));
-    if let Err(e) = resized.finish(output) {
-        errors.0.extend(e.0);
+    output.merge(code_images, &Origin::new("a QR code image", None));
+    if let Err(e) = images.finish(output) {
+        errors.extend(e);
     }
     if errors.has_errors() {
         errors.sort();
@@ -150,66 +228,52 @@ fn not_found_page(config: &Config) -> String {
 /// home page (the caller refreshes the feeds). `serve` uses this so that saving one page on a 10,000-page site does not
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
 /// template functions are gone by then); returns the number of files rendered.
-pub fn rerender_page(
-    root: &Path,
-    config: &Arc<Config>,
-    library: &Arc<Library>,
-    templates: &Templates,
-    shapes: &mut Arc<Shapes>,
-    index: usize,
-    output: &mut Output,
-) -> Result<usize, Errors> {
-    templates::on_render_threads(|| rerender_page_here(root, config, library, templates, shapes, index, output))
+pub fn rerender_page(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut Arc<Shapes>, index: usize, output: &mut Output) -> Result<usize, Errors> {
+    templates::on_render_threads(|| rerender_page_here(inputs, renderers, shapes, index, output))
 }
 
-fn rerender_page_here(
-    root: &Path,
-    config: &Arc<Config>,
-    library: &Arc<Library>,
-    templates: &Templates,
-    shapes: &mut Arc<Shapes>,
-    index: usize,
-    output: &mut Output,
-) -> Result<usize, Errors> {
+fn rerender_page_here(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut Arc<Shapes>, index: usize, output: &mut Output) -> Result<usize, Errors> {
+    let (config, library) = (inputs.config, inputs.library);
     let codes = Arc::new(QrCodes::default());
-    let images = Arc::new(crate::images::Images::new(root, &config.base_url, config.theme.as_deref()));
+    let images = Arc::new(crate::images::Images::new(inputs.root, &config.base_url, config.theme.as_deref()));
     let config_value = config.to_value();
     let body = {
-        let mut shortcode_tera = templates.tera.clone();
-        let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
-        shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
-        functions::register_images(&mut shortcode_tera, &early, images.clone());
-        functions::register(&mut shortcode_tera, early);
-        let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library, images: &images };
-        bodies.page(index).map_err(Errors)?
+        let shortcode_tera = inputs.engine(None, &codes, &images);
+        inputs.bodies(&shortcode_tera, &config_value, &images).page(index).map_err(Errors::from)?
     };
     let Some(shapes_mut) = Arc::get_mut(shapes) else {
         return Err(Error::new("the page shapes are still shared; rebuilding everything instead").into());
     };
-    shapes_mut.page_listing[index] = values::page_listing(library, config, &library.pages[index], Some(&body));
+    shapes_mut.page_listing[index] = values::page_listing(library, inputs.campaign, config, &library.pages[index], Some(&body));
     shapes_mut.page_bodies[index] = Arc::new(body);
 
-    let mut tera = templates.tera.clone();
-    let data = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: Some(shapes.clone()) });
-    tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
-    functions::register_images(&mut tera, &data, images.clone());
-    functions::register(&mut tera, data);
-    let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: shapes.as_ref() };
+    let tera = inputs.engine(Some(shapes.clone()), &codes, &images);
+    let pages = inputs.pages(&tera, &config_value, shapes.as_ref());
     let jobs = pages.jobs_showing(index);
     let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
     let mut errors = Errors::default();
-    let count = rendered.len();
+    let mut count = rendered.len();
     for result in rendered {
         match result {
             Ok((path, html)) => output.add(path, html.into_bytes()),
             Err(e) => errors.push(e),
         }
     }
+    let engine = Engine { pages: &pages };
+    for renderer in renderers {
+        match renderer.render(&engine, Some(index)) {
+            Ok(files) => {
+                count += files.len();
+                files.into_iter().for_each(|(path, entry, _)| output.add_entry(path, entry));
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
     if let Err(e) = codes.finish(output) {
-        errors.0.extend(e.0);
+        errors.extend(e);
     }
     if let Err(e) = images.finish(output) {
-        errors.0.extend(e.0);
+        errors.extend(e);
     }
     if errors.has_errors() {
         Err(errors)
@@ -224,7 +288,7 @@ fn collect_ok(results: Vec<Result<Rendered, Vec<Error>>>, errors: &mut Errors) -
         .map(|r| match r {
             Ok(rendered) => Arc::new(rendered),
             Err(list) => {
-                errors.0.extend(list);
+                errors.extend(list);
                 Arc::new(Rendered::default())
             }
         })
@@ -238,13 +302,14 @@ struct Bodies<'a> {
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
+    campaign: &'a Campaign,
     images: &'a crate::images::Images,
 }
 
 impl Bodies<'_> {
     fn page(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let page = &self.library.pages[index];
-        let meta = values::page_listing(self.library, self.config, page, None);
+        let meta = values::page_listing(self.library, self.campaign, self.config, page, None);
         self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta))
     }
 
@@ -323,13 +388,6 @@ enum Job {
         unit: usize,
         item: usize,
     },
-    /// A print item's page for one variant, or (`None`) all variants one after another.
-    Print {
-        item: usize,
-        variant: Option<usize>,
-    },
-    /// The list of all print material, with the order sheet.
-    PrintIndex,
     SectionPager {
         section: usize,
         pager: usize,
@@ -353,22 +411,16 @@ struct Pages<'a> {
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
+    campaign: &'a Campaign,
     shapes: &'a Shapes,
 }
 
 impl Pages<'_> {
     fn jobs(&self) -> Vec<Job> {
         let mut jobs: Vec<Job> = (0..self.library.pages.len()).filter(|&i| self.library.pages[i].published).map(Job::Page).collect();
-        jobs.extend((0..self.library.channels.len()).map(Job::ShortLink));
-        jobs.extend((0..self.library.print.units.len()).map(Job::UnitLink));
+        jobs.extend((0..self.campaign.channels.len()).map(Job::ShortLink));
+        jobs.extend((0..self.campaign.print.units.len()).map(Job::UnitLink));
         jobs.extend(self.unit_item_links(|_| true));
-        for (i, item) in self.library.print.items.iter().enumerate() {
-            jobs.push(Job::Print { item: i, variant: None });
-            jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: i, variant: Some(v) }));
-        }
-        if self.templates.has("print/index.html") && !self.library.print.items.is_empty() {
-            jobs.push(Job::PrintIndex);
-        }
         for (i, section) in self.library.sections.iter().enumerate() {
             if !section.meta.render || section.meta.redirect_to.is_some() || !self.library.section_published(i) {
                 continue;
@@ -398,7 +450,7 @@ impl Pages<'_> {
 
     /// The per-item landing pages of the units that `wanted` picks.
     fn unit_item_links(&self, wanted: impl Fn(usize) -> bool) -> Vec<Job> {
-        let print = &self.library.print;
+        let print = &self.campaign.print;
         let mut jobs = Vec::new();
         for (item, it) in print.items.iter().enumerate() {
             for (unit, _) in print.units.iter().enumerate().filter(|(u, unit)| wanted(*u) && it.units.contains(&unit.id)) {
@@ -414,13 +466,9 @@ impl Pages<'_> {
         let page = &lib.pages[i];
         let mut jobs = if page.published { vec![Job::Page(i)] } else { vec![] };
         jobs.extend(page.lower.into_iter().chain(page.higher).map(Job::Page));
-        jobs.extend(lib.channels.iter().enumerate().filter(|(_, c)| c.page == i).map(|(c, _)| Job::ShortLink(c)));
-        jobs.extend(lib.print.units.iter().enumerate().filter(|(_, u)| u.page == i).map(|(u, _)| Job::UnitLink(u)));
-        jobs.extend(self.unit_item_links(|u| lib.print.units[u].page == i));
-        for (n, item) in lib.print.items.iter().enumerate().filter(|(_, item)| item.page == i) {
-            jobs.push(Job::Print { item: n, variant: None });
-            jobs.extend((0..item.variants().len()).map(|v| Job::Print { item: n, variant: Some(v) }));
-        }
+        jobs.extend(self.campaign.channels.iter().enumerate().filter(|(_, c)| c.page == i).map(|(c, _)| Job::ShortLink(c)));
+        jobs.extend(self.campaign.print.units.iter().enumerate().filter(|(_, u)| u.page == i).map(|(u, _)| Job::UnitLink(u)));
+        jobs.extend(self.unit_item_links(|u| self.campaign.print.units[u].page == i));
         for (s, section) in lib.sections.iter().enumerate() {
             if !section.meta.render || section.meta.redirect_to.is_some() || !lib.section_published(s) {
                 continue;
@@ -455,23 +503,11 @@ impl Pages<'_> {
         let lib = self.library;
         match *job {
             Job::Page(i) => self.render_page(i, &lib.pages[i].path),
-            Job::ShortLink(c) => self.render_page(lib.channels[c].page, &lib.channels[c].short_path),
-            Job::UnitLink(u) => self.render_page(lib.print.units[u].page, &lib.print.units[u].short_path),
+            Job::ShortLink(c) => self.render_page(self.campaign.channels[c].page, &self.campaign.channels[c].short_path),
+            Job::UnitLink(u) => self.render_page(self.campaign.print.units[u].page, &self.campaign.print.units[u].short_path),
             Job::UnitItemLink { unit, item } => {
-                let unit = &lib.print.units[unit];
-                self.render_page_as(unit.page, &lib.print.items[item].landing_path(unit), Some(&unit.short_url))
-            }
-            Job::Print { item, variant } => self.render_print(item, variant),
-            Job::PrintIndex => {
-                let path = format!("/{}/", crate::print::PRINT_DIR);
-                let mut context = self.base_context(&path);
-                let rows = crate::print::order::rows(&lib.print);
-                context.insert("items", &lib.print.items);
-                context.insert("units", &lib.print.units);
-                context.insert("order", &rows);
-                context.insert("totals", &crate::print::order::totals(&rows));
-                let html = self.render_template("print/index.html", &context, Path::new("config.toml"), "")?;
-                Ok((output_file(&path), html))
+                let unit = &self.campaign.print.units[unit];
+                self.render_page_as(unit.page, &self.campaign.print.items[item].landing_path(unit), Some(&unit.short_url))
             }
             Job::SectionPager { section: i, pager } => {
                 let section = &lib.sections[i];
@@ -485,20 +521,11 @@ impl Pages<'_> {
                 };
                 let path = pagination.pager_path(pager);
                 let mut context = self.base_context(&path);
-                let pages = match section.meta.paginate_by {
-                    Some(by) => {
-                        let mut order = section.pages.clone();
-                        if section.meta.paginate_reversed {
-                            order.reverse();
-                        }
-                        let slice: Vec<usize> = order.chunks(by).nth(pager - 1).unwrap_or(&[]).to_vec();
-                        let count = pager_count(section.pages.len(), Some(by));
-                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.listed(p)).collect());
-                        put(&mut context, "paginator", pagination.value(self.config, pager, count, listed));
-                        slice
-                    }
-                    None => section.pages.clone(),
-                };
+                let mut order = section.pages.clone();
+                if section.meta.paginate_by.is_some() && section.meta.paginate_reversed {
+                    order.reverse();
+                }
+                let pages = self.paginate(&mut context, &pagination, order, pager);
                 put(&mut context, "section", self.shapes.section(lib, self.config, i, &pages, true));
                 let html = self.render_template(&template, &context, &section.file, "template")?;
                 Ok((output_file(&path), html))
@@ -525,16 +552,7 @@ impl Pages<'_> {
                 let path = pagination.pager_path(pager);
                 let mut context = self.base_context(&path);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
-                let pages: Vec<usize> = match taxonomy.config.paginate_by {
-                    Some(by) => {
-                        let slice = term.pages.chunks(by).nth(pager - 1).unwrap_or(&[]).to_vec();
-                        let count = pager_count(term.pages.len(), Some(by));
-                        let listed = Value::Array(slice.iter().map(|&p| self.shapes.listed(p)).collect());
-                        put(&mut context, "paginator", pagination.value(self.config, pager, count, listed));
-                        slice
-                    }
-                    None => term.pages.clone(),
-                };
+                let pages = self.paginate(&mut context, &pagination, term.pages.clone(), pager);
                 put(&mut context, "term", self.shapes.term(self.config, term, &pages));
                 let template = self.taxonomy_template(&taxonomy.config.name, "single");
                 let html = self.render_template(&template, &context, Path::new("config.toml"), "taxonomies")?;
@@ -553,21 +571,35 @@ impl Pages<'_> {
         }
     }
 
+    /// The pages that pager `pager` of a listing shows, in `order`; when the listing is paginated,
+    /// also its `paginator` in `context`. Sections and taxonomy terms paginate alike.
+    fn paginate(&self, context: &mut Context, pagination: &Pagination, order: Vec<usize>, pager: usize) -> Vec<usize> {
+        if pagination.paginate_by == 0 {
+            return order;
+        }
+        let slice: Vec<usize> = order.chunks(pagination.paginate_by).nth(pager - 1).unwrap_or(&[]).to_vec();
+        let count = pager_count(order.len(), Some(pagination.paginate_by));
+        let listed = Value::Array(slice.iter().map(|&p| self.shapes.listed(p)).collect());
+        put(context, "paginator", pagination.value(self.config, pager, count, listed));
+        slice
+    }
+
     /// Who writes `job`'s file, for the error when two sources write one path.
     fn origin(&self, job: &Job) -> Origin {
         let lib = self.library;
         match *job {
             Job::Page(i) => Origin::new("the page", Some(&lib.pages[i].file)),
-            Job::ShortLink(c) => Origin::new(format!("the QR landing page of channel `{}`", lib.channels[c].id), Some(&lib.pages[lib.channels[c].page].file)),
-            Job::UnitLink(u) => Origin::new(format!("the QR landing page of unit `{}`", lib.print.units[u].id), Some(&lib.pages[lib.print.units[u].page].file)),
-            Job::UnitItemLink { unit, item } => Origin::new(
-                format!("the QR landing page of `{}` for unit `{}`", lib.print.items[item].id, lib.print.units[unit].id),
-                Some(&lib.pages[lib.print.items[item].page].file),
-            ),
-            Job::Print { item, .. } => {
-                Origin::new(format!("the print page of `{}`", lib.print.items[item].id), Some(&lib.pages[lib.print.items[item].page].file))
+            Job::ShortLink(c) => {
+                Origin::new(format!("the QR landing page of channel `{}`", self.campaign.channels[c].id), Some(&lib.pages[self.campaign.channels[c].page].file))
             }
-            Job::PrintIndex => Origin::new("the print order page", None),
+            Job::UnitLink(u) => Origin::new(
+                format!("the QR landing page of unit `{}`", self.campaign.print.units[u].id),
+                Some(&lib.pages[self.campaign.print.units[u].page].file),
+            ),
+            Job::UnitItemLink { unit, item } => Origin::new(
+                format!("the QR landing page of `{}` for unit `{}`", self.campaign.print.items[item].id, self.campaign.print.units[unit].id),
+                Some(&lib.pages[self.campaign.print.items[item].page].file),
+            ),
             Job::SectionPager { section, .. } => Origin::new("the section", Some(&lib.sections[section].file)),
             Job::TaxonomyList(t) | Job::TermPager { taxonomy: t, .. } => Origin::new(format!("the taxonomy `{}`", lib.taxonomies[t].config.name), None),
             Job::NotFound => Origin::new("the 404 page", None),
@@ -603,32 +635,6 @@ impl Pages<'_> {
         Ok((output_file(path), html))
     }
 
-    /// A print page: the sheets of one variant of a poster or letter, or of all its variants.
-    fn render_print(&self, index: usize, variant: Option<usize>) -> Result<(String, String), Error> {
-        let lib = self.library;
-        let item = &lib.print.items[index];
-        let page = &lib.pages[item.page];
-        let variants = item.variants();
-        let path = match variant {
-            Some(v) => item.variant_path(variants[v]),
-            None => item.path.clone(),
-        };
-        let template = item.spec.template;
-        let mut context = self.base_context(&path);
-        let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
-        value["content"] = Value::String(self.shapes.page_bodies[item.page].content.clone());
-        context.insert("item", &value);
-        context.insert("sheets", &lib.print.sheets(lib, item, variant.map(|v| variants[v])));
-        // Print pages link their assets relatively to the print folder (the `print/` subtree), so
-        // they open from the disk in any browser.
-        let depth = path.trim_matches('/').split('/').count() - 1;
-        context.insert("root", &"../".repeat(depth));
-        // A sheet whose codes lead to this computer must never reach a print shop unmarked.
-        context.insert("print_preview", &crate::urls::is_local_base_url(&self.config.base_url));
-        let html = self.render_template(template, &context, &page.file, "poster")?;
-        Ok((output_file(&path), html))
-    }
-
     /// The verification page (核验): every official channel and every QR target the site prints.
     fn verify_page(&self, codes: &QrCodes) -> Result<Option<(String, String)>, Error> {
         let path = format!("/{}/", self.config.channels.verify_path.trim_matches('/'));
@@ -636,7 +642,7 @@ impl Pages<'_> {
             return Ok(None);
         }
         let mut context = self.base_context(&path);
-        context.insert("channels", &self.library.channels);
+        context.insert("channels", &self.campaign.channels);
         context.insert("qr_codes", &codes.list());
         let html = self.render_template("verify.html", &context, Path::new("config.toml"), "")?;
         Ok(Some((output_file(&path), html)))

@@ -162,12 +162,12 @@ impl Function for QrFunction {
         };
         let (payload, label, target) = match (args.get("channel").and_then(Value::as_str), args.get("data").and_then(Value::as_str)) {
             (Some(id), None) => {
-                if self.data.library.channels.is_rejected(id) {
+                if self.data.campaign.channels.is_rejected(id) {
                     // The channel's own error says what is wrong; a second one here would only repeat it.
                     return Ok(Value::String(String::new()));
                 }
-                let channel: &Channel = self.data.library.channel(id).ok_or_else(|| {
-                    let known: Vec<&str> = self.data.library.channels.iter().map(|c| c.id.as_str()).collect();
+                let channel: &Channel = self.data.campaign.channel(id).ok_or_else(|| {
+                    let known: Vec<&str> = self.data.campaign.channels.iter().map(|c| c.id.as_str()).collect();
                     format!("qr: there is no channel `{id}`; channels are: {}", known.join(", "))
                 })?;
                 let label = args.get("label").and_then(Value::as_str).filter(|l| !l.is_empty()).map(str::to_string).unwrap_or_else(|| channel.title.clone());
@@ -290,7 +290,7 @@ pub fn verify_published(output: &Output, base_url: &str) -> Result<usize, Errors
             Some(published_error(format!("`{png}` (the download of the QR code on `{}`) {why}", pages[0].page), payload))
         })
         .collect();
-    errors.0.extend(svg_results.into_iter().chain(png_results).flatten());
+    errors.extend(svg_results.into_iter().chain(png_results).flatten());
     for s in &shown {
         let Some(printed) = &s.printed else { continue };
         if !printed.contains(&escape_attr(&human_target(&s.payload))) {
@@ -447,8 +447,8 @@ mod tests {
         std::fs::write(&replaced, evil.png(8)).unwrap();
         output.copy(format!("{QR_DIR}/{}", hotline.file_name()), replaced);
         let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
-        assert_eq!(errors.0.len(), 1, "{errors:?}");
-        let message = &errors.0[0].message;
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let message = &errors[0].message;
         assert!(
             message.contains(&format!("`qr/{}`", hotline.file_name())) && message.contains("evil.example.com") && message.contains("p0/index.html"),
             "{message}"
@@ -464,12 +464,12 @@ mod tests {
         let forged = page_with(&hotline, "a.example.cn/q/hotline").replace(&path_of(&hotline.svg("label")), &path_of(&evil.svg("label")));
         output.add("p0/index.html", forged.into_bytes());
         let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
-        assert!(errors.0.iter().any(|e| e.message.starts_with("the QR code on `p0/index.html` ") && !e.message.contains("text beside")), "{errors:?}");
+        assert!(errors.iter().any(|e| e.message.starts_with("the QR code on `p0/index.html` ") && !e.message.contains("text beside")), "{errors:?}");
 
         let mut output = site(&[&hotline]);
         output.add("p0/index.html", page_with(&hotline, "a.example.cn/q/other").into_bytes());
         let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
-        assert!(errors.0[0].message.contains("but the text beside it says `a.example.cn/q/other`"), "{errors:?}");
+        assert!(errors[0].message.contains("but the text beside it says `a.example.cn/q/other`"), "{errors:?}");
     }
 
     #[test]
@@ -479,7 +479,7 @@ mod tests {
         output.add(format!("{QR_DIR}/qr-0000000000.png"), hotline.png(8));
         let errors = verify_published(&output, "https://a.example.cn").unwrap_err();
         assert!(
-            errors.0[0].message.contains("`qr/qr-0000000000.png` looks like a QR code placard made (it decodes to \"https://a.example.cn/q/hotline/\")"),
+            errors[0].message.contains("`qr/qr-0000000000.png` looks like a QR code placard made (it decodes to \"https://a.example.cn/q/hotline/\")"),
             "{errors:?}"
         );
     }

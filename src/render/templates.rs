@@ -148,12 +148,12 @@ fn prepare(
         let file = path.clone().unwrap_or_else(|| PathBuf::from(format!("(built-in theme)/templates/{name}")));
         scanned.insert(name.clone(), guard::Source::new(name, label, file, text));
     }
-    errors.0.extend(guard::missing_links(&parsed, &scanned));
+    errors.extend(guard::missing_links(&parsed, &scanned));
     if errors.has_errors() {
         return Err(errors);
     }
     // Tera itself would recurse without end on these, before or while rendering.
-    errors.0.extend(guard::check_cycles(&parsed, &scanned));
+    errors.extend(guard::check_cycles(&parsed, &scanned));
     if errors.has_errors() {
         return Err(errors);
     }
@@ -323,7 +323,7 @@ mod tests {
         base.set_escape_fn(crate::markdown::escape_attr);
         let sources: BTreeMap<String, (String, Option<PathBuf>)> = list.iter().map(|(n, t)| (n.to_string(), (t.to_string(), None))).collect();
         let origins = sources.keys().map(|k| (k.clone(), None)).collect();
-        let probed = prepare(base, Path::new("."), &sources, &origins).unwrap_or_else(|e| panic!("{:?}", e.0));
+        let probed = prepare(base, Path::new("."), &sources, &origins).unwrap_or_else(|e| panic!("{e:?}"));
         (plain, probed)
     }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
+use crate::campaign::Campaign;
 use crate::config::Config;
 use crate::content::{Library, Page, Section};
 use crate::markdown::Rendered;
@@ -23,9 +24,9 @@ pub struct Shapes {
 }
 
 impl Shapes {
-    pub fn new(library: &Library, config: &Config, page_bodies: Vec<Arc<Rendered>>, section_bodies: Vec<Arc<Rendered>>) -> Shapes {
+    pub fn new(library: &Library, campaign: &Campaign, config: &Config, page_bodies: Vec<Arc<Rendered>>, section_bodies: Vec<Arc<Rendered>>) -> Shapes {
         use rayon::prelude::*;
-        let page_listing = library.pages.par_iter().enumerate().map(|(i, p)| page_listing(library, config, p, Some(&page_bodies[i]))).collect();
+        let page_listing = library.pages.par_iter().enumerate().map(|(i, p)| page_listing(library, campaign, config, p, Some(&page_bodies[i]))).collect();
         let section_meta = library.sections.iter().map(|s| section_meta(library, config, s)).collect();
         Shapes { page_listing, page_bodies, section_bodies, section_meta }
     }
@@ -118,7 +119,7 @@ fn with_field(value: &mut Value, key: &str, field: Value) {
 }
 
 /// A page as listings show it. `body` is `None` before Markdown is rendered (for shortcodes).
-pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Option<&Rendered>) -> Value {
+pub fn page_listing(library: &Library, campaign: &Campaign, config: &Config, page: &Page, body: Option<&Rendered>) -> Value {
     let meta = &page.meta;
     let mut taxonomies = Map::new();
     for (name, terms) in &meta.taxonomies {
@@ -158,13 +159,13 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
         "lang": config.default_language,
         "assets": assets(&page.path, &page.assets),
         "ancestors": ancestors,
-        "channel": library.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page)),
-        "unit": library.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page)).map(|u| library.print.unit_value(library, &u.id)),
-        "print": library.print.items.iter().find(|i| std::ptr::eq(&library.pages[i.page], page)).map(|i| json!({
+        "channel": campaign.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page)),
+        "unit": campaign.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page)).map(|u| campaign.print.unit_value(&campaign.channels, &u.id)),
+        "print": campaign.print.items.iter().find(|i| std::ptr::eq(&library.pages[i.page], page)).map(|i| json!({
             "kind": i.kind, "id": i.id, "path": i.path, "permalink": config.permalink(&i.path),
             "paper": i.sheet.describe(), "variants": i.variants(),
         })),
-        "notice": library.print.notices.iter().find(|n| n.page < library.pages.len() && std::ptr::eq(&library.pages[n.page], page)),
+        "notice": campaign.print.notices.iter().find(|n| n.page < library.pages.len() && std::ptr::eq(&library.pages[n.page], page)),
     })
 }
 

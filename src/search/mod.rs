@@ -31,14 +31,16 @@
 //! and measurements.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::{json, Value};
 
+use crate::channels::Channels;
 use crate::config::Config;
 use crate::content::Library;
+use crate::markdown::Rendered;
 use crate::output::Output;
-use crate::render::values::Shapes;
 
 mod hash;
 mod html_text;
@@ -103,7 +105,7 @@ pub fn indexed(library: &Library, i: usize) -> bool {
 }
 
 /// The built index: output paths (under `search/`) and contents.
-pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<String, Vec<u8>> {
+pub fn build(config: &Config, library: &Library, channels: &Channels, bodies: &[Arc<Rendered>]) -> BTreeMap<String, Vec<u8>> {
     let _ = config;
     // Documents in ranking tie-break order: newest first, undated last, then by path.
     let mut pages: Vec<usize> = (0..library.pages.len()).filter(|&i| indexed(library, i)).collect();
@@ -111,7 +113,7 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
         crate::content::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then_with(|| pa.path.cmp(&pb.path))
     });
-    let channel_of: HashMap<usize, &crate::channels::Channel> = library.channels.iter().map(|c| (c.page, c)).collect();
+    let channel_of: HashMap<usize, &crate::channels::Channel> = channels.iter().map(|c| (c.page, c)).collect();
 
     let mut docs = Vec::with_capacity(pages.len());
     let mut excerpts = Vec::with_capacity(pages.len());
@@ -128,7 +130,7 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
                 let mut block_excerpts = Vec::with_capacity(block.len());
                 for (k, &i) in block.iter().enumerate() {
                     let id = (c * BLOCK * 16 + b * BLOCK + k) as u32;
-                    let (tokens, excerpt) = analyse(library, shapes, i, channel_of.get(&i).copied());
+                    let (tokens, excerpt) = analyse(library, bodies, i, channel_of.get(&i).copied());
                     for (token, weight) in tokens {
                         local.entry(token).or_default().push((id, weight));
                     }
@@ -191,14 +193,15 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
 }
 
 /// Writes the index under `search/` in the output.
-pub fn write_index(config: &Config, library: &Library, shapes: &Shapes, output: &mut Output) {
-    for (path, bytes) in build(config, library, shapes) {
+/// Adds the search index files to `output`.
+pub fn write_index(config: &Config, library: &Library, channels: &Channels, bodies: &[Arc<Rendered>], output: &mut Output) {
+    for (path, bytes) in build(config, library, channels, bodies) {
         output.add(path, bytes);
     }
 }
 
 /// Page `i`'s tokens with their weights, and its excerpt.
-fn analyse(library: &Library, shapes: &Shapes, i: usize, channel: Option<&crate::channels::Channel>) -> (Vec<(String, u32)>, String) {
+fn analyse(library: &Library, bodies: &[Arc<Rendered>], i: usize, channel: Option<&crate::channels::Channel>) -> (Vec<(String, u32)>, String) {
     let page = &library.pages[i];
     let title = page.meta.title.clone().unwrap_or_default();
     let description = page.meta.description.clone().unwrap_or_default();
@@ -209,7 +212,7 @@ fn analyse(library: &Library, shapes: &Shapes, i: usize, channel: Option<&crate:
             meta_text.push_str(term);
         }
     }
-    let mut text = shapes.page_bodies.get(i).map(|b| html_text(&b.content)).unwrap_or_default();
+    let mut text = bodies.get(i).map(|b| html_text(&b.content)).unwrap_or_default();
     let excerpt = excerpt(if description.trim().is_empty() { &text.body } else { &description });
     if let Some(c) = channel {
         // A channel's number, hours and notes are on its page, from the template rather than the body.

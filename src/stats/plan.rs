@@ -72,7 +72,7 @@ impl Plan {
     /// The plan of a loaded site. Planned copies are read from the order sheet's own rows, so the report
     /// and `print/order.csv` can never disagree.
     pub fn from_site(site: &Site) -> Plan {
-        let print = &site.library.print;
+        let print = &site.campaign.print;
         let mut units: Vec<Unit> = print.units.iter().map(|u| Unit { id: u.id.clone(), name: u.name.clone(), landing: true }).collect();
         let items: Vec<Item> = print.items.iter().map(|i| Item { id: i.id.clone(), title: i.title.clone(), kind: i.kind }).collect();
         let mut planned: HashMap<(String, String), u32> = HashMap::new();
@@ -99,7 +99,7 @@ impl Plan {
                 }
             }
         }
-        let channels: Vec<Channel> = site.library.channels.iter().map(|c| Channel { id: c.id.clone(), title: c.title.clone() }).collect();
+        let channels: Vec<Channel> = site.campaign.channels.iter().map(|c| Channel { id: c.id.clone(), title: c.title.clone() }).collect();
         let base_path = site.config.base_url.split_once("://").map(|(_, rest)| rest).unwrap_or(&site.config.base_url);
         let base_path = base_path.find('/').map(|i| &base_path[i..]).unwrap_or("").trim_end_matches('/');
         let prefix = format!("{base_path}/{}/", site.config.channels.short_path.trim_matches('/'));

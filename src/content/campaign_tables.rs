@@ -1,0 +1,177 @@
+//! The campaign's own front-matter tables (`[channel]`, `[unit]`, `[poster]`, `[letter]`, `[print]`,
+//! `[notice]`, `[slogans]`), as written. Loading parses them with the page, so a mistyped value is
+//! reported at its line; the campaign layer above (`channels`, `print`) checks their rules and
+//! builds the models that templates see.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+use super::Date;
+
+/// The `[channel]` table of a channel page's front matter, kept as written. Loading a page never
+/// fails because of it: the campaign layer (`channels::collect`) checks it, so that a misspelt key is reported once, at its
+/// line, and the channel's id is still known to be the one that failed.
+#[derive(Debug, Clone)]
+pub struct ChannelFrontMatter {
+    raw: Value,
+}
+
+impl<'de> Deserialize<'de> for ChannelFrontMatter {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(|raw| ChannelFrontMatter { raw })
+    }
+}
+
+impl ChannelFrontMatter {
+    /// The table as written.
+    pub fn raw(&self) -> &Value {
+        &self.raw
+    }
+
+    /// The `id` as written, when it is text.
+    pub fn id(&self) -> Option<&str> {
+        self.raw.get("id").and_then(Value::as_str)
+    }
+}
+
+/// Which units an item is made for: `"all"`, `"schools"` or a list of ids.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum UnitsSpec {
+    All(String),
+    List(Vec<String>),
+}
+
+/// The `[unit]` table of a page in the units section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnitFrontMatter {
+    pub id: Option<String>,
+    pub name: Option<String>,
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+    pub households: Option<u32>,
+    /// Enterprises in the unit, for letters to enterprises.
+    pub enterprises: Option<u32>,
+    /// Pupils of a school, for its handouts.
+    pub pupils: Option<u32>,
+    /// The unit a school belongs to (its id).
+    pub parent: Option<String>,
+    pub contact_title: Option<String>,
+    pub office_address: Option<String>,
+}
+
+/// The `[poster]` table of a page in the posters section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PosterFrontMatter {
+    pub id: Option<String>,
+    pub size: Option<String>,
+    pub orientation: Option<String>,
+    pub bleed_mm: Option<f64>,
+    pub crop_marks: Option<bool>,
+    pub channels: Option<Vec<String>>,
+    pub units: Option<UnitsSpec>,
+    pub color: Option<String>,
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
+    pub issuer: Option<String>,
+    pub date: Option<Date>,
+}
+
+/// The `[letter]` table of a page in the letters section.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LetterFrontMatter {
+    pub id: Option<String>,
+    pub salutation: Option<String>,
+    pub issuer: Option<String>,
+    pub date: Option<Date>,
+    pub seal: Option<String>,
+    pub channels: Option<Vec<String>>,
+    pub units: Option<UnitsSpec>,
+    /// `"household"` (the default), `"enterprise"`, or a number of copies per unit.
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
+}
+
+/// The `[print]` table: a print item of any kind in `print::KINDS` (cards, stickers, handouts…).
+/// Like posters and letters, such a page is printed, not published.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ItemFrontMatter {
+    pub kind: String,
+    pub id: Option<String>,
+    pub size: Option<String>,
+    pub orientation: Option<String>,
+    pub bleed_mm: Option<f64>,
+    pub crop_marks: Option<bool>,
+    pub channels: Option<Vec<String>>,
+    pub units: Option<UnitsSpec>,
+    pub color: Option<String>,
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
+    pub issuer: Option<String>,
+    pub date: Option<Date>,
+    pub salutation: Option<String>,
+    /// The one channel the item is about, e.g. the report box a sticker goes on; on a unit's
+    /// variant, that unit's own channel of the same kind takes its place.
+    pub channel: Option<String>,
+    /// Banners: the slogan list to print, as `@/slogans/x.md` (every list when not given).
+    pub slogans: Option<String>,
+    /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
+    pub mount: Option<String>,
+}
+
+/// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
+/// as an official posting for as long as it is in force.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoticeFrontMatter {
+    pub id: Option<String>,
+    /// The document number (文号), like `青禾扫黑办〔2026〕1号`.
+    pub number: Option<String>,
+    pub issuer: Option<String>,
+    /// The date of the 落款; the page's date when not given.
+    pub date: Option<Date>,
+    pub valid_from: Option<Date>,
+    #[serde(alias = "expires")]
+    pub valid_until: Option<Date>,
+    /// The day it was revoked (撤销).
+    pub revoked: Option<Date>,
+    /// The notice that replaced it, as `@/notices/x.md`.
+    pub superseded_by: Option<String>,
+    /// Printed sizes; A3 and A2 when not given.
+    pub sizes: Option<Vec<String>>,
+    pub units: Option<UnitsSpec>,
+    pub channels: Option<Vec<String>>,
+    pub copies: Option<CopiesSpec>,
+    pub extra_copies: Option<u32>,
+}
+
+/// The `[slogans]` table of a slogan list page.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlogansFrontMatter {
+    pub id: Option<String>,
+    #[serde(default)]
+    pub list: Vec<SloganFrontMatter>,
+}
+
+/// One slogan: `{ text = "…", from = 2026-03-01, until = 2026-12-31 }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SloganFrontMatter {
+    pub text: String,
+    pub from: Option<Date>,
+    pub until: Option<Date>,
+}
+
+/// `copies = ...` in front matter: a number (that many per unit) or what to count by.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum CopiesSpec {
+    Fixed(u32),
+    Per(String),
+}
