@@ -7,9 +7,9 @@ use std::path::Path;
 
 use crate::content::{output_file, Library};
 use crate::error::{Error, Errors, Location};
-use crate::feeds::decode_percent;
 use crate::output::{Entry, Output};
 use crate::site::{BuildOptions, Site};
+use crate::urls::decode_percent;
 
 /// Checking links to other sites (`--external`): how long to wait for each.
 #[derive(Debug, Clone)]

@@ -3,6 +3,7 @@
 
 use crate::config::Config;
 use crate::content::{output_file, Library, Page};
+use crate::urls::encode_iri;
 // One escaper for HTML and XML text and attributes.
 use crate::markdown::escape_attr as escape_xml;
 use crate::markdown::Rendered;
@@ -191,48 +192,4 @@ fn sitemap(config: &Config, library: &Library) -> String {
     }
     xml.push_str("</urlset>\n");
     xml
-}
-
-/// Percent-encodes the non-ASCII bytes and spaces of a URL, so Chinese paths are valid URIs.
-pub fn encode_iri(url: &str) -> String {
-    let mut out = String::with_capacity(url.len() * 2);
-    for byte in url.bytes() {
-        if byte >= 0x80 || byte == b' ' || byte < 0x20 {
-            out.push_str(&format!("%{byte:02X}"));
-        } else {
-            out.push(byte as char);
-        }
-    }
-    out
-}
-
-/// Decodes `%XX` escapes (as browsers send Chinese paths); invalid escapes are kept as they are.
-pub fn decode_percent(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let Some(b) = text.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok()) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chinese_urls_are_percent_encoded() {
-        assert_eq!(encode_iri("https://a.cn/政策/"), "https://a.cn/%E6%94%BF%E7%AD%96/");
-        assert_eq!(decode_percent("/%E6%94%BF%E7%AD%96/"), "/政策/");
-        assert_eq!(decode_percent("100%"), "100%");
-    }
 }

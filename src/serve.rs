@@ -13,10 +13,10 @@ use notify::event::ModifyKind;
 use notify::{EventKind, RecursiveMode, Watcher};
 
 use crate::error::{Error, Errors};
-use crate::feeds::decode_percent;
 use crate::output::{Entry, Output};
 use crate::render::values::Shapes;
 use crate::site::{BuildOptions, Site};
+use crate::urls::decode_percent;
 
 /// Where the live-reload script and its stylesheet are served; no site file can live there.
 const INTERNAL: &str = "/__placard/";

@@ -5,6 +5,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
+use percent_encoding::{percent_decode_str, utf8_percent_encode, AsciiSet, CONTROLS};
+
 /// Checks that `raw` is an absolute http(s) address with a valid host and nothing that could break
 /// out of an HTML attribute, and returns it without a trailing slash. The error says what is wrong
 /// in words an office worker can act on.
@@ -127,9 +129,31 @@ pub fn output_file(url_path: &str) -> String {
     }
 }
 
+/// What [`encode_iri`] escapes besides non-ASCII: control characters and the space.
+const IRI_ESCAPED: &AsciiSet = &CONTROLS.add(b' ');
+
+/// Percent-encodes the non-ASCII bytes, controls and spaces of a URL, so Chinese paths are valid
+/// URIs (in feeds and the sitemap); everything else, `%` included, stays as written.
+pub fn encode_iri(url: &str) -> String {
+    utf8_percent_encode(url, IRI_ESCAPED).to_string()
+}
+
+/// Decodes `%XX` escapes (as browsers send Chinese paths); invalid escapes are kept as they are.
+pub fn decode_percent(text: &str) -> String {
+    percent_decode_str(text).decode_utf8_lossy().into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn chinese_urls_are_percent_encoded() {
+        assert_eq!(encode_iri("https://a.cn/政策/ x"), "https://a.cn/%E6%94%BF%E7%AD%96/%20x");
+        assert_eq!(decode_percent("/%E6%94%BF%E7%AD%96/"), "/政策/");
+        assert_eq!(decode_percent("100%"), "100%");
+        assert_eq!(decode_percent("%zz%4"), "%zz%4");
+    }
 
     #[test]
     fn accepts_ordinary_addresses() {

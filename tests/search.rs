@@ -183,7 +183,7 @@ fn wait_for_results(browser: &mut Browser, session: &str, q: &str, first: &str) 
         let report: Value = serde_json::from_str(evaluate(browser, session, probe).as_str().unwrap()).unwrap();
         let href = report["href"].as_str().unwrap_or("");
         let path = href.splitn(4, '/').nth(3).map(|p| format!("/{p}")).unwrap_or_default();
-        let decoded = placard::feeds::decode_percent(&path);
+        let decoded = placard::urls::decode_percent(&path);
         if report["n"].as_u64().unwrap_or(0) > 0 && decoded == first {
             let status = report["status"].as_str().unwrap();
             assert!(status.contains("找到") && status.contains("条结果"), "{q}: status `{status}`");

@@ -160,15 +160,15 @@ pub fn find_page(site: &Site, spec: &str) -> Result<usize, Error> {
         None => {}
     }
     let path = url_path(site, spec);
-    if let Some(i) = library.pages.iter().position(|p| p.path == path || decode(&p.path) == path) {
+    if let Some(i) = library.pages.iter().position(|p| p.path == path || crate::urls::decode_percent(&p.path) == path) {
         return Ok(i);
     }
-    if library.sections.iter().any(|s| s.path == path || decode(&s.path) == path) {
+    if library.sections.iter().any(|s| s.path == path || crate::urls::decode_percent(&s.path) == path) {
         return Err(Error::new(format!("`{spec}` is a section, not a page"))
             .with_hint(format!("export all its pages with `placard article --section {}`", path.trim_matches('/'))));
     }
     let by_file: Vec<String> = library.pages.iter().map(|p| format!("content/{}", p.relative)).collect();
-    let by_path: Vec<String> = library.pages.iter().map(|p| decode(&p.path)).collect();
+    let by_path: Vec<String> = library.pages.iter().map(|p| crate::urls::decode_percent(&p.path)).collect();
     let known: Vec<&str> = if spec.ends_with(".md") { by_file.iter().map(String::as_str).collect() } else { by_path.iter().map(String::as_str).collect() };
     let wanted = if spec.ends_with(".md") { format!("content/{relative}") } else { path.clone() };
     let hint = match suggest(&wanted, &known) {
@@ -184,7 +184,7 @@ pub fn find_section(site: &Site, spec: &str) -> Result<usize, Error> {
     let wanted = section_name(&content_relative(spec));
     let wanted_path = url_path(site, spec).trim_matches('/').to_string();
     let name = |s: &crate::content::Section| section_name(&s.relative);
-    if let Some(i) = library.sections.iter().position(|s| name(s) == wanted || decode(&s.path).trim_matches('/') == wanted_path) {
+    if let Some(i) = library.sections.iter().position(|s| name(s) == wanted || crate::urls::decode_percent(&s.path).trim_matches('/') == wanted_path) {
         return Ok(i);
     }
     let names: Vec<String> = library.sections.iter().map(name).filter(|n| !n.is_empty()).collect();
@@ -215,13 +215,9 @@ fn url_path(site: &Site, spec: &str) -> String {
     let base = site.config.base_url.trim_end_matches('/');
     let spec = spec.strip_prefix(base).unwrap_or(spec);
     let spec = spec.split(['?', '#']).next().unwrap_or("");
-    let spec = decode(spec);
+    let spec = crate::urls::decode_percent(spec);
     let spec = spec.trim_end_matches("index.html");
     format!("/{}/", spec.trim_matches('/')).replace("//", "/")
-}
-
-fn decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
 /// One folder per page: its slug, or its URL path with `-` for `/` when two pages share a slug.
@@ -453,7 +449,7 @@ impl SiteAssets<'_> {
             format!("{}{src}", self.page.path)
         };
         let mut parts: Vec<&str> = Vec::new();
-        let decoded = decode(&path);
+        let decoded = crate::urls::decode_percent(&path);
         for part in decoded.split('/') {
             match part {
                 "" | "." => {}

@@ -689,7 +689,7 @@ impl Pages<'_> {
         if self.config.generate_sitemap && self.templates.has("sitemap.xml") {
             let entries: Vec<Value> = crate::feeds::sitemap_entries(self.config, lib)
                 .into_iter()
-                .map(|(path, updated)| json!({"permalink": crate::feeds::encode_iri(&self.config.permalink(&path)), "updated": updated}))
+                .map(|(path, updated)| json!({"permalink": crate::urls::encode_iri(&self.config.permalink(&path)), "updated": updated}))
                 .collect();
             let mut context = self.base_context("/sitemap.xml");
             put(&mut context, "entries", Value::Array(entries));

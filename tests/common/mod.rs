@@ -166,7 +166,7 @@ pub fn serve(dir: &Path) -> String {
                 continue;
             }
             let raw = line.split_whitespace().nth(1).unwrap_or("/").split(['?', '#']).next().unwrap_or("/").to_string();
-            let path = placard::feeds::decode_percent(&raw);
+            let path = placard::urls::decode_percent(&raw);
             let mut file = dir.join(path.trim_start_matches('/'));
             if path.ends_with('/') {
                 file = file.join("index.html");
