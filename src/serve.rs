@@ -10,7 +10,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
 use notify::event::ModifyKind;
-use notify::{EventKind, RecursiveMode, Watcher};
+use notify::{EventKind, RecursiveMode};
 
 use crate::error::{Error, Errors};
 use crate::output::{Entry, Output};
@@ -139,7 +139,9 @@ fn overlay_text(errors: &Errors, root: &Path) -> String {
 /// Rebuilds after changes to content, templates, themes, static files, data or the config.
 fn watch(options: BuildOptions, shared: Arc<Shared>) {
     let (tx, rx) = std::sync::mpsc::channel();
-    let Ok(mut watcher) = notify::recommended_watcher(tx) else {
+    // Editors save in bursts (temporary file, rename, chmod): the debouncer waits until a burst is
+    // over and hands it on as one batch.
+    let Ok(mut debouncer) = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, tx) else {
         eprintln!("error: cannot watch files on this system; edits will not be picked up");
         return;
     };
@@ -147,19 +149,25 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
     for part in ["content", "templates", "themes", "static", "data", "config.toml"] {
         let path = root.join(part);
         if path.exists() {
-            let _ = watcher.watch(&path, RecursiveMode::Recursive);
+            if let Err(e) = debouncer.watch(&path, RecursiveMode::Recursive) {
+                eprintln!("warning: cannot watch {}: {e}; edits there will not be picked up", path.display());
+            }
         }
     }
-    while let Ok(first) = rx.recv() {
-        // Editors save in bursts (temporary file, rename, chmod): wait until they are done.
-        let mut events = vec![first];
-        while let Ok(more) = rx.recv_timeout(Duration::from_millis(60)) {
-            events.push(more);
-        }
+    while let Ok(batch) = rx.recv() {
+        let events = match batch {
+            Ok(events) => events,
+            Err(errors) => {
+                for e in errors {
+                    eprintln!("warning: watching files: {e}");
+                }
+                continue;
+            }
+        };
         // Reading a file is an event too (the build itself reads them all): only changes count.
         let mut paths: Vec<PathBuf> = events
             .into_iter()
-            .flatten()
+            .map(|e| e.event)
             .filter(|e| {
                 matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any))
             })
