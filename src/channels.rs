@@ -16,6 +16,7 @@ use crate::config::Config;
 pub use crate::content::campaign_tables::ChannelFrontMatter;
 use crate::content::Library;
 use crate::error::{suggest, Error, Errors, Severity};
+use crate::locations::KeyLines;
 use crate::phone::PhoneNumber;
 use crate::qr;
 
@@ -213,9 +214,8 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
             continue;
         };
         let id = meta.id().map(str::to_string).unwrap_or_else(|| page.slug.clone());
-        let source = std::fs::read_to_string(&page.file).unwrap_or_default();
         let at = |key: &str, message: String| {
-            let (line, column) = key_line(&source, key);
+            let (line, column) = key_position(&page.keys, key);
             Error::at(&page.file, line, column, message)
         };
         let channel = match check_channel(library, index, meta, &id, config, &at, errors) {
@@ -365,40 +365,9 @@ fn wrong_type(key: &str, raw: &Value) -> bool {
 
 /// The line and column where `key` is set inside the page's channel table (TOML `[channel]` or an
 /// inline table, YAML `channel:`); the table's own line for `""` or a key that is not written.
-fn key_line(source: &str, key: &str) -> (usize, usize) {
-    let lines: Vec<&str> = source.lines().collect();
-    let header = lines.iter().position(|l| {
-        let t = l.trim();
-        t == "[channel]" || t.starts_with("channel:") || t.strip_prefix("channel").is_some_and(|r| r.trim_start().starts_with('='))
-    });
-    let Some(header) = header else { return (0, 0) };
-    if key.is_empty() {
-        return (header + 1, 1);
-    }
-    let header_line = lines[header];
-    let inline = header_line.contains('{');
-    if inline {
-        let column =
-            header_line.find(&format!("{key} ")).or_else(|| header_line.find(&format!("{key}="))).map(|b| header_line[..b].chars().count() + 1).unwrap_or(1);
-        return (header + 1, column);
-    }
-    let yaml = header_line.trim_start().starts_with("channel:");
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    for (i, line) in lines.iter().enumerate().skip(header + 1) {
-        let t = line.trim_start();
-        let ends_table = if yaml { !t.is_empty() && indent(line) <= indent(header_line) } else { t.starts_with('[') || t == "+++" };
-        if ends_table || t == "---" {
-            break;
-        }
-        let key_ends = t.strip_prefix(key).is_some_and(|r| {
-            let r = r.trim_start();
-            r.starts_with('=') || r.starts_with(':')
-        }) || t.strip_prefix(&format!("\"{key}\"")).is_some_and(|r| r.trim_start().starts_with('='));
-        if key_ends {
-            return (i + 1, indent(line) + 1);
-        }
-    }
-    (header + 1, 1)
+fn key_position(keys: &KeyLines, key: &str) -> (usize, usize) {
+    let written = if key.is_empty() { None } else { keys.position(&format!("channel.{key}")) };
+    written.or_else(|| keys.line_of("channel").map(|line| (line, 1))).unwrap_or((0, 0))
 }
 
 fn valid_id(id: &str) -> bool {
@@ -647,9 +616,9 @@ mod tests {
     #[test]
     fn kinds_and_qr_modes_are_enums_with_did_you_mean() {
         let raw: Value = toml::from_str("kind = \"phnoe\"\nvalue = \"110\"").unwrap();
-        let source = "+++\ntitle = \"x\"\n[channel]\nkind = \"phnoe\"\nvalue = \"110\"\n+++\n";
+        let keys = KeyLines::of_toml("title = \"x\"\n[channel]\nkind = \"phnoe\"\nvalue = \"110\"\n", 2);
         let at = |key: &str, message: String| {
-            let (line, column) = key_line(source, key);
+            let (line, column) = key_position(&keys, key);
             Error::at("x.md", line, column, message)
         };
         let err = field_error(&fields("kind = \"phnoe\"\nvalue = \"110\"").unwrap_err().to_string(), &raw, &at);
@@ -672,14 +641,14 @@ mod tests {
 
     #[test]
     fn keys_are_found_inside_the_channel_table() {
-        let toml = "+++\ntitle = \"x\"\n[extra]\nvalue = 1\n[channel]\nkind = \"phone\"\n  value = \"110\"\n+++\nvalue = body\n";
-        assert_eq!(key_line(toml, "value"), (7, 3), "not the `value` of [extra] or of the body");
-        assert_eq!(key_line(toml, ""), (5, 1));
-        assert_eq!(key_line(toml, "label"), (5, 1), "a key not written points at the table");
-        let yaml = "---\ntitle: x\nchannel:\n  kind: phone\n  value: \"110\"\nvalue: 2\n---\n";
-        assert_eq!(key_line(yaml, "value"), (5, 3));
-        let inline = "+++\nchannel = { kind = \"phone\", value = \"110\" }\n+++\n";
-        assert_eq!(key_line(inline, "value"), (2, 29));
+        let toml = KeyLines::of_toml("title = \"x\"\n[extra]\nvalue = 1\n[channel]\nkind = \"phone\"\n  value = \"110\"\n", 2);
+        assert_eq!(key_position(&toml, "value"), (7, 3), "not the `value` of [extra]");
+        assert_eq!(key_position(&toml, ""), (5, 1));
+        assert_eq!(key_position(&toml, "label"), (5, 1), "a key not written points at the table");
+        let yaml = KeyLines::of_yaml("title: x\nchannel:\n  kind: phone\n  value: \"110\"\nvalue: 2\n", 2);
+        assert_eq!(key_position(&yaml, "value"), (5, 3));
+        let inline = KeyLines::of_toml("channel = { kind = \"phone\", value = \"110\" }\n", 2);
+        assert_eq!(key_position(&inline, "value"), (2, 29));
     }
 
     #[test]

@@ -85,6 +85,9 @@ pub struct Config {
     languages: Option<Value>,
     /// Zola's `[translations]` (the default language's strings), for `trans(key=...)`.
     pub translations: Option<Value>,
+    /// The line of each key of `config.toml`, for errors found after loading.
+    #[serde(skip)]
+    pub keys: crate::locations::KeyLines,
     search: Option<Value>,
     link_checker: Option<Value>,
     preserve_dotfiles_in_output: Option<Value>,
@@ -284,6 +287,7 @@ impl Config {
             }
         })?;
         let mut config: Config = from_toml(&text, &path, 1)?;
+        config.keys = crate::locations::KeyLines::of_toml(&text, 1);
         if let Some(name) = config.feed_filename.take() {
             config.feed_filenames = vec![name];
         }

@@ -19,6 +19,7 @@ pub mod highlight;
 pub mod html;
 pub mod images;
 pub mod init;
+pub mod locations;
 pub mod markdown;
 pub mod output;
 pub mod pack;

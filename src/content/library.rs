@@ -15,6 +15,7 @@ use super::{clean_url_path, slug_with};
 use crate::config::Config;
 use crate::config::SlugMode;
 use crate::error::{Error, Errors};
+use crate::locations::KeyLines;
 
 /// What loading needs besides the config.
 #[derive(Debug, Clone)]
@@ -32,6 +33,8 @@ pub struct Page {
     /// The path inside `content/`, with `/` separators, as `@/` links and `get_page` name it.
     pub relative: String,
     pub meta: PageFrontMatter,
+    /// The line of each front-matter key, for errors found after loading.
+    pub keys: KeyLines,
     /// The front matter as written, so `serve` can tell an edit of the body alone.
     pub front_matter: String,
     pub body: String,
@@ -71,6 +74,8 @@ pub struct Section {
     pub file: PathBuf,
     pub relative: String,
     pub meta: SectionFrontMatter,
+    /// The line of each front-matter key, for errors found after loading.
+    pub keys: KeyLines,
     pub body: String,
     pub body_line: usize,
     pub path: String,
@@ -134,6 +139,7 @@ impl Library {
                 file: content.join("_index.md"),
                 relative: "_index.md".into(),
                 meta: SectionFrontMatter::default(),
+                keys: KeyLines::default(),
                 body: String::new(),
                 body_line: 1,
                 path: "/".into(),
@@ -207,6 +213,8 @@ impl Library {
             if loaded.contains(file) || file.extension().is_none_or(|e| e != "md") {
                 continue;
             }
+            // No parser produced anything for this file, so its id can only be read from its text;
+            // this runs only for files that failed to load.
             let Ok(source) = std::fs::read_to_string(file) else { continue };
             let mut lines = source.lines().skip_while(|l| l.trim() != toml && l.trim() != yaml);
             if lines.next().is_none() {
@@ -522,20 +530,27 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
     let source = std::fs::read_to_string(&file)
         .map_err(|e| Error::in_file(&file, format!("could not read this file: {e}")).with_hint("Markdown files must be saved as UTF-8"))?;
     let split = front_matter::split(&source, &file)?;
+    let keys = if split.is_yaml {
+        KeyLines::of_yaml(split.front_matter, split.front_matter_line)
+    } else {
+        KeyLines::of_toml(split.front_matter, split.front_matter_line)
+    };
     let body = split.body.to_string();
     let body_line = split.body_line;
     if relative == "_index.md" || relative.ends_with("/_index.md") {
         let meta: SectionFrontMatter = front_matter::parse(&split, &file)?;
         let mut meta = meta;
-        meta.aliases = clean_aliases(&meta.aliases, &file, &source)?;
+        meta.aliases = clean_aliases(&meta.aliases, &file, &keys)?;
         if meta.paginate_by == Some(0) {
-            return Err(locate(Error::in_file(&file, "`paginate_by = 0` would make empty pages"), &source, "paginate_by")
+            return Err(keys
+                .locate(Error::in_file(&file, "`paginate_by = 0` would make empty pages"), "paginate_by")
                 .with_hint("use a positive number, or leave paginate_by out"));
         }
         return Ok(Parsed::Section(Box::new(Section {
             file,
             relative: relative.to_string(),
             meta,
+            keys,
             body,
             body_line,
             path: String::new(),
@@ -546,7 +561,7 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
         })));
     }
     let mut meta: PageFrontMatter = front_matter::parse(&split, &file)?;
-    meta.aliases = clean_aliases(&meta.aliases, &file, &source)?;
+    meta.aliases = clean_aliases(&meta.aliases, &file, &keys)?;
     let is_bundle = relative == "index.md" || relative.ends_with("/index.md");
     let dir = page_dir(relative);
     let stem = if is_bundle {
@@ -560,11 +575,11 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
     let date = meta.date.clone().or(file_date);
     let slug = match &meta.slug {
         Some(s) if !slug_with(s, mode).is_empty() => slug_with(s, mode),
-        Some(s) => return Err(locate(Error::in_file(&file, format!("the slug `{s}` has no letters or digits")), &source, "slug")),
+        Some(s) => return Err(keys.locate(Error::in_file(&file, format!("the slug `{s}` has no letters or digits")), "slug")),
         None => slug_with(stem_rest, mode),
     };
     let path = match &meta.path {
-        Some(p) => clean_url_path(p).map_err(|m| locate(Error::in_file(&file, m), &source, "path"))?,
+        Some(p) => clean_url_path(p).map_err(|m| keys.locate(Error::in_file(&file, m), "path"))?,
         None => {
             let base = dir_url(&parent, mode);
             if slug.is_empty() {
@@ -575,6 +590,7 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
         }
     };
     Ok(Parsed::Page(Box::new(Page {
+        keys,
         front_matter: split.front_matter.to_string(),
         file,
         relative: relative.to_string(),
@@ -594,26 +610,8 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
     })))
 }
 
-fn clean_aliases(aliases: &[String], file: &Path, source: &str) -> Result<Vec<String>, Error> {
-    aliases.iter().map(|a| clean_url_path(a).map_err(|m| locate(Error::in_file(file, m), source, "aliases"))).collect()
-}
-
-/// Points `error` at the line where `key` is set in the front matter, when there is one.
-pub(crate) fn locate(error: Error, source: &str, key: &str) -> Error {
-    let line = source.lines().position(|l| {
-        let l = l.trim_start();
-        l.strip_prefix(key).is_some_and(|rest| {
-            let rest = rest.trim_start();
-            rest.starts_with('=') || rest.starts_with(':')
-        })
-    });
-    match (line, &error.location) {
-        (Some(n), Some(loc)) => {
-            let path = loc.path.clone();
-            error.located(path, n + 1, 1)
-        }
-        _ => error,
-    }
+fn clean_aliases(aliases: &[String], file: &Path, keys: &KeyLines) -> Result<Vec<String>, Error> {
+    aliases.iter().map(|a| clean_url_path(a).map_err(|m| keys.locate(Error::in_file(file, m), "aliases"))).collect()
 }
 
 /// `2024-03-01-title` → (the date, `title`); anything else is returned whole.

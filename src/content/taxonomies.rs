@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::library::{locate, Library};
+use super::library::Library;
 use crate::config::{Config, TaxonomyConfig};
 use crate::error::{Error, Errors};
 
@@ -31,14 +31,13 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
     for (index, page) in library.pages.iter().enumerate() {
         for (name, values) in &page.meta.taxonomies {
             let Some(t) = names.iter().position(|n| n == name) else {
-                let source = std::fs::read_to_string(&page.file).unwrap_or_default();
                 let error = Error::in_file(&page.file, format!("taxonomy `{name}` is not configured"));
                 let hint = if names.is_empty() {
                     format!("add taxonomies = [{{ name = \"{name}\" }}] to config.toml")
                 } else {
                     format!("config.toml defines: {}; add `{name}` there or fix the name", names.join(", "))
                 };
-                errors.push(locate(error, &source, name).with_hint(hint));
+                errors.push(page.keys.locate(error, name).with_hint(hint));
                 continue;
             };
             if page.expired {

@@ -16,7 +16,6 @@ use serde_json::{json, Value};
 use crate::channels::Channels;
 use crate::config::Config;
 pub use crate::content::campaign_tables::{CopiesSpec, ItemFrontMatter, LetterFrontMatter, NoticeFrontMatter, PosterFrontMatter, UnitFrontMatter, UnitsSpec};
-use crate::content::library::locate;
 use crate::content::{Date, Library, Page};
 use crate::error::{Error, Errors};
 pub use kinds::{Copies, Kind, KINDS};
@@ -275,18 +274,16 @@ impl Print {
             if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() {
                 continue;
             }
-            // Read once, only for print items: error locations point into it.
-            let source = std::fs::read_to_string(&page.file).unwrap_or_default();
             let drafts: Vec<(&'static Kind, Draft)> = if let Some(m) = &meta.poster {
                 vec![(kind("poster"), poster_draft(m))]
             } else if let Some(m) = &meta.letter {
                 vec![(kind("letter"), letter_draft(m))]
             } else if let Some(m) = &meta.print {
                 match kinds::find(&m.kind) {
-                    Ok(k) if k.name == "banner" => banner_drafts(library, page, &source, &print.slogans, today, m, errors),
+                    Ok(k) if k.name == "banner" => banner_drafts(library, page, &print.slogans, today, m, errors),
                     Ok(k) => vec![(k, item_draft(m))],
                     Err(hint) => {
-                        errors.push(locate(Error::in_file(&page.file, format!("`{}` is not a kind of print item", m.kind)), &source, "kind").with_hint(hint));
+                        errors.push(page.keys.locate(Error::in_file(&page.file, format!("`{}` is not a kind of print item", m.kind)), "kind").with_hint(hint));
                         continue;
                     }
                 }
@@ -296,10 +293,11 @@ impl Print {
                 continue;
             };
             for (kind, draft) in drafts {
-                let Some(item) = build_item(&context, index, page, &source, kind, draft, &print.units, errors) else { continue };
+                let Some(item) = build_item(&context, index, page, kind, draft, &print.units, errors) else { continue };
                 if print.items.iter().any(|i| i.spec.folder == item.spec.folder && i.id == item.id) {
                     errors.push(
-                        locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), &source, "id")
+                        page.keys
+                            .locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), "id")
                             .with_hint("set a different id = \"...\""),
                     );
                     continue;
@@ -365,17 +363,17 @@ fn collect_units(library: &Library, channels: &Channels, config: &Config, errors
     let town: Vec<String> = channels.iter().filter(|c| !owned.contains(&c.id.as_str())).map(|c| c.id.clone()).collect();
     for (index, page) in library.pages.iter().enumerate() {
         let Some(meta) = &page.meta.unit else { continue };
-        let source = std::fs::read_to_string(&page.file).unwrap_or_default();
-        let Some(id) = item_id(page, meta.id.as_deref(), &source, "unit", errors) else { continue };
+        let Some(id) = item_id(page, meta.id.as_deref(), "unit", errors) else { continue };
         for channel in &meta.channels {
             // A channel that failed its own checks was reported there; once is enough.
             if channels.get(channel).is_none() && !channels.is_rejected(channel) {
-                errors.push(unknown_channel(page, &source, channel, channels));
+                errors.push(unknown_channel(page, channel, channels));
             }
         }
         if units.iter().any(|u| u.id == id) || channels.get(&id).is_some() {
             errors.push(
-                locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), &source, "id")
+                page.keys
+                    .locate(Error::in_file(&page.file, format!("the id `{id}` is already used by another unit or channel")), "id")
                     .with_hint("units and channels share the short links /q/<id>/, so each needs its own id"),
             );
             continue;
@@ -422,9 +420,9 @@ fn collect_units(library: &Library, channels: &Channels, config: &Config, errors
             }
             None if rejected.contains(&parent) => {}
             None => {
-                let source = std::fs::read_to_string(&page.file).unwrap_or_default();
                 errors.push(
-                    locate(Error::in_file(&page.file, format!("there is no unit `{parent}` for this one to belong to")), &source, "parent")
+                    page.keys
+                        .locate(Error::in_file(&page.file, format!("there is no unit `{parent}` for this one to belong to")), "parent")
                         .with_hint(format!("parent = \"...\" names a unit that belongs to no other; units are: {}", ids.join(", "))),
                 );
             }
@@ -491,7 +489,6 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
 fn banner_drafts(
     library: &Library,
     page: &Page,
-    source: &str,
     all: &[slogans::Slogan],
     today: chrono::NaiveDate,
     m: &ItemFrontMatter,
@@ -503,7 +500,8 @@ fn banner_drafts(
             Some(crate::content::library::Item::Page(p)) if library.pages[p].meta.slogans.is_some() => Some(p),
             _ => {
                 errors.push(
-                    locate(Error::in_file(&page.file, format!("slogans = \"{link}\" is not a slogan list")), source, "slogans")
+                    page.keys
+                        .locate(Error::in_file(&page.file, format!("slogans = \"{link}\" is not a slogan list")), "slogans")
                         .with_hint("name a page with a [slogans] table, like slogans = \"@/slogans/2026.md\""),
                 );
                 return vec![];
@@ -555,9 +553,9 @@ fn notice_drafts(page: &Page, notices: &[notices::Notice], m: &NoticeFrontMatter
 /// One print item from its draft: the checks every kind shares (id, size, bleed, colour, units,
 /// channels, copies rule, seal).
 #[allow(clippy::too_many_arguments)]
-fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Option<PrintItem> {
+fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Option<PrintItem> {
     let file = &page.file;
-    let id = item_id(page, d.id.as_deref(), source, kind.name, errors)?;
+    let id = item_id(page, d.id.as_deref(), kind.name, errors)?;
     let paper = d.size.clone().unwrap_or_else(|| kind.size.into());
     let landscape = match d.orientation.as_deref() {
         None => kind.landscape,
@@ -565,7 +563,9 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         Some("landscape") => true,
         Some(other) => {
             errors.push(
-                locate(Error::in_file(file, format!("`{other}` is not an orientation")), source, "orientation").with_hint("use \"portrait\" or \"landscape\""),
+                page.keys
+                    .locate(Error::in_file(file, format!("`{other}` is not an orientation")), "orientation")
+                    .with_hint("use \"portrait\" or \"landscape\""),
             );
             return None;
         }
@@ -573,7 +573,8 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
     let bleed = d.bleed_mm.unwrap_or(kind.bleed_mm);
     if !(0.0..=10.0).contains(&bleed) {
         errors.push(
-            locate(Error::in_file(file, format!("a bleed of {bleed} mm is not usable")), source, "bleed_mm")
+            page.keys
+                .locate(Error::in_file(file, format!("a bleed of {bleed} mm is not usable")), "bleed_mm")
                 .with_hint("print shops ask for 2–5 mm; the default is 3"),
         );
         return None;
@@ -584,19 +585,19 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         Ok(sheet) => Sheet { scale: kind.scale, ..sheet },
         Err(hint) => {
             let key = if kind.name == "notice" { "sizes" } else { "size" };
-            errors.push(locate(Error::in_file(file, format!("`{paper}` is not a size placard knows")), source, key).with_hint(hint));
+            errors.push(page.keys.locate(Error::in_file(file, format!("`{paper}` is not a size placard knows")), key).with_hint(hint));
             return None;
         }
     };
     let color = d.color.clone().unwrap_or_else(|| "#b71c1c".into());
     if !is_hex_color(&color) {
-        errors.push(locate(Error::in_file(file, format!("`{color}` is not a colour")), source, "color").with_hint("write colours as #rrggbb, like #b71c1c"));
+        errors.push(page.keys.locate(Error::in_file(file, format!("`{color}` is not a colour")), "color").with_hint("write colours as #rrggbb, like #b71c1c"));
         return None;
     }
     let copies = match Copies::from_front_matter(kind, d.copies.as_ref(), d.extra_copies) {
         Ok(copies) => copies,
         Err(hint) => {
-            errors.push(locate(Error::in_file(file, "this copies rule is not understood"), source, "copies").with_hint(hint));
+            errors.push(page.keys.locate(Error::in_file(file, "this copies rule is not understood"), "copies").with_hint(hint));
             return None;
         }
     };
@@ -604,7 +605,8 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         Some(name) => {
             if !page.assets.iter().any(|a| a.file_name().and_then(|n| n.to_str()) == Some(name.as_str())) {
                 errors.push(
-                    locate(Error::in_file(file, format!("the seal image `{name}` is not next to this {}", kind.label)), source, "seal")
+                    page.keys
+                        .locate(Error::in_file(file, format!("the seal image `{name}` is not next to this {}", kind.label)), "seal")
                         .with_hint("make the item a page bundle (a folder with index.md) and put the image in that folder"),
                 );
                 return None;
@@ -618,7 +620,7 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
     for channel in channels.iter().chain(&d.channel) {
         // A channel that failed its own checks was reported there; once is enough.
         if cx.channels.get(channel).is_none() && !cx.channels.is_rejected(channel) {
-            errors.push(unknown_channel(page, source, channel, cx.channels));
+            errors.push(unknown_channel(page, channel, cx.channels));
         }
     }
     let mut finishing = None;
@@ -627,7 +629,7 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         match slogans::mount_finishing(d.mount.as_deref()) {
             Ok(f) => finishing = Some(f.to_string()),
             Err(hint) => {
-                errors.push(locate(Error::in_file(file, "this banner's mount is not understood"), source, "mount").with_hint(hint));
+                errors.push(page.keys.locate(Error::in_file(file, "this banner's mount is not understood"), "mount").with_hint(hint));
                 return None;
             }
         }
@@ -636,7 +638,8 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
             Ok(t) => text_mm = Some(t),
             Err(message) => {
                 errors.push(
-                    locate(Error::in_file(file, message), source, "size")
+                    page.keys
+                        .locate(Error::in_file(file, message), "size")
                         .with_hint("order a longer banner (size = \"900x6000\"), or shorten the slogan in its list"),
                 );
                 return None;
@@ -648,7 +651,7 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         Some(text) => format!("{}：{text}", page_title.unwrap_or_default()),
         None => page_title.unwrap_or_else(|| id.clone()),
     };
-    let unit_ids = resolve_units(page, source, d.units.as_ref(), cx, units, errors);
+    let unit_ids = resolve_units(page, d.units.as_ref(), cx, units, errors);
     let issuer_default = cx.config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&cx.config.title).to_string();
     Some(PrintItem {
         kind: kind.family,
@@ -707,30 +710,31 @@ fn is_hex_color(text: &str) -> bool {
 }
 
 /// The item's id (front matter `id` or the slug), which must suit a file name and a short link.
-fn item_id(page: &Page, id: Option<&str>, source: &str, what: &str, errors: &mut Errors) -> Option<String> {
+fn item_id(page: &Page, id: Option<&str>, what: &str, errors: &mut Errors) -> Option<String> {
     let id = id.map(str::to_string).unwrap_or_else(|| page.slug.clone());
     let ok = crate::content::is_short_id(&id, 32) && id != TOWN_VARIANT;
     if ok {
         Some(id)
     } else {
         errors.push(
-            locate(Error::in_file(&page.file, format!("`{id}` cannot be a {what} id")), source, "id")
+            page.keys
+                .locate(Error::in_file(&page.file, format!("`{id}` cannot be a {what} id")), "id")
                 .with_hint(format!("give the {what} an id of lower-case letters, digits and dashes, like id = \"dongwan\"")),
         );
         None
     }
 }
 
-fn unknown_channel(page: &Page, source: &str, id: &str, channels: &Channels) -> Error {
+fn unknown_channel(page: &Page, id: &str, channels: &Channels) -> Error {
     let known: Vec<&str> = channels.iter().map(|c| c.id.as_str()).collect();
     let hint = match crate::error::suggest(id, &known) {
         Some(near) => format!("did you mean `{near}`? channels are: {}", known.join(", ")),
         None => format!("channels are: {}", known.join(", ")),
     };
-    locate(Error::in_file(&page.file, format!("there is no channel `{id}`")), source, "channels").with_hint(hint)
+    page.keys.locate(Error::in_file(&page.file, format!("there is no channel `{id}`")), "channels").with_hint(hint)
 }
 
-fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, cx: &Context, units: &[Unit], errors: &mut Errors) -> Vec<String> {
+fn resolve_units(page: &Page, spec: Option<&UnitsSpec>, cx: &Context, units: &[Unit], errors: &mut Errors) -> Vec<String> {
     let all = &cx.all_units;
     match spec {
         None => vec![],
@@ -740,7 +744,8 @@ fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, cx: &Conte
         Some(UnitsSpec::All(word)) if word == "schools" => units.iter().filter(|u| u.is_school()).map(|u| u.id.clone()).collect(),
         Some(UnitsSpec::All(word)) => {
             errors.push(
-                locate(Error::in_file(&page.file, format!("units = \"{word}\" is not understood")), source, "units")
+                page.keys
+                    .locate(Error::in_file(&page.file, format!("units = \"{word}\" is not understood")), "units")
                     .with_hint("write units = \"all\", units = \"schools\", or a list such as units = [\"dongwan\", \"shiqiao\"]"),
             );
             vec![]
@@ -750,7 +755,8 @@ fn resolve_units(page: &Page, source: &str, spec: Option<&UnitsSpec>, cx: &Conte
                 if !all.contains(id) && !cx.rejected_units.contains(id) {
                     let known: Vec<&str> = all.iter().map(String::as_str).collect();
                     errors.push(
-                        locate(Error::in_file(&page.file, format!("there is no unit `{id}`")), source, "units")
+                        page.keys
+                            .locate(Error::in_file(&page.file, format!("there is no unit `{id}`")), "units")
                             .with_hint(format!("units are: {}", known.join(", "))),
                     );
                 }

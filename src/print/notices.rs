@@ -6,7 +6,6 @@
 use chrono::NaiveDate;
 use serde::Serialize;
 
-use crate::content::library::locate;
 use crate::content::library::Item;
 use crate::content::Library;
 use crate::error::{Error, Errors};
@@ -75,11 +74,11 @@ pub fn collect(library: &Library, today: NaiveDate, errors: &mut Errors) -> Vec<
     let mut notices = Vec::new();
     for (index, page) in library.pages.iter().enumerate() {
         let Some(meta) = &page.meta.notice else { continue };
-        let source = std::fs::read_to_string(&page.file).unwrap_or_default();
         let id = meta.id.clone().unwrap_or_else(|| page.slug.clone());
         if !crate::content::is_short_id(&id, 28) {
             errors.push(
-                locate(Error::in_file(&page.file, format!("`{id}` cannot be a notice id")), &source, "id")
+                page.keys
+                    .locate(Error::in_file(&page.file, format!("`{id}` cannot be a notice id")), "id")
                     .with_hint("give the notice an id of lower-case letters, digits and dashes, like id = \"xuanshang-2026\""),
             );
             continue;
@@ -97,7 +96,8 @@ pub fn collect(library: &Library, today: NaiveDate, errors: &mut Errors) -> Vec<
                 }
                 _ => {
                     errors.push(
-                        locate(Error::in_file(&page.file, format!("superseded_by = \"{link}\" is not another page")), &source, "superseded_by")
+                        page.keys
+                            .locate(Error::in_file(&page.file, format!("superseded_by = \"{link}\" is not another page")), "superseded_by")
                             .with_hint("name the new notice's file, like superseded_by = \"@/notices/xuanshang-2027.md\""),
                     );
                     None
@@ -109,7 +109,8 @@ pub fn collect(library: &Library, today: NaiveDate, errors: &mut Errors) -> Vec<
         if let (Some(from), Some(until)) = (from, until) {
             if until < from {
                 errors.push(
-                    locate(Error::in_file(&page.file, "the notice ends before it begins"), &source, "valid_until")
+                    page.keys
+                        .locate(Error::in_file(&page.file, "the notice ends before it begins"), "valid_until")
                         .with_hint("valid_until must be on or after valid_from"),
                 );
             }

@@ -7,7 +7,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use crate::content::campaign_tables::{SloganFrontMatter, SlogansFrontMatter};
-use crate::content::library::locate;
 use crate::content::{Date, Library};
 use crate::error::{Error, Errors};
 
@@ -43,11 +42,11 @@ pub fn collect(library: &Library, errors: &mut Errors) -> Vec<Slogan> {
     let mut slogans = Vec::new();
     for (index, page) in library.pages.iter().enumerate() {
         let Some(meta) = &page.meta.slogans else { continue };
-        let source = std::fs::read_to_string(&page.file).unwrap_or_default();
         let list = meta.id.clone().unwrap_or_else(|| page.slug.clone());
         if !crate::content::is_short_id(&list, 24) {
             errors.push(
-                locate(Error::in_file(&page.file, format!("`{list}` cannot be a slogan list id")), &source, "id")
+                page.keys
+                    .locate(Error::in_file(&page.file, format!("`{list}` cannot be a slogan list id")), "id")
                     .with_hint("give the list an id of lower-case letters, digits and dashes, like id = \"2026\""),
             );
             continue;
@@ -56,7 +55,8 @@ pub fn collect(library: &Library, errors: &mut Errors) -> Vec<Slogan> {
             let text = s.text.split_whitespace().collect::<Vec<_>>().join(" ");
             if text.is_empty() {
                 errors.push(
-                    locate(Error::in_file(&page.file, format!("slogan {} is empty", n + 1)), &source, "text")
+                    page.keys
+                        .locate_nth(Error::in_file(&page.file, format!("slogan {} is empty", n + 1)), "text", n)
                         .with_hint("write the slogan's text, or remove it"),
                 );
                 continue;
@@ -65,7 +65,8 @@ pub fn collect(library: &Library, errors: &mut Errors) -> Vec<Slogan> {
             if let (Some(f), Some(u)) = (from, until) {
                 if u < f {
                     errors.push(
-                        locate(Error::in_file(&page.file, format!("slogan {} (\"{text}\") ends before it begins", n + 1)), &source, &s.text)
+                        page.keys
+                            .locate_nth(Error::in_file(&page.file, format!("slogan {} (\"{text}\") ends before it begins", n + 1)), "text", n)
                             .with_hint("`until` must be on or after `from`"),
                     );
                 }
@@ -164,10 +165,9 @@ pub fn led_files(config: &crate::config::Config, slogans: &[Slogan], today: Naiv
             return vec![];
         }
     };
-    let source = std::fs::read_to_string(file).unwrap_or_default();
     let mut files = Vec::new();
-    for screen in screens {
-        let at = |message: String, hint: &str| locate(Error::in_file(file, message), &source, &format!("\"{}\"", screen.id)).with_hint(hint.to_string());
+    for (n, screen) in screens.iter().enumerate() {
+        let at = |message: String, hint: &str| config.keys.locate_nth(Error::in_file(file, message), "print.led.id", n).with_hint(hint.to_string());
         if !crate::content::is_short_id(&screen.id, 32) {
             errors.push(at(format!("`{}` cannot be an LED screen id", screen.id), "use lower-case letters, digits and dashes"));
             continue;

@@ -17,7 +17,6 @@ use tera::{Context, Tera};
 
 use crate::campaign::Campaign;
 use crate::config::Config;
-use crate::content::library::locate;
 use crate::content::{output_file, Library};
 use crate::error::{Error, Errors};
 use crate::feeds::FeedOf;
@@ -663,8 +662,13 @@ impl Pages<'_> {
         if !self.templates.has(template) {
             let error = Error::in_file(file, format!("the template `{template}` does not exist"))
                 .with_hint(format!("templates are looked up in {}", self.templates.search_path()));
-            let source = std::fs::read_to_string(file).unwrap_or_default();
-            return Err(locate(error, &source, key));
+            let lib = self.library;
+            let keys = lib.pages.iter().map(|p| (&p.file, &p.keys)).chain(lib.sections.iter().map(|s| (&s.file, &s.keys))).find(|(f, _)| *f == file);
+            return Err(match keys {
+                Some((_, keys)) => keys.locate(error, key),
+                None if file == Path::new("config.toml") => self.config.keys.locate(error, key),
+                None => error,
+            });
         }
         templates::render(self.tera, template, context).map_err(|f| {
             if let Some(error) = functions::image_call_failure(&f.cause, file, &self.templates.origin_path(template)) {
