@@ -25,7 +25,7 @@ pub fn from_yaml<T: DeserializeOwned>(text: &str, path: &Path, first_line: usize
     })
 }
 
-/// Rewords serde's messages and adds a "did you mean" hint for unknown keys.
+/// Rewords serde's messages and adds a "did you mean" hint for unknown keys and choices.
 fn with_hints(message: &str, path: &Path, line: usize, column: usize) -> Error {
     let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
     if message.starts_with("unknown field") {
@@ -34,6 +34,15 @@ fn with_hints(message: &str, path: &Path, line: usize, column: usize) -> Error {
             return match suggest(unknown, expected) {
                 Some(near) => error.with_hint(format!("did you mean `{near}`?")),
                 None => error.with_hint(format!("the keys allowed here are: {}", expected.join(", "))),
+            };
+        }
+    }
+    if message.starts_with("unknown variant") {
+        if let Some((unknown, expected)) = quoted.split_first() {
+            let error = Error::at(path, line, column, format!("`{unknown}` is not one of the choices here"));
+            return match suggest(unknown, expected) {
+                Some(near) => error.with_hint(format!("did you mean `{near}`? The choices are: {}", expected.join(", "))),
+                None => error.with_hint(format!("the choices are: {}", expected.join(", "))),
             };
         }
     }

@@ -86,7 +86,8 @@ fn the_ground_floor_and_content_use_nothing_above_them() {
         ("html", &[]),
         ("text", &[]),
         ("timing", &[]),
-        ("content", &["config", "error", "urls", "serde_errors", "text", "phone"]),
+        ("locations", &["error"]),
+        ("content", &["config", "error", "locations", "urls", "serde_errors", "text", "phone"]),
         ("campaign", &["channels", "config", "content", "error", "print"]),
     ] {
         let above: Vec<&String> = uses[module].iter().filter(|m| !allowed.contains(&m.as_str())).collect();

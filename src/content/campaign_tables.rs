@@ -8,6 +8,27 @@ use serde_json::Value;
 
 use super::Date;
 
+/// Which way up a sheet is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Orientation {
+    Portrait,
+    Landscape,
+}
+
+/// How a cloth banner is hung.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mount {
+    /// Metal eyelets (扣眼) at the corners and along the edges.
+    #[default]
+    #[serde(alias = "扣眼")]
+    Grommets,
+    /// A sleeve (穿杆套) at each end for a pole.
+    #[serde(alias = "穿杆", alias = "杆套")]
+    Sleeve,
+}
+
 /// The `[channel]` table of a channel page's front matter, kept as written. Loading a page never
 /// fails because of it: the campaign layer (`channels::collect`) checks it, so that a misspelt key is reported once, at its
 /// line, and the channel's id is still known to be the one that failed.
@@ -68,7 +89,7 @@ pub struct UnitFrontMatter {
 pub struct PosterFrontMatter {
     pub id: Option<String>,
     pub size: Option<String>,
-    pub orientation: Option<String>,
+    pub orientation: Option<Orientation>,
     pub bleed_mm: Option<f64>,
     pub crop_marks: Option<bool>,
     pub channels: Option<Vec<String>>,
@@ -104,7 +125,7 @@ pub struct ItemFrontMatter {
     pub kind: String,
     pub id: Option<String>,
     pub size: Option<String>,
-    pub orientation: Option<String>,
+    pub orientation: Option<Orientation>,
     pub bleed_mm: Option<f64>,
     pub crop_marks: Option<bool>,
     pub channels: Option<Vec<String>>,
@@ -121,7 +142,7 @@ pub struct ItemFrontMatter {
     /// Banners: the slogan list to print, as `@/slogans/x.md` (every list when not given).
     pub slogans: Option<String>,
     /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
-    pub mount: Option<String>,
+    pub mount: Option<Mount>,
 }
 
 /// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
@@ -174,4 +195,23 @@ pub struct SloganFrontMatter {
 pub enum CopiesSpec {
     Fixed(u32),
     Per(String),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serde_errors::from_toml;
+
+    #[test]
+    fn choices_are_enums_with_did_you_mean() {
+        let path = std::path::Path::new("p.md");
+        let item: ItemFrontMatter = from_toml("kind = \"banner\"\norientation = \"landscape\"\nmount = \"穿杆\"\n", path, 2).unwrap();
+        assert_eq!((item.orientation, item.mount), (Some(Orientation::Landscape), Some(Mount::Sleeve)));
+        let error = from_toml::<ItemFrontMatter>("kind = \"poster\"\norientation = \"lanscape\"\n", path, 2).unwrap_err();
+        assert_eq!(error.message, "`lanscape` is not one of the choices here");
+        assert_eq!(error.location.as_ref().map(|l| l.line), Some(3));
+        assert!(error.hint.as_deref().is_some_and(|h| h.starts_with("did you mean `landscape`?")), "{error:?}");
+        let error = from_toml::<ItemFrontMatter>("kind = \"banner\"\nmount = \"glue\"\n", path, 2).unwrap_err();
+        assert!(error.hint.as_deref().is_some_and(|h| h.contains("grommets") && h.contains("sleeve")), "{error:?}");
+    }
 }

@@ -15,7 +15,9 @@ use serde_json::{json, Value};
 
 use crate::channels::Channels;
 use crate::config::Config;
-pub use crate::content::campaign_tables::{CopiesSpec, ItemFrontMatter, LetterFrontMatter, NoticeFrontMatter, PosterFrontMatter, UnitFrontMatter, UnitsSpec};
+pub use crate::content::campaign_tables::{
+    CopiesSpec, ItemFrontMatter, LetterFrontMatter, Mount, NoticeFrontMatter, Orientation, PosterFrontMatter, UnitFrontMatter, UnitsSpec,
+};
 use crate::content::{Date, Library, Page};
 use crate::error::{Error, Errors};
 pub use kinds::{Copies, Kind, KINDS};
@@ -220,7 +222,7 @@ struct Draft {
     id: Option<String>,
     /// The kind's id, for errors (`poster`, `notice`…).
     size: Option<String>,
-    orientation: Option<String>,
+    orientation: Option<Orientation>,
     bleed_mm: Option<f64>,
     crop_marks: Option<bool>,
     channels: Option<Vec<String>>,
@@ -235,7 +237,7 @@ struct Draft {
     channel: Option<String>,
     notice: Option<usize>,
     text: Option<String>,
-    mount: Option<String>,
+    mount: Option<Mount>,
 }
 
 /// What collecting items needs at hand.
@@ -435,7 +437,7 @@ fn poster_draft(m: &PosterFrontMatter) -> Draft {
     Draft {
         id: m.id.clone(),
         size: m.size.clone(),
-        orientation: m.orientation.clone(),
+        orientation: m.orientation,
         bleed_mm: m.bleed_mm,
         crop_marks: m.crop_marks,
         channels: m.channels.clone(),
@@ -468,7 +470,7 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
     Draft {
         id: m.id.clone(),
         size: m.size.clone(),
-        orientation: m.orientation.clone(),
+        orientation: m.orientation,
         bleed_mm: m.bleed_mm,
         crop_marks: m.crop_marks,
         channels: m.channels.clone(),
@@ -480,7 +482,7 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
         date: m.date.clone(),
         salutation: m.salutation.clone(),
         channel: m.channel.clone(),
-        mount: m.mount.clone(),
+        mount: m.mount,
         ..Draft::default()
     }
 }
@@ -557,18 +559,9 @@ fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: D
     let file = &page.file;
     let id = item_id(page, d.id.as_deref(), kind.name, errors)?;
     let paper = d.size.clone().unwrap_or_else(|| kind.size.into());
-    let landscape = match d.orientation.as_deref() {
+    let landscape = match d.orientation {
         None => kind.landscape,
-        Some("portrait") => false,
-        Some("landscape") => true,
-        Some(other) => {
-            errors.push(
-                page.keys
-                    .locate(Error::in_file(file, format!("`{other}` is not an orientation")), "orientation")
-                    .with_hint("use \"portrait\" or \"landscape\""),
-            );
-            return None;
-        }
+        Some(o) => o == Orientation::Landscape,
     };
     let bleed = d.bleed_mm.unwrap_or(kind.bleed_mm);
     if !(0.0..=10.0).contains(&bleed) {
@@ -626,13 +619,7 @@ fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: D
     let mut finishing = None;
     let mut text_mm = None;
     if kind.name == "banner" {
-        match slogans::mount_finishing(d.mount.as_deref()) {
-            Ok(f) => finishing = Some(f.to_string()),
-            Err(hint) => {
-                errors.push(page.keys.locate(Error::in_file(file, "this banner's mount is not understood"), "mount").with_hint(hint));
-                return None;
-            }
-        }
+        finishing = Some(slogans::mount_finishing(d.mount.unwrap_or_default()).to_string());
         let text = d.text.as_deref().unwrap_or_default();
         match slogans::banner_type(text, sheet.trim_width_mm.max(sheet.trim_height_mm), sheet.trim_width_mm.min(sheet.trim_height_mm)) {
             Ok(t) => text_mm = Some(t),

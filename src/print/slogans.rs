@@ -113,11 +113,10 @@ pub fn banner_type(text: &str, width_mm: f64, height_mm: f64) -> Result<f64, Str
 }
 
 /// What `mount = "..."` means on the order sheet.
-pub fn mount_finishing(mount: Option<&str>) -> Result<&'static str, String> {
-    match mount.unwrap_or("grommets") {
-        "grommets" | "扣眼" => Ok("四角及上下边每隔 50 cm 打金属扣眼（grommets），热切边"),
-        "sleeve" | "穿杆" | "杆套" => Ok("左右两端缝穿杆套（sleeve），热切边"),
-        other => Err(format!("`{other}` is not a way to hang a banner: write mount = \"grommets\" (扣眼) or mount = \"sleeve\" (穿杆套)")),
+pub fn mount_finishing(mount: super::Mount) -> &'static str {
+    match mount {
+        super::Mount::Grommets => "四角及上下边每隔 50 cm 打金属扣眼（grommets），热切边",
+        super::Mount::Sleeve => "左右两端缝穿杆套（sleeve），热切边",
     }
 }
 
