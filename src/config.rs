@@ -882,6 +882,55 @@ mod tests {
     }
 
     #[test]
+    fn languages_are_read_as_zola_has_them() {
+        let text = "base_url = \"https://a.cn\"\ntitle = \"镇\"\ndefault_language = \"zh\"\ngenerate_feeds = true\n\
+                    [translations]\nhi = \"你好\"\n[languages.en]\ntitle = \"Town\"\ngenerate_feeds = true\nfeed_filenames = [\"rss.xml\"]\n\
+                    taxonomies = [{ name = \"tags\" }]\n[languages.en.translations]\nhi = \"Hello\"\n[languages.ug]\n[languages.ug-Latn]\n";
+        let mut config = parse(text).unwrap();
+        config.merge_default_language(Path::new("config.toml"), text).unwrap();
+        config.validate(Path::new("config.toml"), text).unwrap();
+        assert!(config.is_multilingual());
+        assert_eq!(config.language_codes(), ["zh", "en", "ug", "ug-Latn"]);
+        assert_eq!((config.lang_prefix("zh"), config.lang_prefix("en")), (String::new(), "/en".to_string()));
+        assert_eq!((config.title_of("en"), config.title_of("ug")), ("Town", "镇"));
+        assert_eq!(config.feeds_of("en"), ["rss.xml"]);
+        assert!(config.feeds_of("ug").is_empty());
+        assert_eq!(config.taxonomies_of("en")[0].name, "tags");
+        assert_eq!(config.translation("en", "hi"), Some(&json!("Hello")));
+        assert_eq!(config.translation("zh", "hi"), Some(&json!("你好")));
+        assert_eq!((config.dir_of("ug"), config.dir_of("ug-Latn"), config.dir_of("zh")), (TextDir::Rtl, TextDir::Ltr, TextDir::Ltr));
+        let en = config.to_value_for("en");
+        assert_eq!((en["title"].as_str(), en["dir"].as_str()), (Some("Town"), Some("ltr")));
+        assert!(en["languages"].get("zh").is_some() && en["languages"].get("en").is_none());
+    }
+
+    #[test]
+    fn directions_come_from_the_code_unless_set() {
+        for code in ["ug", "ar", "fa-IR", "he", "ur", "ug-CN", "uz-Arab"] {
+            assert_eq!(direction_of(code), TextDir::Rtl, "{code}");
+        }
+        for code in ["zh-CN", "bo", "ii", "en", "mn", "ug-Latn", "ug-Cyrl", "kk"] {
+            assert_eq!(direction_of(code), TextDir::Ltr, "{code}");
+        }
+        let text = "base_url = \"https://a.cn\"\n[languages.xx]\ndir = \"rtl\"\n";
+        assert_eq!(parse(text).unwrap().dir_of("xx"), TextDir::Rtl);
+    }
+
+    #[test]
+    fn bad_language_codes_and_doubled_default_settings_are_errors() {
+        let text = "base_url = \"https://a.cn\"\n[languages.\"../x\"]\n";
+        let mut config = parse(text).unwrap();
+        let errors = config.validate(Path::new("config.toml"), text).unwrap_err();
+        assert!(errors.0[0].message.contains("`../x` is not a language code"), "{:?}", errors.0);
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        let text = "base_url = \"https://a.cn\"\ntitle = \"A\"\ndefault_language = \"en\"\n[languages.en]\ntitle = \"B\"\n[languages.fr]\n";
+        let errors = parse(text).unwrap().merge_default_language(Path::new("config.toml"), text).unwrap_err();
+        assert!(errors.0[0].message.contains("`title` of the default language `en` is set twice"));
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 4);
+        assert!(is_language_code("zh-Hant-TW") && !is_language_code("e") && !is_language_code("en_US") && !is_language_code("en-"));
+    }
+
+    #[test]
     fn ignore_patterns_match_as_in_zola() {
         let text = "base_url = \"https://a.cn\"\nignored_content = [\"*/skip.md\", \"*.xlsx\"]\nignored_static = [\"drafts/**\"]\n";
         let mut config = parse(text).unwrap();

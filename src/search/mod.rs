@@ -343,4 +343,17 @@ mod tests {
         assert_eq!(shard_name(255, 256), "ff");
         assert_eq!(shard_name(5, 4096), "005");
     }
+
+    #[test]
+    fn tibetan_is_split_into_syllables_and_arabic_script_into_words() {
+        // ལྷ་ས (Lhasa): two syllables at the tsheg; the subjoined ཧ and the shad stay in or out of them.
+        assert_eq!(sorted(index_tokens("ལྷ་ས། བོད་རང་སྐྱོང་ལྗོངས།")), ["བོད", "རང", "ལྗོངས", "ལྷ", "ས", "སྐྱོང"]);
+        assert_eq!(query_tokens("ལྷ་ས"), ["ལྷ", "ས"]);
+        // A vowel sign belongs to its syllable: བོད is one token, not བ and ད.
+        assert_eq!(query_tokens("བོད"), ["བོད"]);
+        // Uyghur: words between spaces, the Arabic comma ends a word.
+        assert_eq!(sorted(index_tokens("ئۈرۈمچى، شىنجاڭ")), ["ئۈرۈمچى", "شىنجاڭ"]);
+        // Other scripts with spaces are lower-cased whole words, Unicode-aware.
+        assert_eq!(query_tokens("Hotline ÜBER Straße"), ["hotline", "über", "straße"]);
+    }
 }
