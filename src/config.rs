@@ -443,7 +443,7 @@ impl Config {
             let table = format!("languages.{code}");
             if !is_language_code(code) {
                 errors.push(
-                    Error::at(path, line_of_table(text, &table), 1, format!("`{code}` is not a language code"))
+                    Error::at(path, line_of_language(text, code), 1, format!("`{code}` is not a language code"))
                         .with_hint("use a code like \"en\", \"bo\", \"ug\" or \"zh-Hant\": letters and digits in parts joined by `-`"),
                 );
             }
@@ -451,14 +451,14 @@ impl Config {
             for taxonomy in &options.taxonomies {
                 if taxonomy.name.trim().is_empty() || taxonomy.name.contains('/') || !seen.insert(taxonomy.name.clone()) || taxonomy.paginate_by == Some(0) {
                     errors.push(
-                        Error::at(path, line_of_table(text, &table), 1, format!("[{table}] taxonomy `{}` is not usable", taxonomy.name))
+                        Error::at(path, line_of_language(text, code), 1, format!("[{table}] taxonomy `{}` is not usable", taxonomy.name))
                             .with_hint("give each taxonomy a name once, without `/`, and a positive paginate_by (or none)"),
                     );
                 }
             }
             for name in &options.feed_filenames {
                 if name.contains('/') || name.contains("..") || name.is_empty() {
-                    errors.push(Error::at(path, line_of_table(text, &table), 1, format!("[{table}] feed file name `{name}` must be a plain file name")));
+                    errors.push(Error::at(path, line_of_language(text, code), 1, format!("[{table}] feed file name `{name}` must be a plain file name")));
                 }
             }
         }
@@ -496,7 +496,7 @@ impl Config {
                 errors.push(
                     Error::at(
                         path,
-                        line_of_table(text, &format!("languages.{code}")),
+                        line_of_language(text, code),
                         1,
                         format!("[languages.{code}] `search` changes what the search index publishes, which placard does not support"),
                     )
@@ -535,7 +535,7 @@ impl Config {
         let twice = |key: &str| {
             Error::at(
                 path,
-                line_of_table(text, &table),
+                line_of_language(text, &self.default_language),
                 1,
                 format!("`{key}` of the default language `{}` is set twice: at the top and in [{table}]", self.default_language),
             )
@@ -804,6 +804,14 @@ impl Config {
     pub fn static_ignored(&self, relative: &str, full: &Path) -> bool {
         self.ignored_static_set.as_ref().is_some_and(|set| set.is_match(relative) || set.is_match(full))
     }
+}
+
+/// The line of `[languages.<code>]` (the code may be quoted), for errors about one language.
+fn line_of_language(text: &str, code: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().strip_prefix("[languages.").is_some_and(|rest| rest.trim_start_matches('"').starts_with(code)))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| line_of_table(text, "languages"))
 }
 
 /// The line of `[table]` or `table =`, for locating errors about a whole table.
