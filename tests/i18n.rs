@@ -374,3 +374,16 @@ fn languages_in_a_real_browser() {
     eprintln!("screenshot: {}", file.display());
     browser.close_page(&target).unwrap();
 }
+
+#[test]
+fn every_link_of_the_multilingual_site_leads_somewhere() {
+    // `placard check` follows every link of every page, the switcher and breadcrumbs included.
+    let s = Scratch::of("i18n-site");
+    let run = s.check();
+    assert!(run.status.success(), "{}{}", stdout(&run), stderr(&run));
+    let said = format!("{}{}", stdout(&run), stderr(&run));
+    assert!(said.contains(" 0 errors"), "{said}");
+    let built = built("i18n-site");
+    let term = read(&built.public(), "en/tags/hotline/index.html");
+    assert!(term.contains("href=\"https://town.example.org/en/tags/\""), "{term}");
+}

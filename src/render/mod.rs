@@ -822,9 +822,13 @@ fn common_contexts(values: &std::collections::BTreeMap<String, Value>) -> std::c
 }
 
 fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {
+    // The path is `/<slug>/`, or `/<lang>/<slug>/` for another language: the slug is the last part.
+    let slug = taxonomy.path.trim_matches('/').rsplit('/').next().unwrap_or("");
     json!({
         "name": taxonomy.config.name,
-        "slug": taxonomy.path.trim_matches('/'),
+        "slug": slug,
+        "lang": taxonomy.lang,
+        "path": taxonomy.path,
         "paginate_by": taxonomy.config.paginate_by,
         "paginate_path": taxonomy.config.paginate_path,
         "feed": taxonomy.config.feed,
