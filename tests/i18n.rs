@@ -286,6 +286,18 @@ fn open_phone(browser: &mut placard::browser::Browser, url: &str, scripts: bool)
     (target, session)
 }
 
+/// The fonts Chromium really used for the text of the first element matching `selector`.
+fn fonts_used(browser: &mut placard::browser::Browser, session: &str, selector: &str) -> Vec<String> {
+    use serde_json::json;
+    let s = Some(session);
+    browser.call("DOM.enable", json!({}), s).unwrap();
+    browser.call("CSS.enable", json!({}), s).unwrap();
+    let root = browser.call("DOM.getDocument", json!({}), s).unwrap()["root"]["nodeId"].clone();
+    let node = browser.call("DOM.querySelector", json!({"nodeId": root, "selector": selector}), s).unwrap()["nodeId"].clone();
+    let fonts = browser.call("CSS.getPlatformFontsForNode", json!({"nodeId": node}), s).unwrap();
+    fonts["fonts"].as_array().map(|a| a.iter().filter_map(|f| f["familyName"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+}
+
 /// Evaluates `expression` (which returns a JSON string) in the page.
 fn eval(browser: &mut placard::browser::Browser, session: &str, expression: &str) -> serde_json::Value {
     let result = browser.call("Runtime.evaluate", serde_json::json!({"expression": expression, "returnByValue": true}), Some(session)).unwrap();
@@ -366,12 +378,33 @@ fn languages_in_a_real_browser() {
     assert_eq!(layout["telText"], "0123-6110110");
     assert!(layout["overflow"].as_i64().unwrap() <= 0, "{layout}");
     assert!(layout["font"].as_str().unwrap().contains("Noto Naskh Arabic"), "{layout}");
+    let used = fonts_used(&mut browser, &session, "h1");
+    assert!(used.iter().any(|f| f.contains("Naskh Arabic") || f.contains("UKIJ")), "Uyghur drawn with {used:?}");
     let shot = browser.call("Page.captureScreenshot", json!({"format": "png"}), Some(&session)).unwrap();
     use base64::Engine as _;
     let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
     let file = Path::new(env!("CARGO_TARGET_TMPDIR")).join("i18n-rtl-360.png");
     std::fs::write(&file, png).unwrap();
     eprintln!("screenshot: {}", file.display());
+    browser.close_page(&target).unwrap();
+
+    // The Tibetan page: left to right, in the Tibetan font stack, and its screenshot beside the other.
+    let (target, session) = open_phone(&mut browser, &format!("{base}/bo/places/lhasa/"), true);
+    let layout = eval(
+        &mut browser,
+        &session,
+        "JSON.stringify({dir: getComputedStyle(document.body).direction, overflow: document.documentElement.scrollWidth - window.innerWidth, \
+          font: getComputedStyle(document.querySelector('h1')).fontFamily})",
+    );
+    assert_eq!(layout["dir"], "ltr", "{layout}");
+    assert!(layout["overflow"].as_i64().unwrap() <= 0, "{layout}");
+    assert!(layout["font"].as_str().unwrap().contains("placard-bo"), "{layout}");
+    // The Tibetan letters come from an installed Tibetan font; nothing was downloaded for them.
+    let used = fonts_used(&mut browser, &session, "h1");
+    assert!(used.iter().any(|f| f.contains("Tibetan") || f.contains("Jomolhari")), "Tibetan drawn with {used:?}");
+    let shot = browser.call("Page.captureScreenshot", json!({"format": "png"}), Some(&session)).unwrap();
+    let png = base64::engine::general_purpose::STANDARD.decode(shot["data"].as_str().unwrap()).unwrap();
+    std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("i18n-bo-360.png"), png).unwrap();
     browser.close_page(&target).unwrap();
 }
 
