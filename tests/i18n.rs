@@ -330,7 +330,11 @@ fn languages_in_a_real_browser() {
         browser.call("Input.dispatchMouseEvent", json!({"type": kind, "x": x, "y": y, "button": "left", "clickCount": 1}), Some(&session)).unwrap();
     }
     browser.wait_for("Page.loadEventFired", std::time::Duration::from_secs(20)).unwrap();
-    let landed = eval(&mut browser, &session, "JSON.stringify({url: location.href, lang: document.documentElement.lang, title: document.querySelector('h1').textContent})");
+    let landed = eval(
+        &mut browser,
+        &session,
+        "JSON.stringify({url: location.href, lang: document.documentElement.lang, title: document.querySelector('h1').textContent})",
+    );
     assert_eq!(landed["url"], format!("{base}/news/hotline/"), "{landed}");
     assert_eq!(landed["lang"], "zh-CN");
     assert_eq!(landed["title"], "举报电话开通");
@@ -353,7 +357,8 @@ fn languages_in_a_real_browser() {
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        let paths: Vec<String> = found.as_array().map(|a| a.iter().map(|p| placard::feeds::decode_percent(p.as_str().unwrap_or(""))).collect()).unwrap_or_default();
+        let paths: Vec<String> =
+            found.as_array().map(|a| a.iter().map(|p| placard::feeds::decode_percent(p.as_str().unwrap_or(""))).collect()).unwrap_or_default();
         assert_eq!(paths.first().map(String::as_str), Some(expected), "{path}?q={query}: {paths:?}");
         // Only pages of the search page's own language are found.
         let prefix = path.trim_end_matches("search/");

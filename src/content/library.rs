@@ -864,4 +864,22 @@ mod tests {
         assert_eq!((date.unwrap().text.as_str(), rest), ("2024-03-01", "集市宣传"));
         assert_eq!(date_prefix("2024-notes").1, "2024-notes");
     }
+
+    #[test]
+    fn language_codes_in_file_names() {
+        let text = "base_url = \"https://a.cn\"\ndefault_language = \"zh-CN\"\n[languages.en]\n[languages.ug]\n";
+        let config: Config = crate::serde_errors::from_toml(text, Path::new("config.toml"), 1).unwrap();
+        let split = |r: &str| split_language(r, &config);
+        assert_eq!(split("news/a.en.md").unwrap(), ("en".to_string(), "news/a.md".to_string()));
+        assert_eq!(split("news/_index.ug.md").unwrap(), ("ug".to_string(), "news/_index.md".to_string()));
+        assert_eq!(split("b/index.en.md").unwrap(), ("en".to_string(), "b/index.md".to_string()));
+        assert_eq!(split("news/a.zh-CN.md").unwrap(), ("zh-CN".to_string(), "news/a.md".to_string()));
+        assert_eq!(split("news/a.md").unwrap(), ("zh-CN".to_string(), "news/a.md".to_string()));
+        let (message, hint) = split("news/a.de.md").unwrap_err();
+        assert!(message.contains("`de`") && message.contains("zh-CN, en, ug"), "{message}");
+        assert!(hint.contains("[languages.de]") && hint.contains("a-de.md"), "{hint}");
+        // A site in one language reads dots in file names as part of the name, as before.
+        let single: Config = crate::serde_errors::from_toml("base_url = \"https://a.cn\"\n", Path::new("config.toml"), 1).unwrap();
+        assert_eq!(split_language("v1.2.md", &single).unwrap(), ("zh-CN".to_string(), "v1.2.md".to_string()));
+    }
 }

@@ -40,7 +40,11 @@ const STRINGS: &[(&str, &str, &str)] = &[
     ("search_placeholder", "如：举报电话、高利放贷、12337", "e.g. hotline, 12337"),
     ("search_needs_js", "搜索需要浏览器开启 JavaScript。您也可以按栏目浏览：", "Search needs JavaScript. You can also browse by section:"),
     ("search_old", "浏览器版本较旧，无法搜索，请按栏目浏览。", "This browser is too old to search; please browse by section."),
-    ("search_file", "离线资料里不能搜索：请按栏目浏览，或者联网后打开网站搜索。", "Search does not work in the offline copy: browse by section, or open the website."),
+    (
+        "search_file",
+        "离线资料里不能搜索：请按栏目浏览，或者联网后打开网站搜索。",
+        "Search does not work in the offline copy: browse by section, or open the website.",
+    ),
     ("search_more", "显示更多结果（还有 {n} 条）", "Show more results ({n} left)"),
     ("search_empty", "请输入字词或号码。", "Type a word or a number."),
     ("search_busy", "正在搜索…", "Searching…"),
