@@ -173,7 +173,7 @@ fn zola_settings_placard_cannot_honour_stop_the_build() {
     // (top-level keys go first, tables last, so that each lands where TOML puts it)
     let without_static = config.replace("ignored_static = [\"private/**\"]\n", "");
     for (text, named) in [
-        (format!("{config}\n[languages.en]\ntitle = \"Lantern\"\n"), "[languages]"),
+        (format!("{config}\n[languages.fr]\nbuild_search_index = true\nsearch = {{ include_content = false }}\n"), "[languages.fr] `search`"),
         (format!("build_search_index = true\n{config}\n[search]\ninclude_content = false\n"), "[search]"),
         (format!("ignored_static = [\"[unclosed\"]\n{without_static}"), "ignored_static"),
     ] {

@@ -5,9 +5,11 @@ pub mod functions;
 pub mod qr_codes;
 pub mod shortcodes;
 pub mod templates;
+pub mod ui_strings;
 pub mod values;
 pub mod zola;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -107,12 +109,12 @@ impl Inputs<'_> {
         tera
     }
 
-    fn bodies<'a>(&'a self, tera: &'a Tera, config_value: &'a Value, images: &'a crate::images::Images) -> Bodies<'a> {
-        Bodies { tera, config_value, templates: self.templates, config: self.config, library: self.library, campaign: self.campaign, images }
+    fn bodies<'a>(&'a self, tera: &'a Tera, config_values: &'a BTreeMap<String, Value>, images: &'a crate::images::Images) -> Bodies<'a> {
+        Bodies { tera, config_values, templates: self.templates, config: self.config, library: self.library, campaign: self.campaign, images }
     }
 
-    fn pages<'a>(&'a self, tera: &'a Tera, config_value: &Value, shapes: &'a Shapes) -> Pages<'a> {
-        let common = common_context(self.config, config_value);
+    fn pages<'a>(&'a self, tera: &'a Tera, config_values: &BTreeMap<String, Value>, shapes: &'a Shapes) -> Pages<'a> {
+        let common = common_contexts(config_values);
         Pages { tera, common, templates: self.templates, config: self.config, library: self.library, campaign: self.campaign, shapes }
     }
 }
@@ -129,9 +131,9 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
     let started = std::time::Instant::now();
     let codes = Arc::new(QrCodes::default());
     let images = Arc::new(crate::images::Images::new(inputs.root, &config.base_url, config.theme.as_deref()));
-    let config_value = config.to_value();
+    let config_values = config_values(config);
     let shortcode_tera = inputs.engine(None, &codes, &images);
-    let bodies = inputs.bodies(&shortcode_tera, &config_value, &images);
+    let bodies = inputs.bodies(&shortcode_tera, &config_values, &images);
 
     let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
     let section_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
@@ -145,7 +147,7 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
 
     let shapes = Arc::new(Shapes::new(library, inputs.campaign, config, page_bodies, section_bodies));
     let tera = inputs.engine(Some(shapes.clone()), &codes, &images);
-    let pages = inputs.pages(&tera, &config_value, &shapes);
+    let pages = inputs.pages(&tera, &config_values, &shapes);
 
     crate::timing::timing("Markdown", started);
     let started = std::time::Instant::now();
@@ -235,10 +237,10 @@ fn rerender_page_here(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut
     let (config, library) = (inputs.config, inputs.library);
     let codes = Arc::new(QrCodes::default());
     let images = Arc::new(crate::images::Images::new(inputs.root, &config.base_url, config.theme.as_deref()));
-    let config_value = config.to_value();
+    let config_values = config_values(config);
     let body = {
         let shortcode_tera = inputs.engine(None, &codes, &images);
-        inputs.bodies(&shortcode_tera, &config_value, &images).page(index).map_err(Errors::from)?
+        inputs.bodies(&shortcode_tera, &config_values, &images).page(index).map_err(Errors::from)?
     };
     let Some(shapes_mut) = Arc::get_mut(shapes) else {
         return Err(Error::new("the page shapes are still shared; rebuilding everything instead").into());
@@ -247,7 +249,7 @@ fn rerender_page_here(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut
     shapes_mut.page_bodies[index] = Arc::new(body);
 
     let tera = inputs.engine(Some(shapes.clone()), &codes, &images);
-    let pages = inputs.pages(&tera, &config_value, shapes.as_ref());
+    let pages = inputs.pages(&tera, &config_values, shapes.as_ref());
     let jobs = pages.jobs_showing(index);
     let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
     let mut errors = Errors::default();
@@ -297,7 +299,8 @@ fn collect_ok(results: Vec<Result<Rendered, Vec<Error>>>, errors: &mut Errors) -
 /// Renders Markdown bodies with their shortcodes.
 struct Bodies<'a> {
     tera: &'a Tera,
-    config_value: &'a Value,
+    /// `config` as each language's templates see it.
+    config_values: &'a std::collections::BTreeMap<String, Value>,
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
@@ -309,16 +312,16 @@ impl Bodies<'_> {
     fn page(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let page = &self.library.pages[index];
         let meta = values::page_listing(self.library, self.campaign, self.config, page, None);
-        self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta))
+        self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta), &page.lang)
     }
 
     fn section(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let section = &self.library.sections[index];
         let meta = values::section_meta(self.library, self.config, section);
-        self.body(&section.body, &section.file, section.body_line, &self.config.permalink(&section.path), ("section", meta))
+        self.body(&section.body, &section.file, section.body_line, &self.config.permalink(&section.path), ("section", meta), &section.lang)
     }
 
-    fn body(&self, body: &str, file: &Path, body_line: usize, permalink: &str, owner: (&str, Value)) -> Result<Rendered, Vec<Error>> {
+    fn body(&self, body: &str, file: &Path, body_line: usize, permalink: &str, owner: (&str, Value), lang: &str) -> Result<Rendered, Vec<Error>> {
         let (text, calls) =
             shortcodes::extract(body).map_err(|e| vec![Error::at(file, body_line + e.line - 1, e.column, e.message).with_hint(SHORTCODE_HINT)])?;
         let mut html_calls = Vec::with_capacity(calls.len());
@@ -342,8 +345,8 @@ impl Bodies<'_> {
             }
             context.insert("nth", &call.nth);
             context.insert(owner.0, &owner.1);
-            context.insert("config", self.config_value);
-            context.insert("lang", &self.config.default_language);
+            context.insert("config", &self.config_values[lang]);
+            context.insert("lang", lang);
             match templates::render(self.tera, &name, &context) {
                 Ok(html) => html_calls.push(html),
                 Err(f) => errors.push(Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, f.cause)).with_hint(
@@ -398,15 +401,16 @@ enum Job {
         pager: usize,
     },
     NotFound,
-    /// The search page at `/search/`, beside the index under `search/`.
-    Search,
+    /// The search page of a language at `/search/` (`/en/search/`), beside its index.
+    Search(String),
 }
 
 /// Renders pages, listings and special files through the site's templates.
 struct Pages<'a> {
     tera: &'a Tera,
-    /// What every page's context starts with (`config`, `lang`), serialised once, not once per page.
-    common: Context,
+    /// What every page's context starts with (`config`, `lang`), serialised once per language, not
+    /// once per page.
+    common: std::collections::BTreeMap<String, Context>,
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
@@ -441,8 +445,11 @@ impl Pages<'_> {
             jobs.push(Job::NotFound);
         }
         let taken = |path: &str| self.library.pages.iter().any(|p| p.path == path) || self.library.sections.iter().any(|s| s.path == path);
-        if self.config.build_search_index && self.templates.has("search.html") && !taken("/search/") {
-            jobs.push(Job::Search);
+        for lang in self.config.language_codes() {
+            let path = format!("{}/search/", self.config.lang_prefix(lang));
+            if self.config.search_of(lang) && self.templates.has("search.html") && !taken(&path) {
+                jobs.push(Job::Search(lang.to_string()));
+            }
         }
         jobs
     }
@@ -491,8 +498,14 @@ impl Pages<'_> {
         jobs
     }
 
+    /// The context of a page of the default language at `path`.
     fn base_context(&self, path: &str) -> Context {
-        let mut context = self.common.clone();
+        self.base_context_in(path, &self.config.default_language)
+    }
+
+    /// The context of a page of `lang` at `path`: `config` and `lang` are that language's.
+    fn base_context_in(&self, path: &str, lang: &str) -> Context {
+        let mut context = self.common.get(lang).cloned().unwrap_or_default();
         context.insert("current_path", path);
         context.insert("current_url", &self.config.permalink(path));
         context
@@ -510,7 +523,7 @@ impl Pages<'_> {
             }
             Job::SectionPager { section: i, pager } => {
                 let section = &lib.sections[i];
-                let default = if section.relative == "_index.md" { "index.html" } else { "section.html" };
+                let default = if section.canonical == "_index.md" { "index.html" } else { "section.html" };
                 let template = section.meta.template.clone().unwrap_or_else(|| default.into());
                 let pagination = Pagination {
                     base_path: &section.path,
@@ -519,7 +532,7 @@ impl Pages<'_> {
                     total_items: section.pages.len(),
                 };
                 let path = pagination.pager_path(pager);
-                let mut context = self.base_context(&path);
+                let mut context = self.base_context_in(&path, &section.lang);
                 let mut order = section.pages.clone();
                 if section.meta.paginate_by.is_some() && section.meta.paginate_reversed {
                     order.reverse();
@@ -531,7 +544,7 @@ impl Pages<'_> {
             }
             Job::TaxonomyList(t) => {
                 let taxonomy = &lib.taxonomies[t];
-                let mut context = self.base_context(&taxonomy.path);
+                let mut context = self.base_context_in(&taxonomy.path, &taxonomy.lang);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term_in_list(lib, self.config, term)).collect();
                 put(&mut context, "terms", Value::Array(terms));
@@ -549,7 +562,7 @@ impl Pages<'_> {
                     total_items: term.pages.len(),
                 };
                 let path = pagination.pager_path(pager);
-                let mut context = self.base_context(&path);
+                let mut context = self.base_context_in(&path, &taxonomy.lang);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let pages = self.paginate(&mut context, &pagination, term.pages.clone(), pager);
                 put(&mut context, "term", self.shapes.term(self.config, term, &pages));
@@ -562,10 +575,11 @@ impl Pages<'_> {
                 let html = self.render_template("404.html", &context, Path::new("templates/404.html"), "")?;
                 Ok(("404.html".into(), html))
             }
-            Job::Search => {
-                let context = self.base_context("/search/");
+            Job::Search(ref lang) => {
+                let path = format!("{}/search/", self.config.lang_prefix(lang));
+                let context = self.base_context_in(&path, lang);
                 let html = self.render_template("search.html", &context, Path::new("templates/search.html"), "")?;
-                Ok((output_file("/search/"), html))
+                Ok((output_file(&path), html))
             }
         }
     }
@@ -602,7 +616,7 @@ impl Pages<'_> {
             Job::SectionPager { section, .. } => Origin::new("the section", Some(&lib.sections[section].file)),
             Job::TaxonomyList(t) | Job::TermPager { taxonomy: t, .. } => Origin::new(format!("the taxonomy `{}`", lib.taxonomies[t].config.name), None),
             Job::NotFound => Origin::new("the 404 page", None),
-            Job::Search => Origin::new("the search page", None),
+            Job::Search(_) => Origin::new("the search page", None),
         }
     }
 
@@ -625,7 +639,7 @@ impl Pages<'_> {
                 .find_map(|s| lib.sections[s].meta.page_template.clone())
                 .unwrap_or_else(|| "page.html".into()),
         };
-        let mut context = self.base_context(path);
+        let mut context = self.base_context_in(path, &page.lang);
         if let Some(canonical) = canonical {
             context.insert("canonical_url", canonical);
         }
@@ -702,7 +716,7 @@ impl Pages<'_> {
         }
         for feed in crate::feeds::feeds(self.config, lib).into_iter().filter(|f| self.templates.has(&f.file)) {
             let file = feed.output_path();
-            let mut context = self.base_context(&format!("/{file}"));
+            let mut context = self.base_context_in(&format!("/{file}"), &feed.lang);
             context.insert("feed_url", &self.config.permalink(&format!("/{file}")));
             context.insert("last_updated", &feed.last_updated(lib));
             put(&mut context, "pages", Value::Array(feed.pages.iter().map(|&i| self.shapes.page(lib, i)).collect()));
@@ -800,18 +814,32 @@ fn published_asset(file: &Path, on_website: bool) -> Entry {
     Entry::Copy(file.to_path_buf())
 }
 
-/// The part of [`Pages::base_context`] that is the same for every page.
-fn common_context(config: &Config, config_value: &Value) -> Context {
-    let mut context = Context::new();
-    context.insert("config", config_value);
-    context.insert("lang", &config.default_language);
-    context
+/// `config` as the templates of each language see it.
+fn config_values(config: &Config) -> std::collections::BTreeMap<String, Value> {
+    config.language_codes().into_iter().map(|lang| (lang.to_string(), config.to_value_for(lang))).collect()
+}
+
+/// The part of [`Pages::base_context_in`] that is the same for every page of a language.
+fn common_contexts(values: &std::collections::BTreeMap<String, Value>) -> std::collections::BTreeMap<String, Context> {
+    values
+        .iter()
+        .map(|(lang, value)| {
+            let mut context = Context::new();
+            context.insert("config", value);
+            context.insert("lang", lang);
+            (lang.clone(), context)
+        })
+        .collect()
 }
 
 fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {
+    // The path is `/<slug>/`, or `/<lang>/<slug>/` for another language: the slug is the last part.
+    let slug = taxonomy.path.trim_matches('/').rsplit('/').next().unwrap_or("");
     json!({
         "name": taxonomy.config.name,
-        "slug": taxonomy.path.trim_matches('/'),
+        "slug": slug,
+        "lang": taxonomy.lang,
+        "path": taxonomy.path,
         "paginate_by": taxonomy.config.paginate_by,
         "paginate_path": taxonomy.config.paginate_path,
         "feed": taxonomy.config.feed,

@@ -6,13 +6,15 @@ var input = document.getElementById('search-q');
 var status = document.getElementById('search-status');
 var box = document.getElementById('search-results');
 if (!form || !input || !status || !box) return;
+// 提示语见 search.html 的 data-t-*
+function t(k, n) { return (box.getAttribute('data-t-' + k) || '').replace('{n}', n); }
 if (!window.fetch || !window.Promise) {
-  status.textContent = '浏览器版本较旧，无法搜索，请按栏目浏览。';
+  status.textContent = t('old');
   return;
 }
 // 离线包里的网页从文件打开，浏览器不允许脚本读取索引文件：直说，不让人空等。
 if (location.protocol === 'file:') {
-  status.textContent = '离线资料里不能搜索：请按栏目浏览，或者联网后打开网站搜索。';
+  status.textContent = t('file');
   return;
 }
 var index = box.getAttribute('data-index');
@@ -64,9 +66,13 @@ function cjk(c) {
   return c === 0x3007 || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
     (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F);
 }
+// 同 tokens.rs：组合符号算字母，藏文按音节
+var MARK = /[\u0300-\u036F\u0610-\u061A\u064B-\u065F\u0670\u06D6-\u06DC\u06DF-\u06E4\u06E7\u06E8\u06EA-\u06ED\u0F18\u0F19\u0F35\u0F37\u0F39\u0F3E\u0F3F\u0F71-\u0F84\u0F86\u0F87\u0F8D-\u0FBC\u0FC6\u200D]/;
 // 1 汉字 2 数字 3 字母 4 连字符
 function kind(ch) {
   var c = code(ch);
+  if (c >= 0xF0B && c <= 0xF14) return 0;
+  if (MARK.test(ch)) return 3;
   if (cjk(c)) return 1;
   if (c >= 48 && c <= 57) return 2;
   if (c === 45 || c === 0x2010 || c === 0x2011 || c === 0x2013) return 4;
@@ -189,6 +195,7 @@ function mark(node, text, toks) {
 }
 function day(d) {
   var m = /^(\d{4})-(\d\d)-(\d\d)/.exec(d || '');
+  if (m && box.getAttribute('data-iso-dates')) return m[0];
   return m ? m[1] + '年' + (+m[2]) + '月' + (+m[3]) + '日' : '';
 }
 function item(row, toks) {
@@ -227,7 +234,7 @@ function more() {
         });
         box.appendChild(c.button);
       }
-      c.button.textContent = '显示更多结果（还有 ' + left + ' 条）';
+      c.button.textContent = t('more', left);
     } else if (c.button) {
       box.removeChild(c.button);
       c.button = null;
@@ -240,8 +247,8 @@ function run(q) {
   var my = ++seq, toks = tokens(q);
   current = null;
   while (box.firstChild) box.removeChild(box.firstChild);
-  if (!toks.length) { status.textContent = q ? '请输入字词或号码。' : ''; return; }
-  status.textContent = '正在搜索…';
+  if (!toks.length) { status.textContent = q ? t('empty') : ''; return; }
+  status.textContent = t('busy');
   get('meta.json').then(function (meta) {
     return Promise.all(toks.map(function (t) {
       return get('t/' + shard(t, meta.shards) + '.json').then(function (s) { return s[t]; });
@@ -249,13 +256,13 @@ function run(q) {
       var r;
       if (my !== seq) return;
       r = rank(lists);
-      if (!r.hits.length) { status.textContent = '没有找到“' + q + '”。可以少输几个字或换个说法。'; return; }
+      if (!r.hits.length) { status.textContent = t('none', q); return; }
       current = { meta: meta, hits: r.hits, shown: 0, toks: toks, list: null, button: null };
-      status.textContent = (r.partial ? '没有全部字词都有的结果，以下 ' + r.hits.length + ' 条只含部分字词。' : '找到 ' + r.hits.length + ' 条结果。');
+      status.textContent = t(r.partial ? 'partial' : 'found', r.hits.length);
       return more();
     });
   })['catch'](function () {
-    if (my === seq) status.textContent = '搜索失败：网络不通，请稍后再试。';
+    if (my === seq) status.textContent = t('failed');
   });
 }
 
