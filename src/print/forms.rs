@@ -34,6 +34,10 @@ pub enum Form {
     Survey,
 }
 
+/// The most characters a group name or a place may have: what fits its column on one line.
+const GROUP_CHARS: usize = 10;
+const PLACE_CHARS: usize = 14;
+
 /// Table rows on one A4 record sheet: 10 mm each, room enough for a handwritten signature.
 pub const ROWS_PER_SHEET: usize = 16;
 /// Blank rows every record set ends with at least, for what the order did not plan.
@@ -122,6 +126,12 @@ fn check_units(library: &Library, print: &Print, errors: &mut Errors) {
                         .with_hint("each group is one row of the 发放签收表: list it once, or give the two different names"),
                 );
             }
+            if name.chars().count() > GROUP_CHARS {
+                errors.push(
+                    locate_entry(page, &source, "groups", "name", n, &format!("the group name `{name}` is longer than the {GROUP_CHARS} characters its column holds"))
+                        .with_hint("use the short name the village uses, like 三组 or 5号楼"),
+                );
+            }
             if group.households == Some(0) {
                 errors.push(
                     locate_entry(page, &source, "groups", "name", n, &format!("the group `{name}` has 0 households"))
@@ -147,6 +157,15 @@ fn check_units(library: &Library, print: &Print, errors: &mut Errors) {
                             locate(Error::in_file(&page.file, format!("a place of `{item_id}` is empty")), &source, item_id)
                                 .with_hint("write where each copy goes, like \"村委会公开栏\""),
                         );
+                    }
+                    for place in places.iter().filter(|p| p.trim().chars().count() > PLACE_CHARS) {
+                        let error = Error::in_file(&page.file, format!("the place `{}` is longer than the {PLACE_CHARS} characters its column holds", place.trim()));
+                        // On the line that holds it, else on the item's line.
+                        let error = match source.lines().position(|l| l.contains(place.as_str())) {
+                            Some(line) => error.located(&page.file, line + 1, 1),
+                            None => locate(error, &source, item_id),
+                        };
+                        errors.push(error.with_hint("name the place briefly, like 村委会公开栏 or 集市入口"));
                     }
                 }
                 Some(_) => errors.push(
