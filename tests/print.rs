@@ -672,7 +672,7 @@ fn bad_groups_and_places_are_located_errors() {
         ("{ name = \"二组\", households = 35 }", "{ name = \"二组\", houses = 35 }", "houses", "groups = ["),
         ("market = [", "letter = [", "`letter` is handed out, not put up", "letter = ["),
         ("market = [", "markte = [", "did you mean `market`?", "markte = ["),
-        ("\"小卖部门口\"", "\"小卖部门口往东走二百米的第三根电线杆\"", "longer than the 14 characters", "market = ["),
+        ("\"小卖部门口\"", "\"小卖部门口往东走二百米再往北走一百米的第三根电线杆的正上面\"", "longer than the 28 characters", "market = ["),
     ];
     for (from, to, message, line_text) in cases {
         let scratch = Scratch::of("forms-site");

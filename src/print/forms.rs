@@ -34,11 +34,11 @@ pub enum Form {
     Survey,
 }
 
-/// The most characters a group name or a place may have: what fits its column on one line.
-const GROUP_CHARS: usize = 10;
-const PLACE_CHARS: usize = 14;
+/// The most characters a group name or a place may have: what fits its column in two lines.
+const GROUP_CHARS: usize = 18;
+const PLACE_CHARS: usize = 28;
 
-/// Table rows on one A4 record sheet: 10 mm each, room enough for a handwritten signature.
+/// Table rows on one A4 record sheet: 11 mm each, room enough for a handwritten signature.
 pub const ROWS_PER_SHEET: usize = 16;
 /// Blank rows every record set ends with at least, for what the order did not plan.
 pub const SPARE_ROWS: usize = 2;
