@@ -700,3 +700,52 @@ fn bad_groups_and_places_are_located_errors() {
         assert!(!scratch.dir.path().join("print").exists(), "{message}: nothing is printed");
     }
 }
+
+/// The forms in a real Chromium: every sheet is one A4 page (a unit's long table runs over whole pages),
+/// the PDFs name the files the forms are typed into, and a form whose text does not fit stops the export
+/// with the form, the unit and the distance.
+#[test]
+#[ignore = "needs chromium, pdfinfo, pdftotext (run by .ci/run with --include-ignored)"]
+fn forms_fit_their_a4_pages_in_chromium() {
+    let Some(_) = require_tool("chromium", placard::browser::find_chromium()) else { return };
+    let Some(pdfinfo) = require_tool("pdfinfo", on_path("pdfinfo")) else { return };
+    let Some(pdftotext) = require_tool("pdftotext", on_path("pdftotext")) else { return };
+    let scratch = Scratch::of("forms-site");
+    let print = scratch.dir.path().join("print");
+    let export = |only: &str| {
+        placard()
+            .args(["print", "--pdf", "--only", only, "--root"])
+            .arg(scratch.site())
+            .arg("--output-dir")
+            .arg(scratch.public())
+            .arg("--print-dir")
+            .arg(&print)
+            .output()
+            .unwrap()
+    };
+    let site = model(&scratch.site());
+    for form in site.library.print.items.iter().filter(|i| i.spec.form.is_some()) {
+        assert_ok(&export(&form.id));
+        let pdf = print.join(format!("{}/{}.pdf", form.spec.folder, form.id));
+        let info = String::from_utf8(std::process::Command::new(&pdfinfo).args(["-f", "1", "-l", "99"]).arg(&pdf).output().unwrap().stdout).unwrap();
+        let sheets: usize = form.variants().iter().map(|v| placard::print::forms::sheet_count(&site.library.print, form, v)).sum();
+        let sizes: Vec<&str> = info.lines().filter(|l| l.starts_with("Page") && l.contains("size:")).collect();
+        assert_eq!(sizes.len(), sheets, "{}: one page per sheet:\n{info}", form.id);
+        for line in &sizes {
+            let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+            let (w, h) = (numbers[numbers.len() - 2], numbers[numbers.len() - 1]);
+            assert!((w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0, "{}: A4 pages: {line}", form.id);
+        }
+        let text = String::from_utf8(std::process::Command::new(&pdftotext).arg(&pdf).arg("-").output().unwrap().stdout).unwrap();
+        for unit in form.variants() {
+            let file = placard::print::forms::return_file(form.spec.form.unwrap(), unit);
+            assert!(text.replace(char::is_whitespace, "").contains(&file), "{}: {file} is named", form.id);
+        }
+    }
+    // Instructions too long for the form's head: reported, nothing exported.
+    scratch.append("content/forms/delivery.md", &"领取资料时请核对份数，发现缺页、破损及时告知镇扫黑办更换。".repeat(12));
+    let out = export("fafang");
+    assert_clean_failure(&out);
+    let err = stderr(&out);
+    assert!(err.contains("delivery `fafang`, unit 东村 (east)") && err.contains("is cut off") && err.contains("the form page's text"), "{err}");
+}
