@@ -485,7 +485,8 @@ fn sheets_of(root: &std::path::Path) -> (tempfile::TempDir, std::path::PathBuf, 
 
 /// The site's own model, loaded as `placard` loads it.
 fn model(root: &std::path::Path) -> placard::site::Site {
-    let options = placard::site::BuildOptions { root: root.to_path_buf(), today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), ..Default::default() };
+    let options =
+        placard::site::BuildOptions { root: root.to_path_buf(), today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), ..Default::default() };
     placard::site::Site::load(&options).unwrap_or_else(|e| panic!("{:?}", e.0))
 }
 
@@ -592,10 +593,13 @@ fn forms_list_groups_posters_and_questions_in_the_returns_columns_and_stay_off_t
             assert!(html.contains(&format!("data/returns/posting-{unit}.csv")));
             let sheets = form_sheets(&html);
             assert_eq!(sheets.len(), forms::sheet_count(p, posting, unit));
-            let rows: Vec<Vec<(String, String)>> = sheets.iter().flat_map(|(columns, rows)| {
-                assert_eq!(*columns, csv_names(placard::stats::returns::POSTING), "{unit}: the columns of posting-{unit}.csv");
-                rows.clone()
-            }).collect();
+            let rows: Vec<Vec<(String, String)>> = sheets
+                .iter()
+                .flat_map(|(columns, rows)| {
+                    assert_eq!(*columns, csv_names(placard::stats::returns::POSTING), "{unit}: the columns of posting-{unit}.csv");
+                    rows.clone()
+                })
+                .collect();
             for item in &posters {
                 let lines: Vec<&Vec<(String, String)>> = rows.iter().filter(|r| r[0].0 == item.id).collect();
                 let n = copies(item, unit) as usize;
@@ -666,7 +670,12 @@ fn the_examples_forms_cover_every_unit_and_run_over_sheets_not_off_them() {
 #[test]
 fn bad_groups_and_places_are_located_errors() {
     let cases: &[(&str, &str, &str, &str)] = &[
-        ("{ name = \"一组\", households = 45 }", "{ name = \"一组\", households = 45 }, { name = \"一组\", households = 35 }", "the group `一组` is listed twice", "groups = [{ name = \"一组\", households = 45 }, { name = \"一组\""),
+        (
+            "{ name = \"一组\", households = 45 }",
+            "{ name = \"一组\", households = 45 }, { name = \"一组\", households = 35 }",
+            "the group `一组` is listed twice",
+            "groups = [{ name = \"一组\", households = 45 }, { name = \"一组\"",
+        ),
         ("{ name = \"二组\", households = 35 }", "{ name = \" \", households = 35 }", "group number 2 has no name", "groups = ["),
         ("{ name = \"二组\", households = 35 }", "{ name = \"二组\", households = 0 }", "has 0 households", "groups = ["),
         ("{ name = \"二组\", households = 35 }", "{ name = \"二组\", houses = 35 }", "houses", "groups = ["),

@@ -627,7 +627,18 @@ fn the_summary_holds_counts_only_and_a_page_can_show_it() {
     let json_file = dir.join("summary.json");
     let mut texts = Vec::new();
     for file in [&toml_file, &json_file] {
-        let output = run_stats(&["--root".as_ref(), scratch.site().as_os_str(), log.as_os_str(), "--coverage".as_ref(), coverage.as_os_str(), "--summary".as_ref(), file.as_os_str()], b"");
+        let output = run_stats(
+            &[
+                "--root".as_ref(),
+                scratch.site().as_os_str(),
+                log.as_os_str(),
+                "--coverage".as_ref(),
+                coverage.as_os_str(),
+                "--summary".as_ref(),
+                file.as_os_str(),
+            ],
+            b"",
+        );
         assert_ok(&output);
         texts.push(std::fs::read_to_string(file).unwrap());
     }
@@ -655,7 +666,8 @@ fn the_summary_holds_counts_only_and_a_page_can_show_it() {
     let csv = std::fs::read_to_string(&coverage).unwrap();
     let unit_lines: Vec<Vec<String>> = parse_csv(&csv).into_iter().filter(|l| l[1].is_empty()).collect();
     assert_eq!(units.len(), unit_lines.len());
-    let number = |v: &serde_json::Value| v.as_f64().map(|n| if n.fract() == 0.0 && !v.is_f64() { format!("{n:.0}") } else { format!("{n:.1}") }).unwrap_or_default();
+    let number =
+        |v: &serde_json::Value| v.as_f64().map(|n| if n.fract() == 0.0 && !v.is_f64() { format!("{n:.0}") } else { format!("{n:.1}") }).unwrap_or_default();
     for (entry, line) in units.iter().zip(&unit_lines) {
         assert_eq!(entry["id"], line[0].as_str());
         for (key, column) in [("planned", 3), ("delivered", 4), ("posted", 5), ("scans", 6), ("awareness", 8), ("satisfaction", 10)] {

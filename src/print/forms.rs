@@ -128,8 +128,15 @@ fn check_units(library: &Library, print: &Print, errors: &mut Errors) {
             }
             if name.chars().count() > GROUP_CHARS {
                 errors.push(
-                    locate_entry(page, &source, "groups", "name", n, &format!("the group name `{name}` is longer than the {GROUP_CHARS} characters its column holds"))
-                        .with_hint("use the short name the village uses, like 三组 or 5号楼"),
+                    locate_entry(
+                        page,
+                        &source,
+                        "groups",
+                        "name",
+                        n,
+                        &format!("the group name `{name}` is longer than the {GROUP_CHARS} characters its column holds"),
+                    )
+                    .with_hint("use the short name the village uses, like 三组 or 5号楼"),
                 );
             }
             if group.households == Some(0) {
@@ -141,15 +148,20 @@ fn check_units(library: &Library, print: &Print, errors: &mut Errors) {
         }
         let listed: u32 = unit.groups.iter().filter_map(|g| g.households).sum();
         if let Some(total) = unit.households.filter(|t| unit.groups.iter().all(|g| g.households.is_some()) && listed != *t && !unit.groups.is_empty()) {
-            let warning = Error::warning(format!("the groups have {listed} households in all, but the unit has households = {total}")).located(&page.file, 0, 0);
+            let warning =
+                Error::warning(format!("the groups have {listed} households in all, but the unit has households = {total}")).located(&page.file, 0, 0);
             errors.push(
                 locate(warning, &source, "groups").with_hint("the letters are counted from households; make the groups add up to it, or correct households"),
             );
         }
         for (item_id, places) in &unit.places {
             let item = print.items.iter().find(|i| i.spec.form.is_none() && i.id == *item_id && i.units.contains(&unit.id));
-            let posters: Vec<&str> =
-                print.items.iter().filter(|i| i.spec.form.is_none() && i.kind == ItemKind::Poster && i.units.contains(&unit.id)).map(|i| i.id.as_str()).collect();
+            let posters: Vec<&str> = print
+                .items
+                .iter()
+                .filter(|i| i.spec.form.is_none() && i.kind == ItemKind::Poster && i.units.contains(&unit.id))
+                .map(|i| i.id.as_str())
+                .collect();
             match item {
                 Some(i) if i.kind == ItemKind::Poster => {
                     if places.iter().any(|p| p.trim().is_empty()) {
@@ -159,7 +171,8 @@ fn check_units(library: &Library, print: &Print, errors: &mut Errors) {
                         );
                     }
                     for place in places.iter().filter(|p| p.trim().chars().count() > PLACE_CHARS) {
-                        let error = Error::in_file(&page.file, format!("the place `{}` is longer than the {PLACE_CHARS} characters its column holds", place.trim()));
+                        let error =
+                            Error::in_file(&page.file, format!("the place `{}` is longer than the {PLACE_CHARS} characters its column holds", place.trim()));
                         // On the line that holds it, else on the item's line.
                         let error = match source.lines().position(|l| l.contains(place.as_str())) {
                             Some(line) => error.located(&page.file, line + 1, 1),
@@ -177,7 +190,8 @@ fn check_units(library: &Library, print: &Print, errors: &mut Errors) {
                         Some(near) => format!("did you mean `{near}`? posters printed for this unit: {}", posters.join(", ")),
                         None => format!("posters printed for this unit: {}", posters.join(", ")),
                     };
-                    errors.push(locate(Error::in_file(&page.file, format!("no poster `{item_id}` is printed for this unit")), &source, item_id).with_hint(hint));
+                    errors
+                        .push(locate(Error::in_file(&page.file, format!("no poster `{item_id}` is printed for this unit")), &source, item_id).with_hint(hint));
                 }
             }
         }
@@ -246,8 +260,9 @@ fn questions(library: &Library, print: &Print, errors: &mut Errors) -> Vec<Quest
         }
         match &chosen {
             Some(earlier) if *earlier != list => errors.push(
-                locate(Error::in_file(&page.file, "this survey form asks other questions than another survey form"), &source, "questions")
-                    .with_hint("the tallies in data/survey.csv are read against one list of questions: give the same list on every survey form, or on one only"),
+                locate(Error::in_file(&page.file, "this survey form asks other questions than another survey form"), &source, "questions").with_hint(
+                    "the tallies in data/survey.csv are read against one list of questions: give the same list on every survey form, or on one only",
+                ),
             ),
             _ => chosen = Some(list),
         }
@@ -416,8 +431,11 @@ pub fn sheets(print: &Print, library: &Library, item: &PrintItem, variant: Optio
         });
         if form == Form::Survey {
             let mut sheet = base;
-            let questions: Vec<Value> =
-                print.questions.iter().map(|q| json!({ "id": q.id, "text": q.text, "label": q.label, "choices": q.choices(), "yes": yes_choices(q) })).collect();
+            let questions: Vec<Value> = print
+                .questions
+                .iter()
+                .map(|q| json!({ "id": q.id, "text": q.text, "label": q.label, "choices": q.choices(), "yes": yes_choices(q) }))
+                .collect();
             sheet["questions"] = Value::Array(questions);
             sheet["page"] = json!(1);
             sheet["pages"] = json!(1);
