@@ -758,3 +758,27 @@ fn forms_fit_their_a4_pages_in_chromium() {
     let err = stderr(&out);
     assert!(err.contains("delivery `fafang`, unit 东村 (east)") && err.contains("is cut off") && err.contains("the form page's text"), "{err}");
 }
+
+/// A survey form's own questions are checked like content: each bad one is an error at its line.
+#[test]
+fn bad_survey_questions_are_located_errors() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("content/forms/survey.md", "id = \"know_hotline\"", "one slip away from the standard question `know_hotline`", "know_hotlin\""),
+        ("content/forms/survey.md", "id = \"know_grid_worker\"", "cannot be a question id", "Know Grid"),
+        ("content/forms/survey.md", "id = \"know_hotline\"", "is asked twice", "知道扫黑除恶举报电话"),
+        ("content/forms/posting.md", "id = \"zhangtie\"", "a posting has no questions", "questions = []"),
+    ];
+    let replacements = ["id = \"know_hotlin\"", "id = \"Know Grid\"", "id = \"know_campaign\"", "id = \"zhangtie\"\nquestions = []"];
+    for ((file, from, message, line_text), to) in cases.iter().zip(replacements) {
+        let scratch = Scratch::of("forms-site");
+        let path = scratch.site().join(file);
+        let text = std::fs::read_to_string(&path).unwrap().replacen(from, to, 1);
+        std::fs::write(&path, &text).unwrap();
+        let line = text.lines().position(|l| l.contains(line_text)).unwrap() + 1;
+        let out = scratch.build(&[]);
+        assert_clean_failure(&out);
+        let err = stderr(&out);
+        let name = file.rsplit('/').next().unwrap();
+        assert!(err.contains(message) && err.contains(&format!("{name}:{line}")), "{message} at {name}:{line}: {err}");
+    }
+}

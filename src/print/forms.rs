@@ -88,6 +88,15 @@ pub fn complete(library: &Library, print: &mut Print, errors: &mut Errors) {
     }
     check_units(library, print, errors);
     print.questions = questions(library, print, errors);
+    // Questions anywhere else would be silently ignored: say where they belong.
+    for page in &library.pages {
+        let Some(m) = page.meta.print.as_ref().filter(|m| m.questions.is_some() && m.kind != "survey") else { continue };
+        let source = std::fs::read_to_string(&page.file).unwrap_or_default();
+        errors.push(
+            locate(Error::in_file(&page.file, format!("a {} has no questions", m.kind)), &source, "questions")
+                .with_hint("questions belong on the survey form, the page with kind = \"survey\""),
+        );
+    }
 }
 
 /// A form given no `units` is made for every unit that has something of its kind, and for `town`
