@@ -615,7 +615,7 @@ fn forms_list_groups_posters_and_questions_in_the_returns_columns_and_stay_off_t
         }
         // The questionnaire of each village asks the site's questions, each with its tally id.
         for unit in survey.variants() {
-            let html = read(&print, &format!("surveys/{}/{unit}/index.html", survey.id));
+            let html = read(&print, &format!("{}/{}/{unit}/index.html", survey.spec.folder, survey.id));
             assert!(!html.contains("<svg"));
             let ids = between_all(&html, "<small>", "</small>");
             let want: Vec<&str> = p.questions.iter().map(|q| q.id.as_str()).collect();
@@ -646,14 +646,14 @@ fn the_examples_forms_cover_every_unit_and_run_over_sheets_not_off_them() {
     let p = &site.library.print;
     let delivery = p.items.iter().find(|i| i.spec.name == "delivery").unwrap();
     for unit in p.units.iter().filter(|u| !u.is_school()) {
-        for folder in ["delivery-forms", "posting-forms", "surveys"] {
+        for folder in ["forms/delivery", "forms/posting", "forms/survey"] {
             let found = tree(&print).keys().any(|k| k.starts_with(&format!("{folder}/")) && k.ends_with(&format!("/{}/index.html", unit.id)));
             assert!(found, "{folder} for {}", unit.id);
         }
     }
     let (biggest, groups) = p.units.iter().map(|u| (u, u.groups.len())).max_by_key(|(_, n)| *n).unwrap();
     assert!(groups > placard::print::forms::ROWS_PER_SHEET, "one unit has more groups than a sheet holds: {groups}");
-    let html = read(&print, &format!("delivery-forms/{}/{}/index.html", delivery.id, biggest.id));
+    let html = read(&print, &format!("{}/{}/{}/index.html", delivery.spec.folder, delivery.id, biggest.id));
     let sheets = form_sheets(&html);
     assert!(sheets.len() >= 2, "{} sheets", sheets.len());
     for group in &biggest.groups {

@@ -179,7 +179,7 @@ pub const KINDS: &[Kind] = &[
     // printer, no bleed. Their columns are the columns of the CSV files `placard stats` reads.
     Kind {
         name: "delivery",
-        folder: "delivery-forms",
+        folder: "forms/delivery",
         label: "发放签收表",
         template: "print/record.html",
         family: ItemKind::Letter,
@@ -196,7 +196,7 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: "posting",
-        folder: "posting-forms",
+        folder: "forms/posting",
         label: "张贴记录表",
         template: "print/record.html",
         family: ItemKind::Poster,
@@ -213,7 +213,7 @@ pub const KINDS: &[Kind] = &[
     },
     Kind {
         name: "survey",
-        folder: "surveys",
+        folder: "forms/survey",
         label: "知晓率满意度调查问卷",
         template: "print/survey.html",
         family: ItemKind::Letter,
