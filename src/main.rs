@@ -170,6 +170,10 @@ enum Command {
         /// The survey tallies CSV (default: data/survey.csv in the site)
         #[arg(long)]
         survey: Option<PathBuf>,
+        /// Write a summary with counts only (per unit: planned, delivered, posted, scans, survey
+        /// rates), as TOML or, for a .json name, JSON, for a public page (docs/stats.md)
+        #[arg(long)]
+        summary: Option<PathBuf>,
     },
 }
 
@@ -343,9 +347,9 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
         }
-        Command::Stats { logs, root, csv, html, coverage, returns, survey } => {
+        Command::Stats { logs, root, csv, html, coverage, returns, survey, summary } => {
             let root = site_root(root);
-            let options = placard::stats::Options { root: root.clone(), logs, csv, html, coverage, returns, survey };
+            let options = placard::stats::Options { root: root.clone(), logs, csv, html, coverage, returns, survey, summary };
             match placard::stats::run(&options) {
                 Ok(report) => {
                     print_all(&report.warnings, &root);

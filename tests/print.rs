@@ -471,3 +471,314 @@ fn more_sizes_use_the_same_sheet_model() {
     assert!(stderr(&out).contains("`A7` is not a size placard knows") && stderr(&out).contains("展板"), "{}", stderr(&out));
     assert_eq!(stderr(&out).matches("error:").count(), 2, "one error and the closing line: {}", stderr(&out));
 }
+
+// ---- The paper forms: 发放签收表, 张贴记录表, questionnaire ----
+
+/// `root` printed with `--sheets` into a temporary folder: (dir, public, print).
+fn sheets_of(root: &std::path::Path) -> (tempfile::TempDir, std::path::PathBuf, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let (public, print) = (dir.path().join("public"), dir.path().join("print"));
+    let out = placard().arg("print").arg("--sheets").arg("--root").arg(root).arg("--output-dir").arg(&public).arg("--print-dir").arg(&print).output().unwrap();
+    assert_ok(&out);
+    (dir, public, print)
+}
+
+/// The site's own model, loaded as `placard` loads it.
+fn model(root: &std::path::Path) -> placard::site::Site {
+    let options =
+        placard::site::BuildOptions { root: root.to_path_buf(), today: Some(chrono::NaiveDate::from_ymd_opt(2026, 11, 26).unwrap()), ..Default::default() };
+    placard::site::Site::load(&options).unwrap_or_else(|e| panic!("{e:?}"))
+}
+
+/// Everything between each `start` and the next `end` in `text`.
+fn between_all<'a>(text: &'a str, start: &str, end: &str) -> Vec<&'a str> {
+    text.split(start).skip(1).map(|part| &part[..part.find(end).unwrap_or(part.len())]).collect()
+}
+
+/// The sheets of a form page, each as (CSV column names under its headers, rows of (cell, grey hint)).
+type FormSheet = (Vec<String>, Vec<Vec<(String, String)>>);
+
+fn form_sheets(html: &str) -> Vec<FormSheet> {
+    between_all(html, "<section class=\"sheet form\"", "</section>")
+        .into_iter()
+        .map(|sheet| {
+            let columns = between_all(sheet, "<th scope=\"col\">", "</th>").iter().map(|th| between_all(th, "<small>", "</small>")[0].to_string()).collect();
+            let body = between_all(sheet, "<tbody>", "</tbody>")[0];
+            let rows = between_all(body, "<tr>", "</tr>")
+                .iter()
+                .map(|tr| {
+                    between_all(tr, "<td>", "</td>")
+                        .iter()
+                        .map(|td| {
+                            let text = between_all(td, "<b>", "</b>").first().map(|s| s.to_string()).unwrap_or_default();
+                            let hint = between_all(td, "<small>", "</small>").first().map(|s| s.to_string()).unwrap_or_default();
+                            (text, hint)
+                        })
+                        .collect()
+                })
+                .collect();
+            (columns, rows)
+        })
+        .collect()
+}
+
+fn csv_names(columns: &[placard::stats::table::Column]) -> Vec<String> {
+    columns.iter().map(|c| c.name.to_string()).collect()
+}
+
+/// The forms of the fixture and of the example: for every unit, the record forms list exactly what the
+/// order sheet plans for it (each group of a unit that lists groups, each poster copy with its planned
+/// place), in the columns of the CSV files `placard stats` reads, name the file they are typed into, and
+/// fill whole sheets; the questionnaire asks the site's questions. None of it reaches the website.
+#[test]
+fn forms_list_groups_posters_and_questions_in_the_returns_columns_and_stay_off_the_website() {
+    use placard::print::{forms, ItemKind};
+    for root in [fixture("forms-site"), repo()] {
+        let (_dir, public, print) = sheets_of(&root);
+        let site = model(&root);
+        let p = &site.campaign.print;
+        let order = placard::print::order::rows(p);
+        let copies = |item: &placard::print::PrintItem, unit: &str| order.iter().find(|r| r.id == format!("{}-{unit}", item.id)).map(|r| r.copies).unwrap();
+        let material: Vec<&placard::print::PrintItem> = p.items.iter().filter(|i| i.spec.form.is_none()).collect();
+        let form = |f: forms::Form| p.items.iter().find(|i| i.spec.form == Some(f)).unwrap_or_else(|| panic!("{root:?} has a {f:?} form"));
+        let (delivery, posting, survey) = (form(forms::Form::Delivery), form(forms::Form::Posting), form(forms::Form::Survey));
+
+        // Every unit that is sent something has both record forms, and so has the town.
+        for unit in p.units.iter().map(|u| u.id.as_str()).chain(["town"]) {
+            let sent: Vec<&&placard::print::PrintItem> = material.iter().filter(|i| i.variants().contains(&unit)).collect();
+            let page = |item: &placard::print::PrintItem| print.join(format!("{}/{}/{unit}/index.html", item.spec.folder, item.id));
+            if sent.is_empty() {
+                assert!(!page(delivery).exists(), "{unit} is sent nothing");
+                continue;
+            }
+            let html = std::fs::read_to_string(page(delivery)).unwrap_or_else(|e| panic!("{root:?}: the delivery form of {unit}: {e}"));
+            assert!(html.contains(&format!("data/returns/delivery-{unit}.csv")), "{unit}: the form names the file it is typed into");
+            assert!(!html.contains("<svg"), "{unit}: a form carries no QR code");
+            let sheets = form_sheets(&html);
+            assert_eq!(sheets.len(), forms::sheet_count(p, delivery, unit), "{unit}: sheets");
+            let mut rows = Vec::new();
+            for (n, (columns, sheet_rows)) in sheets.iter().enumerate() {
+                assert_eq!(*columns, csv_names(placard::stats::returns::DELIVERY), "{unit}: the columns of delivery-{unit}.csv");
+                assert_eq!(sheet_rows.len(), forms::ROWS_PER_SHEET, "{unit}: sheet {} is whole", n + 1);
+                rows.extend(sheet_rows.iter().cloned());
+            }
+            let blank = rows.iter().rev().take_while(|r| r.iter().all(|(t, h)| t.is_empty() && h.is_empty())).count();
+            assert!(blank >= forms::SPARE_ROWS, "{unit}: {blank} spare rows");
+            let filled = &rows[..rows.len() - blank];
+            let unit_model = p.unit(unit);
+            for item in &sent {
+                let lines: Vec<&Vec<(String, String)>> = filled.iter().filter(|r| r[0].0 == item.id).collect();
+                let groups = unit_model.map(|u| u.groups.as_slice()).unwrap_or_default();
+                if item.kind == ItemKind::Letter && item.copies.per == placard::print::kinds::Per::Household && !groups.is_empty() {
+                    let names: Vec<&str> = lines.iter().map(|r| r[1].0.as_str()).collect();
+                    let want: Vec<&str> = groups.iter().map(|g| g.name.as_str()).collect();
+                    assert_eq!(names, want, "{unit}/{}: one row per group", item.id);
+                    for (line, group) in lines.iter().zip(groups) {
+                        assert_eq!(line[1].1, format!("计划 {} 份", group.households.unwrap() * item.copies.each), "{unit}/{}", item.id);
+                    }
+                } else {
+                    assert_eq!(lines.len(), 1, "{unit}/{}: one batch", item.id);
+                    assert_eq!(lines[0][1].1, format!("计划 {} 份", copies(item, unit)), "{unit}/{}", item.id);
+                }
+            }
+            assert_eq!(filled.iter().filter(|r| !sent.iter().any(|i| i.id == r[0].0)).count(), 0, "{unit}: nothing else is listed");
+
+            // The posting record: one row per copy of everything put up, with its planned place.
+            let posters: Vec<&&&placard::print::PrintItem> = sent.iter().filter(|i| i.kind == ItemKind::Poster).collect();
+            if posters.is_empty() {
+                assert!(!page(posting).exists(), "{unit} puts nothing up");
+                continue;
+            }
+            let html = std::fs::read_to_string(page(posting)).unwrap();
+            assert!(html.contains(&format!("data/returns/posting-{unit}.csv")));
+            let sheets = form_sheets(&html);
+            assert_eq!(sheets.len(), forms::sheet_count(p, posting, unit));
+            let rows: Vec<Vec<(String, String)>> = sheets
+                .iter()
+                .flat_map(|(columns, rows)| {
+                    assert_eq!(*columns, csv_names(placard::stats::returns::POSTING), "{unit}: the columns of posting-{unit}.csv");
+                    rows.clone()
+                })
+                .collect();
+            for item in &posters {
+                let lines: Vec<&Vec<(String, String)>> = rows.iter().filter(|r| r[0].0 == item.id).collect();
+                let n = copies(item, unit) as usize;
+                assert_eq!(lines.len(), n, "{unit}/{}: one row per copy", item.id);
+                if let Some(places) = unit_model.and_then(|u| u.places.get(&item.id)) {
+                    for (line, place) in lines.iter().zip(places) {
+                        assert_eq!(&line[1].0, place, "{unit}/{}: the planned place", item.id);
+                    }
+                }
+                assert_eq!(lines.last().unwrap()[1].1, format!("第 {n}/{n} 张"));
+            }
+            assert!(rows.iter().all(|r| r[0].0.is_empty() || posters.iter().any(|i| i.id == r[0].0)), "{unit}: letters are not put up");
+        }
+        // The questionnaire of each village asks the site's questions, each with its tally id.
+        for unit in survey.variants() {
+            let html = read(&print, &format!("{}/{}/{unit}/index.html", survey.spec.folder, survey.id));
+            assert!(!html.contains("<svg"));
+            let ids = between_all(&html, "<small>", "</small>");
+            let want: Vec<&str> = p.questions.iter().map(|q| q.id.as_str()).collect();
+            assert_eq!(ids, want, "{unit}: the questions in order");
+            for q in &p.questions {
+                assert!(html.contains(&q.text), "{unit}: {}", q.text);
+            }
+            assert!(html.contains("data/survey.csv") && html.contains(&csv_names(placard::stats::survey::COLUMNS).join(",")));
+        }
+        // Nothing of the forms is on the website: no page, no landing page, not even their titles.
+        let website = tree(&public);
+        for form in [delivery, posting, survey] {
+            let title = site.library.pages[form.page].meta.title.clone().unwrap();
+            for (path, bytes) in &website {
+                assert!(!path.contains(form.spec.folder) && !path.contains(&format!("/{}/", form.id)), "{path} is a form's");
+                assert!(!String::from_utf8_lossy(bytes).contains(&title), "{path} shows the form {title}");
+            }
+        }
+    }
+}
+
+/// The example: its forms cover every village and community, and the community that lists eighteen
+/// buildings gets a delivery form of several sheets rather than a cut-off table.
+#[test]
+fn the_examples_forms_cover_every_unit_and_run_over_sheets_not_off_them() {
+    let (_dir, _public, print) = example();
+    let site = model(&repo());
+    let p = &site.campaign.print;
+    let delivery = p.items.iter().find(|i| i.spec.name == "delivery").unwrap();
+    for unit in p.units.iter().filter(|u| !u.is_school()) {
+        for folder in ["forms/delivery", "forms/posting", "forms/survey"] {
+            let found = tree(&print).keys().any(|k| k.starts_with(&format!("{folder}/")) && k.ends_with(&format!("/{}/index.html", unit.id)));
+            assert!(found, "{folder} for {}", unit.id);
+        }
+    }
+    let (biggest, groups) = p.units.iter().map(|u| (u, u.groups.len())).max_by_key(|(_, n)| *n).unwrap();
+    assert!(groups > placard::print::forms::ROWS_PER_SHEET, "one unit has more groups than a sheet holds: {groups}");
+    let html = read(&print, &format!("{}/{}/{}/index.html", delivery.spec.folder, delivery.id, biggest.id));
+    let sheets = form_sheets(&html);
+    assert!(sheets.len() >= 2, "{} sheets", sheets.len());
+    for group in &biggest.groups {
+        assert!(sheets.iter().flat_map(|(_, rows)| rows).any(|r| r[1].0 == group.name), "{} is listed", group.name);
+    }
+    assert!(html.contains(&format!("第 {} 页／共 {} 页", sheets.len(), sheets.len())));
+    // The order sheet lists each form with its pages.
+    let order = read(&print, "order.csv");
+    let line = order.lines().find(|l| l.starts_with(&format!("{}-{},", delivery.id, biggest.id))).unwrap();
+    assert!(line.contains(&format!(",{},单面,", sheets.len())), "{line}");
+}
+
+/// A bad group or place is an error at its line in the unit's page, and nothing is printed.
+#[test]
+fn bad_groups_and_places_are_located_errors() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        (
+            "{ name = \"一组\", households = 45 }",
+            "{ name = \"一组\", households = 45 }, { name = \"一组\", households = 35 }",
+            "the group `一组` is listed twice",
+            "groups = [{ name = \"一组\", households = 45 }, { name = \"一组\"",
+        ),
+        ("{ name = \"二组\", households = 35 }", "{ name = \" \", households = 35 }", "group number 2 has no name", "groups = ["),
+        ("{ name = \"二组\", households = 35 }", "{ name = \"二组\", households = 0 }", "has 0 households", "groups = ["),
+        ("{ name = \"二组\", households = 35 }", "{ name = \"二组\", houses = 35 }", "houses", "groups = ["),
+        ("market = [", "letter = [", "`letter` is handed out, not put up", "letter = ["),
+        ("market = [", "markte = [", "did you mean `market`?", "markte = ["),
+        ("\"小卖部门口\"", "\"小卖部门口往东走二百米再往北走一百米的第三根电线杆的正上面\"", "longer than the 28 characters", "market = ["),
+    ];
+    for (from, to, message, line_text) in cases {
+        let scratch = Scratch::of("forms-site");
+        let file = scratch.site().join("content/units/west.md");
+        let text = std::fs::read_to_string(&file).unwrap();
+        assert!(text.contains(from), "{from}");
+        let text = text.replacen(from, to, 1);
+        std::fs::write(&file, &text).unwrap();
+        let line = text.lines().position(|l| l.contains(line_text)).unwrap() + 1;
+        let out = placard()
+            .arg("print")
+            .arg("--sheets")
+            .arg("--root")
+            .arg(scratch.site())
+            .arg("--output-dir")
+            .arg(scratch.public())
+            .arg("--print-dir")
+            .arg(scratch.dir.path().join("print"))
+            .output()
+            .unwrap();
+        assert_clean_failure(&out);
+        let err = stderr(&out);
+        assert!(err.contains(message), "{message}: {err}");
+        assert!(err.contains(&format!("west.md:{line}")), "{message}: at line {line}: {err}");
+        assert!(!scratch.dir.path().join("print").exists(), "{message}: nothing is printed");
+    }
+}
+
+/// The forms in a real Chromium: every sheet is one A4 page (a unit's long table runs over whole pages),
+/// the PDFs name the files the forms are typed into, and a form whose text does not fit stops the export
+/// with the form, the unit and the distance.
+#[test]
+#[ignore = "needs chromium, pdfinfo, pdftotext (run by .ci/run with --include-ignored)"]
+fn forms_fit_their_a4_pages_in_chromium() {
+    let Some(_) = require_tool("chromium", placard::browser::find_chromium()) else { return };
+    let Some(pdfinfo) = require_tool("pdfinfo", on_path("pdfinfo")) else { return };
+    let Some(pdftotext) = require_tool("pdftotext", on_path("pdftotext")) else { return };
+    let scratch = Scratch::of("forms-site");
+    let print = scratch.dir.path().join("print");
+    let export = |only: &str| {
+        placard()
+            .args(["print", "--pdf", "--only", only, "--root"])
+            .arg(scratch.site())
+            .arg("--output-dir")
+            .arg(scratch.public())
+            .arg("--print-dir")
+            .arg(&print)
+            .output()
+            .unwrap()
+    };
+    let site = model(&scratch.site());
+    for form in site.campaign.print.items.iter().filter(|i| i.spec.form.is_some()) {
+        assert_ok(&export(&form.id));
+        let pdf = print.join(format!("{}/{}.pdf", form.spec.folder, form.id));
+        let info = String::from_utf8(std::process::Command::new(&pdfinfo).args(["-f", "1", "-l", "99"]).arg(&pdf).output().unwrap().stdout).unwrap();
+        let sheets: usize = form.variants().iter().map(|v| placard::print::forms::sheet_count(&site.campaign.print, form, v)).sum();
+        let sizes: Vec<&str> = info.lines().filter(|l| l.starts_with("Page") && l.contains("size:")).collect();
+        assert_eq!(sizes.len(), sheets, "{}: one page per sheet:\n{info}", form.id);
+        for line in &sizes {
+            let numbers: Vec<f64> = line.split_whitespace().filter_map(|w| w.parse().ok()).collect();
+            let (w, h) = (numbers[numbers.len() - 2], numbers[numbers.len() - 1]);
+            assert!((w - 595.3).abs() < 1.0 && (h - 841.9).abs() < 1.0, "{}: A4 pages: {line}", form.id);
+        }
+        let text = String::from_utf8(std::process::Command::new(&pdftotext).arg(&pdf).arg("-").output().unwrap().stdout).unwrap();
+        for unit in form.variants() {
+            let file = placard::print::forms::return_file(form.spec.form.unwrap(), unit);
+            assert!(text.replace(char::is_whitespace, "").contains(&file), "{}: {file} is named", form.id);
+        }
+    }
+    // Instructions too long for the form's head: reported, nothing exported.
+    scratch.append("content/forms/delivery.md", &"领取资料时请核对份数，发现缺页、破损及时告知镇扫黑办更换。".repeat(12));
+    let out = export("fafang");
+    assert_clean_failure(&out);
+    let err = stderr(&out);
+    assert!(err.contains("delivery `fafang`, unit 东村 (east)") && err.contains("is cut off") && err.contains("the form page's text"), "{err}");
+}
+
+/// A survey form's own questions are checked like content: each bad one is an error at its line.
+#[test]
+fn bad_survey_questions_are_located_errors() {
+    let cases: &[(&str, &str, &str, &str)] = &[
+        ("content/forms/survey.md", "id = \"know_hotline\"", "one slip away from the standard question `know_hotline`", "know_hotlin\""),
+        ("content/forms/survey.md", "id = \"know_grid_worker\"", "cannot be a question id", "Know Grid"),
+        ("content/forms/survey.md", "id = \"know_hotline\"", "is asked twice", "知道扫黑除恶举报电话"),
+        ("content/forms/posting.md", "id = \"zhangtie\"", "a posting has no questions", "questions = []"),
+    ];
+    let replacements = ["id = \"know_hotlin\"", "id = \"Know Grid\"", "id = \"know_campaign\"", "id = \"zhangtie\"\nquestions = []"];
+    for ((file, from, message, line_text), to) in cases.iter().zip(replacements) {
+        let scratch = Scratch::of("forms-site");
+        let path = scratch.site().join(file);
+        let text = std::fs::read_to_string(&path).unwrap().replacen(from, to, 1);
+        std::fs::write(&path, &text).unwrap();
+        let line = text.lines().position(|l| l.contains(line_text)).unwrap() + 1;
+        let out = scratch.build(&[]);
+        assert_clean_failure(&out);
+        let err = stderr(&out);
+        let name = file.rsplit('/').next().unwrap();
+        assert!(err.contains(message) && err.contains(&format!("{name}:{line}")), "{message} at {name}:{line}: {err}");
+    }
+}

@@ -611,3 +611,125 @@ fn large_visitor_counts_are_close_estimates_and_the_same_on_every_run() {
     assert!((visitors - 5000.0).abs() / 5000.0 < 0.05, "estimate {visitors} for 5000 visitors");
     assert!(String::from_utf8_lossy(&first["index.html"]).contains("≈"), "the estimate is marked");
 }
+
+/// `--summary`: per unit and for the town, the coverage report's totals and the survey rates with their
+/// answers, and nothing else: no address, browser or per-visitor figure. TOML and JSON say the same, and
+/// the default theme's `coverage_summary` shortcode shows it on a page, or says it is not published yet.
+#[test]
+fn the_summary_holds_counts_only_and_a_page_can_show_it() {
+    let scratch = Scratch::of("stats-site");
+    let dir = scratch.dir.path();
+    let (lines, model) = generate(5, 400);
+    let log = dir.join("access.log");
+    std::fs::write(&log, lines.join("\n")).unwrap();
+    let coverage = dir.join("coverage.csv");
+    let toml_file = scratch.site().join("data/coverage-summary.toml");
+    let json_file = dir.join("summary.json");
+    let mut texts = Vec::new();
+    for file in [&toml_file, &json_file] {
+        let output = run_stats(
+            &[
+                "--root".as_ref(),
+                scratch.site().as_os_str(),
+                log.as_os_str(),
+                "--coverage".as_ref(),
+                coverage.as_os_str(),
+                "--summary".as_ref(),
+                file.as_os_str(),
+            ],
+            b"",
+        );
+        assert_ok(&output);
+        texts.push(std::fs::read_to_string(file).unwrap());
+    }
+    let from_toml: serde_json::Value = serde_json::to_value(toml::from_str::<toml::Table>(&texts[0]).unwrap()).unwrap();
+    let from_json: serde_json::Value = serde_json::from_str(&texts[1]).unwrap();
+    assert_eq!(from_toml, from_json, "TOML and JSON say the same");
+    for text in &texts {
+        for address in &model.addresses {
+            assert!(!text.contains(address.as_str()), "{address} in the summary");
+        }
+        assert!(!text.contains("TestPhone") && !text.contains("Mozilla") && !text.contains("visitors"), "{text}");
+    }
+    let top: BTreeSet<&str> = from_json.as_object().unwrap().keys().map(String::as_str).collect();
+    assert!(top.is_subset(&["title", "first_day", "last_day", "town", "units"].into()), "{top:?}");
+    let allowed: BTreeSet<&str> =
+        ["id", "name", "planned", "delivered", "posted", "scans", "awareness", "awareness_answers", "satisfaction", "satisfaction_answers"].into();
+    let units = from_json["units"].as_array().unwrap();
+    for entry in units.iter().chain([&from_json["town"]]) {
+        for (key, value) in entry.as_object().unwrap() {
+            assert!(allowed.contains(key.as_str()), "`{key}` in the summary");
+            assert!(value.is_number() || key == "id" || key == "name", "{key} = {value}");
+        }
+    }
+    // Each unit's entry is its totals line of the coverage report.
+    let csv = std::fs::read_to_string(&coverage).unwrap();
+    let unit_lines: Vec<Vec<String>> = parse_csv(&csv).into_iter().filter(|l| l[1].is_empty()).collect();
+    assert_eq!(units.len(), unit_lines.len());
+    let number =
+        |v: &serde_json::Value| v.as_f64().map(|n| if n.fract() == 0.0 && !v.is_f64() { format!("{n:.0}") } else { format!("{n:.1}") }).unwrap_or_default();
+    for (entry, line) in units.iter().zip(&unit_lines) {
+        assert_eq!(entry["id"], line[0].as_str());
+        for (key, column) in [("planned", 3), ("delivered", 4), ("posted", 5), ("scans", 6), ("awareness", 8), ("satisfaction", 10)] {
+            assert_eq!(number(&entry[key]), line[column], "{} {key}", line[0]);
+        }
+        for (key, column) in [("awareness_answers", 9), ("satisfaction_answers", 11)] {
+            assert_eq!(entry[key].as_u64().unwrap_or(0).to_string(), if line[column].is_empty() { "0".to_string() } else { line[column].clone() });
+        }
+    }
+    let sum = |key: &str| units.iter().map(|u| u[key].as_u64().unwrap_or(0)).sum::<u64>();
+    assert_eq!(from_json["town"]["planned"].as_u64().unwrap(), sum("planned"));
+    assert_eq!(from_json["town"]["scans"].as_u64().unwrap(), sum("scans") + model.channel_scans, "the town counts channel codes too");
+    assert_eq!(from_json["town"]["awareness_answers"].as_u64().unwrap(), 140);
+
+    // Published on a page through the shortcode; without the file the page says so and still builds.
+    scratch.write("content/coverage.md", "+++\ntitle = \"覆盖情况\"\n+++\n\n{{ coverage_summary() }}\n");
+    assert_ok(&scratch.build(&[]));
+    let page = read(&scratch.public(), "coverage/index.html");
+    for entry in units {
+        let id = entry["id"].as_str().unwrap();
+        let row = between(&page, &format!("<tr data-unit=\"{id}\">"), "</tr>");
+        assert!(row.contains(&format!("<td>{}</td>", entry["planned"])) && row.contains(&format!("<td>{}</td>", entry["scans"])), "{id}: {row}");
+    }
+    assert!(page.contains("85.0%（80 份）"), "east's awareness with its answers");
+    std::fs::remove_file(&toml_file).unwrap();
+    assert_ok(&scratch.build(&[]));
+    assert!(read(&scratch.public(), "coverage/index.html").contains("覆盖情况统计尚未发布"));
+}
+
+fn between<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    let at = text.find(start).unwrap_or_else(|| panic!("no {start}")) + start.len();
+    &text[at..at + text[at..].find(end).unwrap()]
+}
+
+/// The paper forms are not campaign material: stats plans, scans and reports leave them out. A site's
+/// survey form may list its own questions; the tallies are read against them.
+#[test]
+fn forms_are_not_counted_and_their_questions_check_the_tallies() {
+    let scratch = Scratch::of("forms-site");
+    let dir = scratch.dir.path();
+    let csv = dir.join("scans.csv");
+    let html = dir.join("report");
+    scratch.write("data/survey.csv", "unit,question,answers,yes\neast,know_grid_workr,10,5\n");
+    let args = |csv: &Path, html: &Path| -> Vec<std::ffi::OsString> {
+        vec!["--root".into(), scratch.site().into(), "-".into(), "--csv".into(), csv.into(), "--html".into(), html.into()]
+    };
+    let run = |csv: &Path, html: &Path| {
+        let a = args(csv, html);
+        run_stats(&a.iter().map(|s| s.as_os_str()).collect::<Vec<_>>(), b"")
+    };
+    let output = run(&csv, &html);
+    assert_clean_failure(&output);
+    assert!(stderr(&output).contains("did you mean `know_grid_worker`?"), "{}", stderr(&output));
+    scratch.write("data/survey.csv", "unit,question,answers,yes\neast,know_grid_worker,10,5\neast,satisfied,10,9\n");
+    let output = run(&csv, &html);
+    assert_ok(&output);
+    let scans = std::fs::read_to_string(&csv).unwrap();
+    for form in ["fafang", "zhangtie", "wenjuan"] {
+        assert!(!scans.contains(form), "{form} in {scans}");
+    }
+    assert!(scans.contains("east,boxsticker,") && scans.contains("town,notice,"), "{scans}");
+    let page = read(&html, "index.html");
+    assert!(page.contains("知道网格员"), "the form's label for its own question");
+    assert!(!page.contains("fafang") && !page.contains("发放签收表"));
+}

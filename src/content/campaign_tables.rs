@@ -81,6 +81,12 @@ pub struct UnitFrontMatter {
     pub parent: Option<String>,
     pub contact_title: Option<String>,
     pub office_address: Option<String>,
+    /// 村民小组 or buildings, for the delivery sign-off sheet (`print::forms`).
+    #[serde(default)]
+    pub groups: Vec<Group>,
+    /// Where each poster goes, by item id, for the posting record (`print::forms`).
+    #[serde(default)]
+    pub places: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// The `[poster]` table of a page in the posters section.
@@ -143,6 +149,8 @@ pub struct ItemFrontMatter {
     pub slogans: Option<String>,
     /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
     pub mount: Option<Mount>,
+    /// Survey forms: the questions to ask, in place of the standard ones (`print::forms`).
+    pub questions: Option<Vec<QuestionSpec>>,
 }
 
 /// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
@@ -169,6 +177,26 @@ pub struct NoticeFrontMatter {
     pub channels: Option<Vec<String>>,
     pub copies: Option<CopiesSpec>,
     pub extra_copies: Option<u32>,
+}
+
+/// A 村民小组 or building of a unit: `groups = [{ name = "一组", households = 42 }]`.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Group {
+    pub name: String,
+    /// Households in it: a household letter's copies for the group.
+    pub households: Option<u32>,
+}
+
+/// A question of a survey form's `questions = [{ id = "know_box", text = "…" }]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionSpec {
+    pub id: String,
+    /// The question as printed.
+    pub text: String,
+    /// A short label for reports (the printed text when not given).
+    pub label: Option<String>,
 }
 
 /// The `[slogans]` table of a slogan list page.

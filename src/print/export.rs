@@ -518,6 +518,8 @@ fn describe(sheet: &Measured, p: &Problem) -> (String, String) {
     let text = if p.text.chars().count() > 24 { format!("{}…", p.text.chars().take(24).collect::<String>()) } else { p.text.clone() };
     let shorten = if sheet.kind == "letter" {
         "shorten the letter's text".to_string()
+    } else if super::kinds::find(&sheet.kind).is_ok_and(|k| k.form.is_some()) {
+        "shorten the group or place name in the unit's [unit] table, the item's title, or the form page's text".to_string()
     } else {
         "shorten the poster's text, or give it a larger size (size = \"A2\")".to_string()
     };

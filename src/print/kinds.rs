@@ -48,6 +48,10 @@ pub struct Kind {
     /// The scale of the print pages and PDF: 1, or 0.1 for banners, whose real size no PDF page
     /// can hold (the print shop scales the 1:10 file up).
     pub scale: f64,
+    /// An internal paper form (签收表, 记录表, 问卷) rather than campaign material: it carries no QR
+    /// code, gets no landing page, is counted by no statistics, and may take several sheets per unit
+    /// ([`super::forms`]).
+    pub form: Option<super::forms::Form>,
 }
 
 /// Every kind placard prints.
@@ -67,6 +71,7 @@ pub const KINDS: &[Kind] = &[
         finishing: None,
         landscape: false,
         scale: 1.0,
+        form: None,
     },
     Kind {
         name: "letter",
@@ -83,6 +88,7 @@ pub const KINDS: &[Kind] = &[
         finishing: Some("无需裁切"),
         landscape: false,
         scale: 1.0,
+        form: None,
     },
     Kind {
         name: "notice",
@@ -99,6 +105,7 @@ pub const KINDS: &[Kind] = &[
         finishing: Some("无需裁切；张贴前加盖公章"),
         landscape: false,
         scale: 1.0,
+        form: None,
     },
     Kind {
         name: "card",
@@ -115,6 +122,7 @@ pub const KINDS: &[Kind] = &[
         finishing: Some("双面印刷，300 g 铜版纸，按裁切线裁切"),
         landscape: false,
         scale: 1.0,
+        form: None,
     },
     Kind {
         name: "sticker",
@@ -131,6 +139,7 @@ pub const KINDS: &[Kind] = &[
         finishing: Some("户外不干胶，覆哑膜，模切至成品尺寸"),
         landscape: false,
         scale: 1.0,
+        form: None,
     },
     Kind {
         name: "handout",
@@ -147,6 +156,7 @@ pub const KINDS: &[Kind] = &[
         finishing: Some("回执处打齿孔（撕线）"),
         landscape: false,
         scale: 1.0,
+        form: None,
     },
     Kind {
         name: "banner",
@@ -163,6 +173,60 @@ pub const KINDS: &[Kind] = &[
         finishing: None,
         landscape: true,
         scale: 0.1,
+        form: None,
+    },
+    // The forms cadres fill in and the office types back into `data/`: plain A4 from the office
+    // printer, no bleed. Their columns are the columns of the CSV files `placard stats` reads.
+    Kind {
+        name: "delivery",
+        folder: "forms/delivery",
+        label: "发放签收表",
+        template: "print/record.html",
+        family: ItemKind::Letter,
+        size: "A4",
+        bleed_mm: 0.0,
+        crop_marks: false,
+        pages: Pages::Fixed(1),
+        copies: Per::Unit,
+        each: 1,
+        finishing: Some("无需裁切；每单位一套，按页码装订"),
+        landscape: false,
+        scale: 1.0,
+        form: Some(super::forms::Form::Delivery),
+    },
+    Kind {
+        name: "posting",
+        folder: "forms/posting",
+        label: "张贴记录表",
+        template: "print/record.html",
+        family: ItemKind::Poster,
+        size: "A4",
+        bleed_mm: 0.0,
+        crop_marks: false,
+        pages: Pages::Fixed(1),
+        copies: Per::Unit,
+        each: 1,
+        finishing: Some("无需裁切；每单位一套，按页码装订"),
+        landscape: false,
+        scale: 1.0,
+        form: Some(super::forms::Form::Posting),
+    },
+    Kind {
+        name: "survey",
+        folder: "forms/survey",
+        label: "知晓率满意度调查问卷",
+        template: "print/survey.html",
+        family: ItemKind::Letter,
+        size: "A4",
+        bleed_mm: 0.0,
+        crop_marks: false,
+        pages: Pages::Fixed(1),
+        copies: Per::Unit,
+        each: 40,
+        finishing: Some("无需裁切"),
+        landscape: false,
+        scale: 1.0,
+        form: Some(super::forms::Form::Survey),
     },
 ];
 

@@ -4,6 +4,8 @@
 //! [`export`] turns them into PDFs and PNGs through a headless Chromium.
 
 pub mod export;
+pub mod formats;
+pub mod forms;
 pub mod kinds;
 pub mod notices;
 pub mod order;
@@ -52,6 +54,10 @@ pub struct Unit {
     /// The short link its posters' QR codes open, `/q/<id>/`.
     pub short_url: String,
     pub short_path: String,
+    /// 村民小组 or buildings, for the delivery sign-off sheet.
+    pub groups: Vec<forms::Group>,
+    /// Planned places of posters, by item id, for the posting record.
+    pub places: std::collections::BTreeMap<String, Vec<String>>,
     #[serde(skip)]
     pub page: usize,
 }
@@ -79,6 +85,8 @@ impl Unit {
             permalink: String::new(),
             short_url: String::new(),
             short_path: String::new(),
+            groups: vec![],
+            places: Default::default(),
             page: 0,
         }
     }
@@ -173,6 +181,9 @@ pub struct PrintItem {
     pub finishing: Option<String>,
     /// Where the combined print page is, like `/print/posters/market-a3/`.
     pub path: String,
+    /// A paper form's variants: unit ids and `town`. Kept apart from `units`, whose variants also get
+    /// QR landing pages, which a form must not ([`forms::complete`] fills it in).
+    pub form_units: Vec<String>,
     #[serde(skip)]
     pub page: usize,
 }
@@ -180,7 +191,9 @@ pub struct PrintItem {
 impl PrintItem {
     /// Variant ids in print order: each unit, or the one town-wide variant.
     pub fn variants(&self) -> Vec<&str> {
-        if self.units.is_empty() {
+        if !self.form_units.is_empty() {
+            self.form_units.iter().map(String::as_str).collect()
+        } else if self.units.is_empty() {
             vec![TOWN_VARIANT]
         } else {
             self.units.iter().map(String::as_str).collect()
@@ -214,6 +227,8 @@ pub struct Print {
     pub slogans: Vec<slogans::Slogan>,
     /// The text files for the LED screens in `[[print.led]]`.
     pub led: Vec<slogans::LedFile>,
+    /// The survey questions (the standard ones unless a survey form lists its own).
+    pub questions: Vec<formats::Question>,
 }
 
 /// What every kind's front matter comes down to before it becomes a [`PrintItem`].
@@ -307,6 +322,7 @@ impl Print {
                 print.items.push(item);
             }
         }
+        forms::complete(library, &mut print, errors);
         print
     }
 
@@ -321,6 +337,9 @@ impl Print {
 
     /// The sheets of one variant (or, with `None`, of all variants) of `item`, for its print template.
     pub fn sheets(&self, channels: &Channels, item: &PrintItem, variant: Option<&str>) -> Vec<Value> {
+        if item.spec.form.is_some() {
+            return forms::sheets(self, channels, item, variant);
+        }
         item.variants()
             .into_iter()
             .filter(|v| variant.is_none_or(|only| only == *v))
@@ -392,6 +411,8 @@ fn collect_units(library: &Library, channels: &Channels, config: &Config, errors
             parent: meta.parent.clone(),
             contact_title: meta.contact_title.clone(),
             office_address: meta.office_address.clone(),
+            groups: meta.groups.clone(),
+            places: meta.places.clone(),
             own_channels: meta.channels.clone(),
             channels,
             permalink: config.permalink(&page.path),
@@ -660,6 +681,7 @@ fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: D
         text: d.text,
         text_mm,
         finishing,
+        form_units: vec![],
         page: index,
     })
 }
@@ -685,7 +707,12 @@ pub fn export_items(print: &Print) -> Vec<export::PrintItem> {
             id: item.id.clone(),
             title: item.title.clone(),
             combined: in_print_dir(&item.path),
-            variants: item.variants().into_iter().map(|v| (v.to_string(), in_print_dir(&item.variant_path(v)))).collect(),
+            // A form lays out as many sheets as its rows need: its variant is listed once per sheet.
+            variants: item
+                .variants()
+                .into_iter()
+                .flat_map(|v| std::iter::repeat_n((v.to_string(), in_print_dir(&item.variant_path(v))), forms::sheet_count(print, item, v)))
+                .collect(),
             width_mm: item.sheet.width_mm * item.sheet.scale,
             height_mm: item.sheet.height_mm * item.sheet.scale,
         })

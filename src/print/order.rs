@@ -65,6 +65,8 @@ pub fn rows(print: &Print) -> Vec<OrderRow> {
             let counted: Vec<&super::Unit> = if town { print.units.iter().filter(|u| u.parent.is_none()).collect() } else { unit.into_iter().collect() };
             let (copies, rule) = item.copies.count(&counted, town);
             let (pages, sides) = match item.spec.pages {
+                // A paper form takes as many one-sided sheets as its unit's rows need.
+                _ if item.spec.form.is_some() => (super::forms::sheet_count(print, item, variant).to_string(), "单面".to_string()),
                 Pages::Fixed(1) => ("1".to_string(), "单面".to_string()),
                 Pages::Fixed(n) => (n.to_string(), "双面".to_string()),
                 Pages::Flow => (UNMEASURED.to_string(), UNMEASURED.to_string()),

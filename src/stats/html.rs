@@ -6,7 +6,7 @@ use std::fmt::Write;
 use super::log::format_day;
 use super::plan::Plan;
 use super::scan::{Counter, Scans};
-use super::survey::{self, Tally};
+use super::survey::Tally;
 use super::{Blind, Report};
 use crate::print::ItemKind;
 
@@ -217,7 +217,7 @@ fn survey_table(h: &mut String, report: &Report) {
     let questions = survey.questions();
     h.push_str("<h2 id=\"survey\">知晓率和满意度（按题）</h2>\n<table><tr><th>村（社区）</th>");
     for q in &questions {
-        let _ = write!(h, "<th>{}</th>", esc(survey::label(q)));
+        let _ = write!(h, "<th>{}</th>", esc(survey.label(q)));
     }
     h.push_str("<th>知晓率</th></tr>\n");
     for u in (0..plan.units.len()).filter(|u| plan.units[*u].landing) {

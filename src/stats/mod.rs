@@ -12,6 +12,7 @@ pub mod log;
 pub mod plan;
 pub mod returns;
 pub mod scan;
+pub mod summary;
 pub mod survey;
 pub mod table;
 
@@ -40,6 +41,8 @@ pub struct Options {
     pub returns: Option<PathBuf>,
     /// The survey tallies; `data/survey.csv` under the site when it exists.
     pub survey: Option<PathBuf>,
+    /// The public summary, counts only (TOML, or JSON for a `.json` name).
+    pub summary: Option<PathBuf>,
 }
 
 /// Everything `stats` found. Counts only.
@@ -159,6 +162,9 @@ fn write_outputs(options: &Options, report: &mut Report) -> Result<(), Errors> {
     }
     if let Some(path) = &options.coverage {
         files.push((path.clone(), coverage_csv.clone()));
+    }
+    if let Some(path) = &options.summary {
+        files.push((path.clone(), summary::bytes(&summary::summary(report), path)?));
     }
     if let Some(dir) = &options.html {
         files.push((dir.join("index.html"), html::page(report).into_bytes()));

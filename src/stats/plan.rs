@@ -65,6 +65,8 @@ pub struct Plan {
     pub items: Vec<Item>,
     pub channels: Vec<Channel>,
     pub rows: Vec<Row>,
+    /// The survey questions the site asks (the standard ones unless its survey form lists its own).
+    pub questions: Vec<super::survey::Question>,
     lookup: HashMap<String, Target>,
 }
 
@@ -74,7 +76,6 @@ impl Plan {
     pub fn from_site(site: &Site) -> Plan {
         let print = &site.campaign.print;
         let mut units: Vec<Unit> = print.units.iter().map(|u| Unit { id: u.id.clone(), name: u.name.clone(), landing: true }).collect();
-        let items: Vec<Item> = print.items.iter().map(|i| Item { id: i.id.clone(), title: i.title.clone(), kind: i.kind }).collect();
         let mut planned: HashMap<(String, String), u32> = HashMap::new();
         let order = crate::print::order::rows(print);
         let mut order = order.iter();
@@ -85,7 +86,11 @@ impl Plan {
                 }
             }
         }
-        if print.items.iter().any(|i| i.units.is_empty()) {
+        // The paper forms are the office's own tools, not campaign material: nobody scans, delivers or
+        // puts them up, so the plan leaves them out (the order sheet lists them for printing).
+        let material: Vec<&crate::print::PrintItem> = print.items.iter().filter(|i| i.spec.form.is_none()).collect();
+        let items: Vec<Item> = material.iter().map(|i| Item { id: i.id.clone(), title: i.title.clone(), kind: i.kind }).collect();
+        if material.iter().any(|i| i.units.is_empty()) {
             units.push(Unit { id: TOWN_VARIANT.into(), name: "全镇".into(), landing: false });
         }
         let mut rows = Vec::new();
@@ -93,7 +98,7 @@ impl Plan {
             if unit.landing {
                 rows.push(Row { unit: u, item: None, planned: None });
             }
-            for (i, item) in print.items.iter().enumerate() {
+            for (i, item) in material.iter().enumerate() {
                 if item.variants().contains(&unit.id.as_str()) {
                     rows.push(Row { unit: u, item: Some(i), planned: planned.get(&(unit.id.clone(), item.id.clone())).copied() });
                 }
@@ -103,7 +108,11 @@ impl Plan {
         let base_path = site.config.base_url.split_once("://").map(|(_, rest)| rest).unwrap_or(&site.config.base_url);
         let base_path = base_path.find('/').map(|i| &base_path[i..]).unwrap_or("").trim_end_matches('/');
         let prefix = format!("{base_path}/{}/", site.config.channels.short_path.trim_matches('/'));
-        Plan::new(site.config.title.clone(), prefix, units, items, channels, rows)
+        let mut plan = Plan::new(site.config.title.clone(), prefix, units, items, channels, rows);
+        if !print.questions.is_empty() {
+            plan.questions = print.questions.clone();
+        }
+        plan
     }
 
     /// A plan from its parts (the lookup table is derived).
@@ -119,7 +128,7 @@ impl Plan {
         for (c, channel) in channels.iter().enumerate() {
             lookup.entry(channel.id.clone()).or_insert(Target::Channel(c));
         }
-        Plan { title, prefix, units, items, channels, rows, lookup }
+        Plan { title, prefix, units, items, channels, rows, questions: super::survey::standard(), lookup }
     }
 
     pub fn unit_index(&self, id: &str) -> Option<usize> {

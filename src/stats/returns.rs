@@ -7,31 +7,8 @@ use std::path::Path;
 use super::plan::Plan;
 use super::table::{self, Column, Table};
 use crate::error::{Error, Errors};
+pub use crate::print::formats::returns::{DELIVERY, DIR, POSTING};
 use crate::print::ItemKind;
-
-/// The default folder, under the site root.
-pub const DIR: &str = "data/returns";
-
-/// `delivery-<unit>.csv`: one row per item handed to one group (村民小组, building, school class).
-pub const DELIVERY: &[Column] = &[
-    Column { name: "item", aliases: &["物料", "物料编号"], required: true },
-    Column { name: "group", aliases: &["村民小组", "小组", "楼栋", "发放对象"], required: true },
-    Column { name: "copies_delivered", aliases: &["copies", "份数", "发放份数", "数量"], required: true },
-    Column { name: "date", aliases: &["日期", "发放日期"], required: true },
-    Column { name: "signed", aliases: &["签收", "是否签收"], required: false },
-    Column { name: "note", aliases: &["备注"], required: false },
-];
-
-/// `posting-<unit>.csv`: one row per poster copy, with where it was planned to go and, once it is up,
-/// the date. Who put it up and the photo number stay in the file; the report shows counts only.
-pub const POSTING: &[Column] = &[
-    Column { name: "item", aliases: &["物料", "海报", "海报编号"], required: true },
-    Column { name: "location", aliases: &["位置", "张贴位置", "计划位置"], required: true },
-    Column { name: "date", aliases: &["日期", "张贴日期"], required: false },
-    Column { name: "posted_by", aliases: &["张贴人"], required: false },
-    Column { name: "photo", aliases: &["照片", "照片编号"], required: false },
-    Column { name: "note", aliases: &["备注"], required: false },
-];
 
 /// What the returns say, per plan row (a unit's variant of an item).
 #[derive(Debug, Clone, Default)]

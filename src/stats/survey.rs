@@ -5,31 +5,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::plan::Plan;
-use super::table::{self, Column};
+use super::table;
 use crate::error::Errors;
-
-/// The default file, under the site root.
-pub const FILE: &str = "data/survey.csv";
-
-pub const COLUMNS: &[Column] = &[
-    Column { name: "unit", aliases: &["单位", "村（社区）", "村"], required: true },
-    Column { name: "question", aliases: &["问题", "题目"], required: true },
-    Column { name: "answers", aliases: &["答卷数", "回答人数", "有效答卷"], required: true },
-    Column { name: "yes", aliases: &["知道", "满意", "肯定回答"], required: true },
-    Column { name: "note", aliases: &["备注"], required: false },
-];
-
-/// The standard questions: an id, what it asks, and whether it counts towards 知晓率.
-pub const QUESTIONS: &[(&str, &str)] = &[
-    ("know_campaign", "知道正在开展常态化扫黑除恶"),
-    ("know_hotline", "知道举报电话"),
-    ("know_box", "知道举报箱在哪里"),
-    ("know_reward", "知道举报有奖励"),
-    ("satisfied", "满意（满意或基本满意）"),
-];
-
-/// The question whose `yes` answers make 满意度.
-pub const SATISFIED: &str = "satisfied";
+pub use crate::print::formats::{is_question_id, near_standard, standard, Question, FILE, QUESTIONS, SATISFIED, SURVEY_COLUMNS as COLUMNS};
 
 /// Answers behind a rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -65,12 +43,14 @@ impl Tally {
 pub struct Survey {
     pub found: bool,
     pub units: BTreeMap<usize, BTreeMap<String, Tally>>,
+    /// The site's questions (the standard ones unless its survey form lists its own).
+    pub asked: Vec<Question>,
 }
 
 impl Survey {
-    /// Questions that appear anywhere: the standard ones first, then the office's own, by id.
+    /// Questions that appear anywhere: the site's own list first, then others found in the tallies, by id.
     pub fn questions(&self) -> Vec<String> {
-        let mut seen: Vec<String> = QUESTIONS.iter().map(|(id, _)| id.to_string()).collect();
+        let mut seen: Vec<String> = self.asked.iter().map(|q| q.id.clone()).collect();
         let mut extra: Vec<String> = self.units.values().flat_map(|q| q.keys().cloned()).filter(|q| !seen.contains(q)).collect();
         extra.sort();
         extra.dedup();
@@ -113,17 +93,22 @@ impl Survey {
     }
 }
 
-/// The label of a question id.
-pub fn label(question: &str) -> &str {
-    QUESTIONS.iter().find(|(id, _)| *id == question).map(|(_, l)| *l).unwrap_or(question)
+impl Survey {
+    /// The label of a question id: the site's, the standard one, or the id itself.
+    pub fn label<'a>(&'a self, question: &'a str) -> &'a str {
+        if let Some(q) = self.asked.iter().find(|q| q.id == question) {
+            return &q.label;
+        }
+        QUESTIONS.iter().find(|(id, _, _)| *id == question).map(|(_, l, _)| *l).unwrap_or(question)
+    }
 }
 
 /// Reads and checks the tallies file.
 pub fn load(path: &Path, plan: &Plan, errors: &mut Errors) -> Survey {
-    let mut survey = Survey { found: true, ..Survey::default() };
+    let mut survey = Survey { found: true, asked: plan.questions.clone(), ..Survey::default() };
     let Some(table) = table::read(path, COLUMNS, errors) else { return survey };
     let unit_ids: Vec<&str> = plan.units.iter().filter(|u| u.landing).map(|u| u.id.as_str()).collect();
-    let standard: Vec<&str> = QUESTIONS.iter().map(|(id, _)| *id).collect();
+    let standard: Vec<&str> = plan.questions.iter().map(|q| q.id.as_str()).collect();
     for row in &table.rows {
         let unit_id = row.get(0);
         let unit = plan.unit_index(unit_id).filter(|u| plan.units[*u].landing);
@@ -135,14 +120,14 @@ pub fn load(path: &Path, plan: &Plan, errors: &mut Errors) -> Survey {
             errors.push(row.error(&table, COLUMNS, 0, format!("there is no unit `{unit_id}`")).with_hint(hint));
         }
         let question = row.get(1);
-        let mut question_ok = crate::content::is_short_id(&question.replace('_', "-"), 40);
+        let mut question_ok = is_question_id(question);
         if !question_ok {
             errors.push(
                 row.error(&table, COLUMNS, 1, format!("`{question}` is not a question id"))
                     .with_hint(format!("use a standard question ({}) or an id of your own in lower-case letters, digits and _", standard.join(", "))),
             );
         } else if !standard.contains(&question) {
-            // An id one slip away from a standard one is a typo, not a new question.
+            // An id one slip away from a listed one is a typo, not a new question.
             if let Some(near) = crate::error::suggest(question, &standard) {
                 errors.push(
                     row.error(&table, COLUMNS, 1, format!("`{question}` is not a standard question"))

@@ -5,12 +5,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Errors};
 
-/// A column a form may have. Headers may be written in English or in Chinese.
-pub struct Column {
-    pub name: &'static str,
-    pub aliases: &'static [&'static str],
-    pub required: bool,
-}
+pub use crate::print::formats::Column;
 
 /// One data row: its fields in the order of the form's columns (absent optional columns are empty).
 pub struct Row {
