@@ -5,6 +5,7 @@
 
 pub mod export;
 pub mod kinds;
+pub mod languages;
 pub mod notices;
 pub mod order;
 pub mod sizes;
@@ -70,6 +71,16 @@ pub struct PosterFrontMatter {
     pub extra_copies: Option<u32>,
     pub issuer: Option<String>,
     pub date: Option<Date>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// The `[letter]` table of a page in the letters section.
@@ -86,6 +97,16 @@ pub struct LetterFrontMatter {
     /// `"household"` (the default), `"enterprise"`, or a number of copies per unit.
     pub copies: Option<CopiesSpec>,
     pub extra_copies: Option<u32>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// The `[print]` table: a print item of any kind in [`kinds::KINDS`] (cards, stickers, handouts…).
@@ -114,6 +135,16 @@ pub struct ItemFrontMatter {
     pub slogans: Option<String>,
     /// Banners: `"grommets"` (扣眼) or `"sleeve"` (穿杆套).
     pub mount: Option<String>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
@@ -140,6 +171,16 @@ pub struct NoticeFrontMatter {
     pub channels: Option<Vec<String>>,
     pub copies: Option<CopiesSpec>,
     pub extra_copies: Option<u32>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// A village, community, school or market that gets its own variant of each item.
@@ -284,6 +325,9 @@ pub struct PrintItem {
     pub text_mm: Option<f64>,
     /// What the print shop does after printing, when the item says more than its kind and size.
     pub finishing: Option<String>,
+    /// The languages on each sheet, the default language first, and how two are set.
+    pub languages: Vec<languages::SheetLanguage>,
+    pub layout: languages::Layout,
     /// Where the combined print page is, like `/print/posters/market-a3/`.
     pub path: String,
     #[serde(skip)]
@@ -351,6 +395,10 @@ struct Draft {
     notice: Option<usize>,
     text: Option<String>,
     mount: Option<String>,
+    languages: Option<Vec<String>>,
+    layout: Option<String>,
+    editions: Option<Vec<Vec<String>>>,
+    channel_fallback: Option<bool>,
 }
 
 /// What collecting items needs at hand.
@@ -408,15 +456,16 @@ impl Print {
                 continue;
             };
             for (kind, draft) in drafts {
-                let Some(item) = build_item(&context, index, page, &source, kind, draft, &print.units, errors) else { continue };
-                if print.items.iter().any(|i| i.spec.folder == item.spec.folder && i.id == item.id) {
-                    errors.push(
-                        locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), &source, "id")
-                            .with_hint("set a different id = \"...\""),
-                    );
-                    continue;
+                for item in build_item(&context, index, page, &source, kind, draft, &print.units, errors) {
+                    if print.items.iter().any(|i| i.spec.folder == item.spec.folder && i.id == item.id) {
+                        errors.push(
+                            locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), &source, "id")
+                                .with_hint("set a different id = \"...\""),
+                        );
+                        continue;
+                    }
+                    print.items.push(item);
                 }
-                print.items.push(item);
             }
         }
         print
@@ -441,7 +490,7 @@ impl Print {
                 // The unit's own channels first, then the item's.
                 let mut ids: Vec<&str> = unit.map(|u| u.own_channels.iter().map(String::as_str).collect()).unwrap_or_default();
                 ids.extend(item.channels.iter().map(String::as_str).filter(|c| !ids.contains(c)).collect::<Vec<_>>());
-                let channels: Vec<Value> = ids.iter().filter_map(|c| library.channel(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
+                let channels: Vec<Value> = ids.iter().filter_map(|c| library.channel(c)).map(|c| channel_value(c, item)).collect();
                 // Each printed variant has a code of its own, so scans can be counted per unit and
                 // per item; the page shows what the unit's landing page shows.
                 let landing = unit.map(|u| item.landing_url(u));
@@ -453,7 +502,7 @@ impl Print {
                     .and_then(|id| library.channel(id))
                     .map(|town| unit.and_then(|u| u.own_channels.iter().filter_map(|c| library.channel(c)).find(|c| c.kind == town.kind)).unwrap_or(town));
                 json!({
-                    "channel": about.map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
+                    "channel": about.map(|c| channel_value(c, item)),
                     "notice": item.notice.and_then(|n| self.notices.get(n)),
                     "variant": v,
                     "unit": unit.map(|u| self.unit_value(library, &u.id)),
@@ -464,6 +513,28 @@ impl Print {
             })
             .collect()
     }
+}
+
+/// A channel as a print template sees it: the one [`crate::channels::Channel`], plus `words`, its
+/// words in each language of the item's sheets, in order. A language the channel has no words in
+/// (allowed only with `channel_fallback = true`, which warned) shows the default language's,
+/// marked `fallback`, so the template can set them in the right script.
+pub fn channel_value(channel: &crate::channels::Channel, item: &PrintItem) -> Value {
+    let mut value = serde_json::to_value(channel).unwrap_or(Value::Null);
+    let words: Vec<Value> = item
+        .languages
+        .iter()
+        .map(|lang| {
+            let (text, fallback) = match channel.i18n.get(&lang.code) {
+                Some(text) => (text.clone(), false),
+                None => (channel.default_text(), true),
+            };
+            let (code, dir) = if fallback { (channel.lang.as_str(), "ltr") } else { (lang.code.as_str(), lang.dir) };
+            json!({"lang": code, "dir": dir, "fallback": fallback, "label": text.label, "title": text.title, "hours": text.hours, "answered_by": text.answered_by, "notes": text.notes})
+        })
+        .collect();
+    value["words"] = Value::Array(words);
+    value
 }
 
 fn kind(name: &str) -> &'static Kind {
@@ -559,6 +630,10 @@ fn poster_draft(m: &PosterFrontMatter) -> Draft {
         extra_copies: m.extra_copies,
         issuer: m.issuer.clone(),
         date: m.date.clone(),
+        languages: m.languages.clone(),
+        layout: m.layout.clone(),
+        editions: m.editions.clone(),
+        channel_fallback: m.channel_fallback,
         ..Draft::default()
     }
 }
@@ -574,6 +649,10 @@ fn letter_draft(m: &LetterFrontMatter) -> Draft {
         date: m.date.clone(),
         salutation: m.salutation.clone(),
         seal: m.seal.clone(),
+        languages: m.languages.clone(),
+        layout: m.layout.clone(),
+        editions: m.editions.clone(),
+        channel_fallback: m.channel_fallback,
         ..Draft::default()
     }
 }
@@ -595,6 +674,10 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
         salutation: m.salutation.clone(),
         channel: m.channel.clone(),
         mount: m.mount.clone(),
+        languages: m.languages.clone(),
+        layout: m.layout.clone(),
+        editions: m.editions.clone(),
+        channel_fallback: m.channel_fallback,
         ..Draft::default()
     }
 }
@@ -656,6 +739,10 @@ fn notice_drafts(page: &Page, notices: &[notices::Notice], m: &NoticeFrontMatter
                 extra_copies: m.extra_copies,
                 issuer: m.issuer.clone(),
                 date: m.date.clone(),
+                languages: m.languages.clone(),
+                layout: m.layout.clone(),
+                editions: m.editions.clone(),
+                channel_fallback: m.channel_fallback,
                 notice: Some(n),
                 ..Draft::default()
             };
@@ -667,7 +754,22 @@ fn notice_drafts(page: &Page, notices: &[notices::Notice], m: &NoticeFrontMatter
 /// One print item from its draft: the checks every kind shares (id, size, bleed, colour, units,
 /// channels, copies rule, seal).
 #[allow(clippy::too_many_arguments)]
-fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Option<PrintItem> {
+fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Vec<PrintItem> {
+    build_first(cx, index, page, source, kind, d, units, errors).unwrap_or_default()
+}
+
+/// [`build_item`], one item per edition.
+#[allow(clippy::too_many_arguments)]
+fn build_first(
+    cx: &Context,
+    index: usize,
+    page: &Page,
+    source: &str,
+    kind: &'static Kind,
+    d: Draft,
+    units: &[Unit],
+    errors: &mut Errors,
+) -> Option<Vec<PrintItem>> {
     let file = &page.file;
     let id = item_id(page, d.id.as_deref(), source, kind.name, errors)?;
     let paper = d.size.clone().unwrap_or_else(|| kind.size.into());
@@ -762,7 +864,54 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
     };
     let unit_ids = resolve_units(page, source, d.units.as_ref(), cx, units, errors);
     let issuer_default = cx.config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&cx.config.title).to_string();
-    Some(PrintItem {
+    let spec = languages::Spec { languages: d.languages.as_deref(), layout: d.layout.as_deref(), editions: d.editions.as_deref() };
+    let at = |key: &str, message: String| locate(Error::in_file(file, message), source, key);
+    let editions = match languages::editions(&cx.config.default_language, index, file, spec, &|lang| page_translation(cx.library, index, lang), &at) {
+        Ok(editions) => editions,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    // Every channel an edition prints, the units' own included, needs its words in each language
+    // of the sheet, or the item must say that the default language's words will do.
+    let printed: Vec<&str> = channels
+        .iter()
+        .chain(&d.channel)
+        .map(String::as_str)
+        .chain(units.iter().filter(|u| unit_ids.contains(&u.id)).flat_map(|u| u.own_channels.iter().map(String::as_str)))
+        .collect();
+    let mut checked_langs: Vec<&str> = Vec::new();
+    for (n, edition) in editions.iter().enumerate() {
+        for lang in edition.languages.iter().filter(|l| !l.default) {
+            if checked_langs.contains(&lang.code.as_str()) {
+                continue;
+            }
+            checked_langs.push(&lang.code);
+            let mut missing: Vec<&str> = printed.iter().copied().filter(|c| cx.library.channel(c).is_some_and(|c| !c.has_lang(&lang.code))).collect();
+            missing.sort_unstable();
+            missing.dedup();
+            if missing.is_empty() {
+                continue;
+            }
+            let key = if n == 0 { "languages" } else { "editions" };
+            let files: Vec<String> =
+                missing.iter().filter_map(|c| cx.library.channel(c)).map(|c| languages::translation_file(&cx.library.pages[c.page].file, &lang.code)).collect();
+            let message = format!("the channels {} have no {} translation", missing.join(", "), lang.code);
+            if d.channel_fallback == Some(true) {
+                let warning = at(key, format!("{message}: their {} words are printed in the {} text", cx.config.default_language, lang.code));
+                errors.push(Error { severity: crate::error::Severity::Warning, ..warning.with_hint(format!("write {}", files.join(", "))) });
+            } else {
+                errors.push(at(key, message).with_hint(format!(
+                    "write {}, or set channel_fallback = true to print their {} words instead",
+                    files.join(", "),
+                    cx.config.default_language
+                )));
+                return None;
+            }
+        }
+    }
+    let first = PrintItem {
         kind: kind.family,
         spec: kind,
         path: format!("/{PRINT_DIR}/{}/{id}/", kind.folder),
@@ -782,8 +931,32 @@ fn build_item(cx: &Context, index: usize, page: &Page, source: &str, kind: &'sta
         text: d.text,
         text_mm,
         finishing,
+        languages: vec![],
+        layout: languages::Layout::Single,
         page: index,
-    })
+    };
+    let mut items = Vec::new();
+    for edition in editions {
+        let id = format!("{}{}", first.id, edition.suffix);
+        if !crate::content::is_short_id(&id, 40) {
+            errors.push(at("editions", format!("the edition id `{id}` is too long")).with_hint("give the item a shorter id = \"...\""));
+            continue;
+        }
+        items.push(PrintItem {
+            path: format!("/{PRINT_DIR}/{}/{id}/", kind.folder),
+            id,
+            languages: edition.languages,
+            layout: edition.layout,
+            ..first.clone()
+        });
+    }
+    Some(items)
+}
+
+/// The translation of page `index` into `lang`, as a page index.
+fn page_translation(library: &Library, index: usize, lang: &str) -> Option<usize> {
+    let _ = (library, index, lang);
+    None
 }
 
 /// The items as the exporter sees them: HTML files of the combined page and each variant, relative

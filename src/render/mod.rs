@@ -617,6 +617,8 @@ impl Pages<'_> {
         let mut context = self.base_context(&path);
         let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
         value["content"] = Value::String(self.shapes.page_bodies[item.page].content.clone());
+        // Each language of the sheet with its text: the page's own, or its translation's.
+        value["texts"] = crate::print::languages::texts(item, lib, |p| &self.shapes.page_bodies[p].content);
         context.insert("item", &value);
         context.insert("sheets", &lib.print.sheets(lib, item, variant.map(|v| variants[v])));
         // Print pages link their assets relatively to the print folder (the `print/` subtree), so
