@@ -84,6 +84,12 @@ pub struct Words {
     /// Before the verification address.
     pub verify: &'static str,
     pub town: &'static str,
+    /// Above a translated text: which text is the official one (empty in the default language).
+    pub note: &'static str,
+    /// Under a notice's code.
+    pub verify_notice: &'static str,
+    /// That a report's sender is protected.
+    pub confidential: &'static str,
 }
 
 /// The languages placard has its fixed print words in. A sheet in any other language alone would
@@ -100,6 +106,9 @@ const WORDS: &[(&str, Words)] = &[
             number: "编号",
             verify: "核验",
             town: "全镇",
+            note: "",
+            verify_notice: "扫码核验通告",
+            confidential: "举报人信息严格保密",
         },
     ),
     (
@@ -112,6 +121,9 @@ const WORDS: &[(&str, Words)] = &[
             number: "No.",
             verify: "Verify",
             town: "Town",
+            note: "Translation for reference; the Chinese text is the official one.",
+            verify_notice: "Scan to check this notice",
+            confidential: "Informants' details are kept confidential",
         },
     ),
 ];
@@ -249,11 +261,17 @@ pub fn texts<'a>(item: &super::PrintItem, library: &crate::content::Library, con
                 "default": lang.default,
                 "words": lang.words,
                 "title": title,
+                "salutation": if lang.default { item.salutation.clone() } else { translated_salutation(&library.pages[lang.page]) },
                 "content": content(lang.page),
             })
         })
         .collect();
     serde_json::Value::Array(texts)
+}
+
+/// The salutation a translation gives in its own `[letter]` or `[print]` table (`Dear residents`).
+fn translated_salutation(page: &crate::content::Page) -> Option<String> {
+    page.meta.letter.as_ref().and_then(|l| l.salutation.clone()).or_else(|| page.meta.print.as_ref().and_then(|p| p.salutation.clone()))
 }
 
 #[cfg(test)]
