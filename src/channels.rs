@@ -363,6 +363,10 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
         let Some(meta) = &page.meta.channel else {
             continue;
         };
+        // A translation (`hotline.en.md`) gives its channel's words in its language, below.
+        if crate::print::languages::is_translation(page) {
+            continue;
+        }
         let id = meta.id().map(str::to_string).unwrap_or_else(|| page.slug.clone());
         let source = std::fs::read_to_string(&page.file).unwrap_or_default();
         let at = |key: &str, message: String| {
@@ -415,8 +419,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
 
 /// The translations of page `index` as (language, page index), sorted by language.
 fn page_translations(library: &Library, index: usize) -> Vec<(String, usize)> {
-    let _ = (library, index);
-    Vec::new()
+    crate::print::languages::translations_of(library, index)
 }
 
 /// Checks one channel page; the error, when there is one, is the only one reported for it.

@@ -432,7 +432,8 @@ impl Print {
         };
         for (index, page) in library.pages.iter().enumerate() {
             let meta = &page.meta;
-            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() {
+            // A translation gives another language's text to its page's items; it is none itself.
+            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() || languages::is_translation(page) {
                 continue;
             }
             // Read once, only for print items: error locations point into it.
@@ -955,8 +956,7 @@ fn build_first(
 
 /// The translation of page `index` into `lang`, as a page index.
 fn page_translation(library: &Library, index: usize, lang: &str) -> Option<usize> {
-    let _ = (library, index, lang);
-    None
+    languages::translations_of(library, index).into_iter().find(|(l, _)| l == lang).map(|(_, i)| i)
 }
 
 /// The items as the exporter sees them: HTML files of the combined page and each variant, relative
