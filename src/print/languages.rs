@@ -247,6 +247,11 @@ fn sheet_languages(
                 .with_hint(format!("print at most two languages on one sheet, {example}; more languages are more editions")))
         }
     }
+    // Order first: a sheet in the wrong order is wrong whatever its texts say.
+    if list.iter().skip(1).any(|c| c == default_lang) {
+        return Err(at(key, format!("`{default_lang}` comes second on this sheet"))
+            .with_hint(format!("official bilingual notices put {default_lang} first: write {key} = [\"{default_lang}\", \"{}\"]", list[0])));
+    }
     let mut languages = Vec::new();
     for (i, code) in list.iter().enumerate() {
         if !valid_code(code) {
@@ -258,10 +263,6 @@ fn sheet_languages(
             return Err(at(key, format!("`{code}` is listed twice")).with_hint(format!("write two different languages, {example}")));
         }
         let default = code == default_lang;
-        if default && i > 0 {
-            return Err(at(key, format!("`{default_lang}` comes second on this sheet"))
-                .with_hint(format!("official bilingual notices put {default_lang} first: write {key} = [\"{default_lang}\", \"{}\"]", list[0])));
-        }
         let page = if default {
             page
         } else {

@@ -51,6 +51,17 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
             let known: Vec<&str> = d.library.channels.iter().map(|c| c.id.as_str()).collect();
             format!("get_channel: there is no channel `{id}`; channels are: {}", known.join(", "))
         })?;
+        // `lang` asks for the channel's words in a language; only `fallback=true` accepts the
+        // default language's words when the channel has none in it.
+        let channel = match args.get("lang").and_then(Value::as_str) {
+            None => channel.clone(),
+            Some(lang) => {
+                let fallback = args.get("fallback").and_then(Value::as_bool).unwrap_or(false);
+                channel.in_lang(lang, fallback).ok_or_else(|| {
+                    format!("get_channel: the channel `{id}` has no {lang} translation; write it beside the channel's page, or pass fallback=true")
+                })?
+            }
+        };
         serde_json::to_value(channel).map_err(|e| e.to_string().into())
     });
     let d = data.clone();
