@@ -69,6 +69,12 @@ fn bilingual_sheets_set_the_default_language_first_and_each_in_its_script() {
     let uyghur = read(&print, "posters/uyghur/index.html");
     assert_eq!(blocks(&uyghur, "lang-text")[..2], [("zh-CN".into(), "ltr".into()), ("ug".into(), "rtl".into())]);
     assert!(uyghur.contains("ئۈرۈمچی") && uyghur.contains("\"Noto Naskh Arabic\""));
+    // placard has no fixed words in Uyghur or Tibetan: the Chinese ones are printed once, not twice,
+    // and a channel without Uyghur words shows its Chinese words once.
+    for sheet in [&uyghur, &tibet] {
+        assert!(!sheet.contains("扫码查看全部举报渠道 / 扫码查看全部举报渠道") && !sheet.contains("编号/编号"));
+        assert_eq!(sheet.matches("lang=\"zh-CN\" dir=\"ltr\">工作日").count(), 1);
+    }
     // The card and the letter are bilingual through the same model.
     let card = read(&print, "cards/card/index.html");
     assert!(card.contains("Contact card") && card.contains("便民联系卡") && card.contains("Informants"));

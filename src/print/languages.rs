@@ -296,6 +296,8 @@ pub fn texts<'a>(item: &super::PrintItem, library: &crate::content::Library, con
                 "dir": lang.dir,
                 "default": lang.default,
                 "words": lang.words,
+                // Whether the fixed words are this language's own, not the default language's.
+                "own_words": lang.default || words(&lang.code).is_some(),
                 "title": title,
                 "salutation": if lang.default { item.salutation.clone() } else { translated_salutation(&library.pages[lang.page]) },
                 "content": content(lang.page),

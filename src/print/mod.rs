@@ -522,9 +522,12 @@ impl Print {
 /// marked `fallback`, so the template can set them in the right script.
 pub fn channel_value(channel: &crate::channels::Channel, item: &PrintItem) -> Value {
     let mut value = serde_json::to_value(channel).unwrap_or(Value::Null);
+    // A fallback repeats the default language's words: on a sheet that prints them already, once is enough.
+    let has_default = item.languages.iter().any(|l| l.default);
     let words: Vec<Value> = item
         .languages
         .iter()
+        .filter(|lang| lang.default || channel.i18n.contains_key(&lang.code) || !has_default)
         .map(|lang| {
             let (text, fallback) = match channel.i18n.get(&lang.code) {
                 Some(text) => (text.clone(), false),
