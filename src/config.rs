@@ -82,9 +82,15 @@ pub struct Config {
     hard_link_static: Option<Value>,
     /// The author feed entries name when a page names none (Zola's key).
     pub author: Option<String>,
-    languages: Option<Value>,
+    /// Zola's `[languages.<code>]`: the languages besides the default one (a table for the default
+    /// language itself is merged into the top-level settings by [`Config::load`]).
+    #[serde(default)]
+    pub languages: std::collections::BTreeMap<String, LanguageOptions>,
     /// Zola's `[translations]` (the default language's strings), for `trans(key=...)`.
     pub translations: Option<Value>,
+    /// placard: writing direction of the default language, `"rtl"` or `"ltr"`; guessed from the
+    /// language code when left out (see [`crate::config::direction_of`]).
+    pub dir: Option<TextDir>,
     search: Option<Value>,
     link_checker: Option<Value>,
     preserve_dotfiles_in_output: Option<Value>,
@@ -137,9 +143,76 @@ pub struct TaxonomyConfig {
     pub feed: bool,
     #[serde(default = "yes")]
     pub render: bool,
-    /// Zola's multilingual key; placard builds one language.
-    #[allow(dead_code)] // accepted so that Zola sites build
+    /// Zola before 0.15 named a taxonomy's language here; the language's own table replaced it.
+    #[allow(dead_code)] // accepted so that older Zola sites build
     lang: Option<IgnoredAny>,
+}
+
+/// One `[languages.<code>]` table: what differs for the pages of one language, as in Zola.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageOptions {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    #[serde(default, alias = "generate_feed", alias = "generate_rss")]
+    pub generate_feeds: bool,
+    /// Empty means Zola's default, `atom.xml`.
+    #[serde(default)]
+    pub feed_filenames: Vec<String>,
+    /// Zola before 0.19 named a single feed file.
+    feed_filename: Option<String>,
+    #[serde(default)]
+    pub build_search_index: bool,
+    #[serde(default)]
+    pub taxonomies: Vec<TaxonomyConfig>,
+    /// The strings `trans(key=..., lang=...)` returns for this language.
+    #[serde(default)]
+    pub translations: std::collections::BTreeMap<String, Value>,
+    /// Accepted as Zola has it; placard's index has one shape for every language.
+    search: Option<Value>,
+    /// placard: `"rtl"` or `"ltr"`, when the guess from the language code is wrong.
+    pub dir: Option<TextDir>,
+}
+
+/// Which way a language's text runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TextDir {
+    #[default]
+    Ltr,
+    Rtl,
+}
+
+impl TextDir {
+    /// The value of an HTML `dir` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TextDir::Ltr => "ltr",
+            TextDir::Rtl => "rtl",
+        }
+    }
+}
+
+/// The direction of a language from its code (`ug`, `ar`, `fa-IR`, `he`, …): the primary subtag of
+/// the scripts written right to left, or an explicit `-Arab`/`-Hebr`/`-Thaa`/`-Syrc`/`-Nkoo`
+/// script subtag. `ug-Latn` or `uz-Arab` say their script and win over the language's habit.
+pub fn direction_of(code: &str) -> TextDir {
+    let lower = code.to_ascii_lowercase();
+    let mut parts = lower.split(['-', '_']);
+    let primary = parts.next().unwrap_or("");
+    let script = parts.find(|p| p.len() == 4);
+    const RTL_SCRIPTS: [&str; 7] = ["arab", "hebr", "thaa", "syrc", "nkoo", "adlm", "rohg"];
+    if let Some(script) = script {
+        return if RTL_SCRIPTS.contains(&script) { TextDir::Rtl } else { TextDir::Ltr };
+    }
+    // Uyghur, Arabic, Persian, Hebrew, Urdu, Pashto, Sindhi, Kurdish (Sorani), Dhivehi, Yiddish,
+    // Syriac, N'Ko, Balochi, Dari: written right to left unless a script subtag says otherwise.
+    const RTL_LANGUAGES: [&str; 15] = ["ug", "ar", "fa", "he", "iw", "ur", "ps", "sd", "ckb", "dv", "yi", "syr", "nqo", "bal", "prs"];
+    if RTL_LANGUAGES.contains(&primary) {
+        TextDir::Rtl
+    } else {
+        TextDir::Ltr
+    }
 }
 
 /// The `[check]` table.
@@ -287,6 +360,7 @@ impl Config {
         if let Some(name) = config.feed_filename.take() {
             config.feed_filenames = vec![name];
         }
+        config.merge_default_language(&path, &text)?;
         config.validate(&path, &text)?;
         config.refuse_unsupported(&path, &text)?;
         if let Some(settings) = &config.markdown.highlighting {
@@ -365,6 +439,35 @@ impl Config {
                 }
             }
         }
+        for (code, options) in &self.languages {
+            let table = format!("languages.{code}");
+            if !is_language_code(code) {
+                errors.push(
+                    Error::at(path, line_of_language(text, code), 1, format!("`{code}` is not a language code"))
+                        .with_hint("use a code like \"en\", \"bo\", \"ug\" or \"zh-Hant\": letters and digits in parts joined by `-`"),
+                );
+            }
+            let mut seen = std::collections::BTreeSet::new();
+            for taxonomy in &options.taxonomies {
+                if taxonomy.name.trim().is_empty() || taxonomy.name.contains('/') || !seen.insert(taxonomy.name.clone()) || taxonomy.paginate_by == Some(0) {
+                    errors.push(
+                        Error::at(path, line_of_language(text, code), 1, format!("[{table}] taxonomy `{}` is not usable", taxonomy.name))
+                            .with_hint("give each taxonomy a name once, without `/`, and a positive paginate_by (or none)"),
+                    );
+                }
+            }
+            for name in &options.feed_filenames {
+                if name.contains('/') || name.contains("..") || name.is_empty() {
+                    errors.push(Error::at(path, line_of_language(text, code), 1, format!("[{table}] feed file name `{name}` must be a plain file name")));
+                }
+            }
+        }
+        if self.is_multilingual() && !is_language_code(&self.default_language) {
+            errors.push(
+                Error::at(path, at("default_language"), 1, format!("default_language `{}` is not a language code", self.default_language))
+                    .with_hint("use a code like \"zh-CN\" or \"zh\""),
+            );
+        }
         for name in &self.feed_filenames {
             if name.contains('/') || name.contains("..") || name.is_empty() {
                 errors.push(Error::at(path, at("feed_filenames"), 1, format!("feed file name `{name}` must be a plain file name")));
@@ -382,18 +485,24 @@ impl Config {
     /// than the site asks for, so the build stops.
     fn refuse_unsupported(&self, path: &Path, text: &str) -> Result<(), Errors> {
         let mut errors = Errors::default();
-        let languages = self.languages.as_ref().is_some_and(|v| v.as_object().is_none_or(|m| !m.is_empty()));
-        if languages {
-            errors.push(
-                Error::at(path, line_of_table(text, "languages"), 1, "`[languages]` asks for pages in more languages, which placard does not build")
-                    .with_hint("build each language as its own site, or remove the [languages] table"),
-            );
-        }
         if self.build_search_index && asks(&self.search) {
             errors.push(
                 Error::at(path, line_of_table(text, "search"), 1, "`[search]` changes what the search index publishes, which placard does not support")
                     .with_hint("remove the [search] table: placard's index holds titles, descriptions and text of pages that are in_search_index"),
             );
+        }
+        for (code, options) in &self.languages {
+            if options.build_search_index && asks(&options.search) {
+                errors.push(
+                    Error::at(
+                        path,
+                        line_of_language(text, code),
+                        1,
+                        format!("[languages.{code}] `search` changes what the search index publishes, which placard does not support"),
+                    )
+                    .with_hint("remove the `search` setting of this language: placard's index holds titles, descriptions and text of pages"),
+                );
+            }
         }
         if asks(&self.preserve_dotfiles_in_output) {
             errors.push(
@@ -410,6 +519,154 @@ impl Config {
             Err(errors)
         } else {
             Ok(())
+        }
+    }
+
+    /// Zola lets `[languages.<default>]` hold the default language's settings instead of the top
+    /// level; they are moved up here, and a setting given in both places is an error.
+    fn merge_default_language(&mut self, path: &Path, text: &str) -> Result<(), Errors> {
+        for options in self.languages.values_mut() {
+            if let Some(name) = options.feed_filename.take() {
+                options.feed_filenames = vec![name];
+            }
+        }
+        let Some(own) = self.languages.remove(&self.default_language) else { return Ok(()) };
+        let table = format!("languages.{}", self.default_language);
+        let twice = |key: &str| {
+            Error::at(
+                path,
+                line_of_language(text, &self.default_language),
+                1,
+                format!("`{key}` of the default language `{}` is set twice: at the top and in [{table}]", self.default_language),
+            )
+            .with_hint(format!("keep one of the two `{key}` settings"))
+        };
+        let mut errors = Errors::default();
+        match own.title {
+            Some(t) if self.title.is_empty() => self.title = t,
+            Some(_) => errors.push(twice("title")),
+            None => {}
+        }
+        match own.description {
+            Some(d) if self.description.is_empty() => self.description = d,
+            Some(_) => errors.push(twice("description")),
+            None => {}
+        }
+        if !own.feed_filenames.is_empty() {
+            if self.feed_filenames == default_feed_filenames() {
+                self.feed_filenames = own.feed_filenames;
+            } else {
+                errors.push(twice("feed_filenames"));
+            }
+        }
+        if !own.taxonomies.is_empty() {
+            if self.taxonomies.is_empty() {
+                self.taxonomies = own.taxonomies;
+            } else {
+                errors.push(twice("taxonomies"));
+            }
+        }
+        if !own.translations.is_empty() {
+            if self.translations.is_none() {
+                self.translations = Some(Value::Object(own.translations.into_iter().collect()));
+            } else {
+                errors.push(twice("translations"));
+            }
+        }
+        if own.dir.is_some() {
+            if self.dir.is_none() {
+                self.dir = own.dir;
+            } else {
+                errors.push(twice("dir"));
+            }
+        }
+        self.generate_feeds |= own.generate_feeds;
+        self.build_search_index |= own.build_search_index;
+        if errors.has_errors() {
+            Err(errors)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Whether the site has more than one language.
+    pub fn is_multilingual(&self) -> bool {
+        !self.languages.is_empty()
+    }
+
+    /// Every language of the site: the default first, then the others by code.
+    pub fn language_codes(&self) -> Vec<&str> {
+        std::iter::once(self.default_language.as_str()).chain(self.languages.keys().map(String::as_str)).collect()
+    }
+
+    /// Whether `code` is one of the site's languages.
+    pub fn has_language(&self, code: &str) -> bool {
+        code == self.default_language || self.languages.contains_key(code)
+    }
+
+    /// The URL prefix of a language: empty for the default one, `/en` for `en`.
+    pub fn lang_prefix(&self, lang: &str) -> String {
+        if lang == self.default_language || lang.is_empty() {
+            String::new()
+        } else {
+            format!("/{lang}")
+        }
+    }
+
+    /// The taxonomies of `lang`.
+    pub fn taxonomies_of(&self, lang: &str) -> &[TaxonomyConfig] {
+        match self.languages.get(lang) {
+            Some(options) => &options.taxonomies,
+            None => &self.taxonomies,
+        }
+    }
+
+    /// The feed files of `lang`'s whole-site feed, empty when the language has no feed.
+    pub fn feeds_of(&self, lang: &str) -> Vec<String> {
+        match self.languages.get(lang) {
+            Some(o) if !o.generate_feeds => vec![],
+            Some(o) if o.feed_filenames.is_empty() => default_feed_filenames(),
+            Some(o) => o.feed_filenames.clone(),
+            None if self.generate_feeds => self.feed_filenames.clone(),
+            None => vec![],
+        }
+    }
+
+    /// The feed file names of `lang` (what section and term feeds are called).
+    pub fn feed_filenames_of(&self, lang: &str) -> Vec<String> {
+        match self.languages.get(lang) {
+            Some(o) if o.feed_filenames.is_empty() => default_feed_filenames(),
+            Some(o) => o.feed_filenames.clone(),
+            None => self.feed_filenames.clone(),
+        }
+    }
+
+    /// Whether `lang` has a search index.
+    pub fn search_of(&self, lang: &str) -> bool {
+        match self.languages.get(lang) {
+            Some(o) => o.build_search_index,
+            None => self.build_search_index,
+        }
+    }
+
+    /// The title of the site in `lang` (the default title when the language names none).
+    pub fn title_of(&self, lang: &str) -> &str {
+        self.languages.get(lang).and_then(|o| o.title.as_deref()).unwrap_or(&self.title)
+    }
+
+    /// The writing direction of `lang`: as configured, else guessed from its code.
+    pub fn dir_of(&self, lang: &str) -> TextDir {
+        let set = if lang == self.default_language { self.dir } else { self.languages.get(lang).and_then(|o| o.dir) };
+        set.unwrap_or_else(|| direction_of(lang))
+    }
+
+    /// `trans(key, lang)`: the string under `[translations]` (default language) or
+    /// `[languages.<lang>.translations]`; `None` when the language has no such key.
+    pub fn translation(&self, lang: &str, key: &str) -> Option<&Value> {
+        if lang == self.default_language {
+            self.translations.as_ref()?.get(key)
+        } else {
+            self.languages.get(lang)?.translations.get(key)
         }
     }
 
@@ -453,20 +710,49 @@ impl Config {
         format!("{}{}", self.base_url, path)
     }
 
-    /// The shape templates see as `config`.
+    /// The shape templates of the default language see as `config`.
     pub fn to_value(&self) -> Value {
+        self.to_value_for(&self.default_language)
+    }
+
+    /// The shape templates of `lang` see as `config`: as in Zola, `title`, `description`, the feed,
+    /// search and taxonomy settings are that language's, and `languages` holds the other ones.
+    pub fn to_value_for(&self, lang: &str) -> Value {
+        let own = self.languages.get(lang);
+        let taxonomies = self.taxonomies_of(lang);
+        let description = own.and_then(|o| o.description.as_deref()).unwrap_or(&self.description);
+        let mut languages = serde_json::Map::new();
+        for code in self.language_codes().into_iter().filter(|c| *c != lang) {
+            let other = self.languages.get(code);
+            languages.insert(
+                code.to_string(),
+                json!({
+                    "title": self.title_of(code),
+                    "description": other.and_then(|o| o.description.as_deref()).unwrap_or(&self.description),
+                    "generate_feeds": !self.feeds_of(code).is_empty(),
+                    "feed_filenames": self.feed_filenames_of(code),
+                    "build_search_index": self.search_of(code),
+                    "taxonomies": self.taxonomies_of(code).iter().map(taxonomy_config_value).collect::<Vec<_>>(),
+                    "translations": match other { Some(o) => json!(o.translations), None => self.translations.clone().unwrap_or(json!({})) },
+                    "dir": self.dir_of(code).as_str(),
+                }),
+            );
+        }
         json!({
             "base_url": self.base_url,
-            "title": self.title,
-            "description": self.description,
+            "title": self.title_of(lang),
+            "description": description,
             "author": self.author,
             "default_language": self.default_language,
-            "generate_feeds": self.generate_feeds,
-            "build_search_index": self.build_search_index,
-            "feed_filenames": self.feed_filenames,
-            "taxonomies": self.taxonomies.iter().map(|t| json!({
-                "name": t.name, "paginate_by": t.paginate_by, "paginate_path": t.paginate_path, "feed": t.feed,
-            })).collect::<Vec<_>>(),
+            "languages": languages,
+            // placard: every language, the default first, and the writing direction of this one.
+            "language_codes": self.language_codes(),
+            "dir": self.dir_of(lang).as_str(),
+            "generate_feeds": !self.feeds_of(lang).is_empty(),
+            "build_search_index": self.search_of(lang),
+            "feed_filenames": self.feed_filenames_of(lang),
+            "taxonomies": taxonomies.iter().map(taxonomy_config_value).collect::<Vec<_>>(),
+            "translations": match own { Some(o) => json!(o.translations), None => self.translations.clone().unwrap_or(json!({})) },
             "markdown": {
                 "allow_html": self.markdown.allow_html,
                 "smart_punctuation": self.markdown.smart_punctuation,
@@ -480,6 +766,20 @@ impl Config {
             "extra": self.extra,
         })
     }
+}
+
+/// A BCP 47-shaped language code (`en`, `zh-Hans-CN`, `bo`): it becomes a URL folder and a file
+/// name part, so nothing else may pass.
+pub fn is_language_code(code: &str) -> bool {
+    let mut parts = code.split('-');
+    let primary = parts.next().unwrap_or("");
+    (2..=8).contains(&primary.len())
+        && primary.chars().all(|c| c.is_ascii_alphabetic())
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+fn taxonomy_config_value(t: &TaxonomyConfig) -> Value {
+    json!({ "name": t.name, "paginate_by": t.paginate_by, "paginate_path": t.paginate_path, "feed": t.feed })
 }
 
 /// Compiles glob patterns the way Zola matches them: `*` also crosses `/`.
@@ -504,6 +804,14 @@ impl Config {
     pub fn static_ignored(&self, relative: &str, full: &Path) -> bool {
         self.ignored_static_set.as_ref().is_some_and(|set| set.is_match(relative) || set.is_match(full))
     }
+}
+
+/// The line of `[languages.<code>]` (the code may be quoted), for errors about one language.
+fn line_of_language(text: &str, code: &str) -> usize {
+    text.lines()
+        .position(|l| l.trim_start().strip_prefix("[languages.").is_some_and(|rest| rest.trim_start_matches('"').starts_with(code)))
+        .map(|i| i + 1)
+        .unwrap_or_else(|| line_of_table(text, "languages"))
 }
 
 /// The line of `[table]` or `table =`, for locating errors about a whole table.
@@ -575,14 +883,59 @@ mod tests {
 
     #[test]
     fn settings_that_change_what_is_published_are_refused() {
-        let text = "base_url = \"https://a.cn\"\n[languages.en]\ntitle = \"x\"\n";
-        let errors = parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).unwrap_err();
-        assert!(errors.0[0].message.contains("[languages]"));
-        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
         let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = true\n";
         assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_err());
         let text = "base_url = \"https://a.cn\"\npreserve_dotfiles_in_output = false\n[languages]\n";
         assert!(parse(text).unwrap().refuse_unsupported(Path::new("config.toml"), text).is_ok());
+    }
+
+    #[test]
+    fn languages_are_read_as_zola_has_them() {
+        let text = "base_url = \"https://a.cn\"\ntitle = \"镇\"\ndefault_language = \"zh\"\ngenerate_feeds = true\n\
+                    [translations]\nhi = \"你好\"\n[languages.en]\ntitle = \"Town\"\ngenerate_feeds = true\nfeed_filenames = [\"rss.xml\"]\n\
+                    taxonomies = [{ name = \"tags\" }]\n[languages.en.translations]\nhi = \"Hello\"\n[languages.ug]\n[languages.ug-Latn]\n";
+        let mut config = parse(text).unwrap();
+        config.merge_default_language(Path::new("config.toml"), text).unwrap();
+        config.validate(Path::new("config.toml"), text).unwrap();
+        assert!(config.is_multilingual());
+        assert_eq!(config.language_codes(), ["zh", "en", "ug", "ug-Latn"]);
+        assert_eq!((config.lang_prefix("zh"), config.lang_prefix("en")), (String::new(), "/en".to_string()));
+        assert_eq!((config.title_of("en"), config.title_of("ug")), ("Town", "镇"));
+        assert_eq!(config.feeds_of("en"), ["rss.xml"]);
+        assert!(config.feeds_of("ug").is_empty());
+        assert_eq!(config.taxonomies_of("en")[0].name, "tags");
+        assert_eq!(config.translation("en", "hi"), Some(&json!("Hello")));
+        assert_eq!(config.translation("zh", "hi"), Some(&json!("你好")));
+        assert_eq!((config.dir_of("ug"), config.dir_of("ug-Latn"), config.dir_of("zh")), (TextDir::Rtl, TextDir::Ltr, TextDir::Ltr));
+        let en = config.to_value_for("en");
+        assert_eq!((en["title"].as_str(), en["dir"].as_str()), (Some("Town"), Some("ltr")));
+        assert!(en["languages"].get("zh").is_some() && en["languages"].get("en").is_none());
+    }
+
+    #[test]
+    fn directions_come_from_the_code_unless_set() {
+        for code in ["ug", "ar", "fa-IR", "he", "ur", "ug-CN", "uz-Arab"] {
+            assert_eq!(direction_of(code), TextDir::Rtl, "{code}");
+        }
+        for code in ["zh-CN", "bo", "ii", "en", "mn", "ug-Latn", "ug-Cyrl", "kk"] {
+            assert_eq!(direction_of(code), TextDir::Ltr, "{code}");
+        }
+        let text = "base_url = \"https://a.cn\"\n[languages.xx]\ndir = \"rtl\"\n";
+        assert_eq!(parse(text).unwrap().dir_of("xx"), TextDir::Rtl);
+    }
+
+    #[test]
+    fn bad_language_codes_and_doubled_default_settings_are_errors() {
+        let text = "base_url = \"https://a.cn\"\n[languages.\"../x\"]\n";
+        let mut config = parse(text).unwrap();
+        let errors = config.validate(Path::new("config.toml"), text).unwrap_err();
+        assert!(errors.0[0].message.contains("`../x` is not a language code"), "{:?}", errors.0);
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 2);
+        let text = "base_url = \"https://a.cn\"\ntitle = \"A\"\ndefault_language = \"en\"\n[languages.en]\ntitle = \"B\"\n[languages.fr]\n";
+        let errors = parse(text).unwrap().merge_default_language(Path::new("config.toml"), text).unwrap_err();
+        assert!(errors.0[0].message.contains("`title` of the default language `en` is set twice"));
+        assert_eq!(errors.0[0].location.as_ref().unwrap().line, 4);
+        assert!(is_language_code("zh-Hant-TW") && !is_language_code("e") && !is_language_code("en_US") && !is_language_code("en-"));
     }
 
     #[test]

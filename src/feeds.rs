@@ -26,6 +26,8 @@ pub struct Feed {
     pub file: String,
     pub title: String,
     pub of: FeedOf,
+    /// The language of its pages: each language has its own feeds, as in Zola.
+    pub lang: String,
     /// Newest first, at most `feed_limit`.
     pub pages: Vec<usize>,
 }
@@ -45,33 +47,39 @@ impl Feed {
 /// Every feed the site asks for: the site's, each section's that has `generate_feeds = true` in its
 /// front matter (as in Zola), and each term's of a taxonomy with `feed = true`.
 pub fn feeds(config: &Config, library: &Library) -> Vec<Feed> {
-    let mut lists: Vec<(String, String, FeedOf, Vec<usize>)> = Vec::new();
-    if config.generate_feeds {
-        lists.push(("/".into(), config.title.clone(), FeedOf::Site, feed_pages(config, library, 0..library.pages.len())));
+    let mut feeds = Vec::new();
+    let mut add = |path: &str, title: String, of: FeedOf, lang: &str, files: Vec<String>, pages: Vec<usize>| {
+        for file in files {
+            feeds.push(Feed { path: path.to_string(), file, title: title.clone(), of, lang: lang.to_string(), pages: pages.clone() });
+        }
+    };
+    for lang in config.language_codes() {
+        let files = config.feeds_of(lang);
+        if !files.is_empty() {
+            let pages = feed_pages(config, library, (0..library.pages.len()).filter(|&i| library.pages[i].lang == lang));
+            add(&format!("{}/", config.lang_prefix(lang)), config.title_of(lang).to_string(), FeedOf::Site, lang, files, pages);
+        }
     }
     for (s, section) in library.sections.iter().enumerate() {
-        if !section.meta.generate_feeds || !section.meta.render || !library.section_published(s) || section.relative == "_index.md" {
+        if !section.meta.generate_feeds || !section.meta.render || !library.section_published(s) || section.canonical == "_index.md" {
             continue;
         }
+        let site = config.title_of(&section.lang);
         let title = match &section.meta.title {
-            Some(t) if !t.is_empty() => format!("{} - {t}", config.title),
-            _ => config.title.clone(),
+            Some(t) if !t.is_empty() => format!("{site} - {t}"),
+            _ => site.to_string(),
         };
-        lists.push((section.path.clone(), title, FeedOf::Section(s), feed_pages(config, library, section.pages.iter().copied())));
+        let pages = feed_pages(config, library, section.pages.iter().copied());
+        add(&section.path, title, FeedOf::Section(s), &section.lang, config.feed_filenames_of(&section.lang), pages);
     }
     for (t, taxonomy) in library.taxonomies.iter().enumerate() {
         if !(taxonomy.config.feed && taxonomy.config.render) {
             continue;
         }
         for (n, term) in taxonomy.terms.iter().enumerate() {
-            let title = format!("{} - {}", config.title, term.name);
-            lists.push((term.path.clone(), title, FeedOf::Term(t, n), feed_pages(config, library, term.pages.iter().copied())));
-        }
-    }
-    let mut feeds = Vec::new();
-    for (path, title, of, pages) in lists {
-        for file in &config.feed_filenames {
-            feeds.push(Feed { path: path.clone(), file: file.clone(), title: title.clone(), of, pages: pages.clone() });
+            let title = format!("{} - {}", config.title_of(&taxonomy.lang), term.name);
+            let pages = feed_pages(config, library, term.pages.iter().copied());
+            add(&term.path, title, FeedOf::Term(t, n), &taxonomy.lang, config.feed_filenames_of(&taxonomy.lang), pages);
         }
     }
     feeds
@@ -109,10 +117,11 @@ fn atom(config: &Config, library: &Library, shapes: &Shapes, feed: &Feed) -> Str
     let updated = feed.last_updated(library);
     let mut xml = String::with_capacity(4096);
     xml.push_str("<?xml version=\"1.0\" encoding=\"utf-8\"?>\n");
-    xml.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape_xml(&config.default_language)));
+    xml.push_str(&format!("<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"{}\">\n", escape_xml(&feed.lang)));
     xml.push_str(&format!("<title>{}</title>\n", escape_xml(title)));
-    if !config.description.is_empty() {
-        xml.push_str(&format!("<subtitle>{}</subtitle>\n", escape_xml(&config.description)));
+    let description = config.languages.get(&feed.lang).and_then(|l| l.description.as_deref()).unwrap_or(&config.description);
+    if !description.is_empty() {
+        xml.push_str(&format!("<subtitle>{}</subtitle>\n", escape_xml(description)));
     }
     xml.push_str(&format!("<link rel=\"self\" type=\"application/atom+xml\" href=\"{}\"/>\n", escape_xml(&encode_iri(&self_url))));
     xml.push_str(&format!("<link rel=\"alternate\" type=\"text/html\" href=\"{}\"/>\n", escape_xml(&encode_iri(&config.permalink(path)))));

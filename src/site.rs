@@ -108,7 +108,7 @@ impl Site {
         feeds::write_all(&self.config, &self.library, &shapes, &|name| self.templates.has(name), &mut feeds);
         output.merge(feeds, &Origin::new("the feeds, sitemap and robots.txt", None));
         timing("feeds", started);
-        if self.config.build_search_index {
+        if self.config.language_codes().into_iter().any(|lang| self.config.search_of(lang)) {
             let started = Instant::now();
             let mut index = Output::default();
             crate::search::write_index(&self.config, &self.library, &shapes, &mut index);

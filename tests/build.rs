@@ -150,7 +150,9 @@ fn every_example_page_is_private_and_light() {
         if html.contains("<html") && !html.contains("http-equiv=\"refresh\"") && !path.starts_with("print/") {
             assert!(html.contains("Content-Security-Policy"), "{path} has a CSP");
             assert!(html.contains("name=\"referrer\" content=\"no-referrer\""), "{path} sends no referrer");
-            assert!(html.contains("lang=\"zh-CN\""), "{path}");
+            // The English pages (under en/) say so; every other page is Chinese.
+            let lang = if path.starts_with("en/") { "lang=\"en\"" } else { "lang=\"zh-CN\"" };
+            assert!(html.contains(lang), "{path}");
             assert!(bytes.len() + css < 30 * 1024 || path.contains("十类") || path == "ledger/index.html", "{path} with CSS is {} bytes", bytes.len() + css);
         }
     }

@@ -56,6 +56,14 @@ pub struct Page {
     /// The neighbours in the section's listing.
     pub lower: Option<usize>,
     pub higher: Option<usize>,
+    /// The language code: the site's default, or the code in the file name (`page.en.md`).
+    pub lang: String,
+    /// `relative` without the language code (`news/a.en.md` → `news/a.md`): what the
+    /// translations of one page share.
+    pub canonical: String,
+    /// The pages that hold this content in each language, this one included: the default
+    /// language first, then the others in the order of their codes.
+    pub translations: Vec<usize>,
 }
 
 impl Page {
@@ -81,6 +89,12 @@ pub struct Section {
     pub parent: Option<usize>,
     /// Non-Markdown files beside `_index.md`, copied next to the section page.
     pub assets: Vec<PathBuf>,
+    /// The language code: the site's default, or the code in the file name (`_index.en.md`).
+    pub lang: String,
+    /// `relative` without the language code (`news/_index.en.md` → `news/_index.md`).
+    pub canonical: String,
+    /// The sections that are this section in each language, this one included, the default first.
+    pub translations: Vec<usize>,
 }
 
 /// The whole site's content.
@@ -94,6 +108,8 @@ pub struct Library {
     /// Units, posters and letters.
     pub print: crate::print::Print,
     by_relative: HashMap<String, Item>,
+    /// (canonical path, language) → the page or section.
+    by_canonical: HashMap<(String, String), Item>,
 }
 
 /// A page or a section, by index.
@@ -122,7 +138,7 @@ impl Library {
         let found = discover(&content, config, &mut errors)?;
 
         // Reading and parsing is the only I/O-heavy part of loading, so it runs in parallel.
-        let parsed: Vec<Result<Parsed, Error>> = found.markdown.par_iter().map(|f| parse_file(&content, f, config.slugify.paths)).collect();
+        let parsed: Vec<Result<Parsed, Error>> = found.markdown.par_iter().map(|f| parse_file(&content, f, config)).collect();
         let mut sections = Vec::new();
         let mut pages = Vec::new();
         for result in parsed {
@@ -132,44 +148,68 @@ impl Library {
                 Err(e) => errors.push(e),
             }
         }
-        if !sections.iter().any(|s: &Section| s.relative == "_index.md") {
-            // Zola builds a home page even without content/_index.md.
-            sections.push(Section {
-                file: content.join("_index.md"),
-                relative: "_index.md".into(),
-                meta: SectionFrontMatter::default(),
-                body: String::new(),
-                body_line: 1,
-                path: "/".into(),
-                pages: vec![],
-                subsections: vec![],
-                parent: None,
-                assets: vec![],
-            });
+        for lang in config.language_codes() {
+            if !sections.iter().any(|s: &Section| s.canonical == "_index.md" && s.lang == lang) {
+                // Zola builds a home page even without content/_index.md, and one for each language.
+                let relative = if lang == config.default_language { "_index.md".to_string() } else { format!("_index.{lang}.md") };
+                sections.push(Section {
+                    file: content.join(&relative),
+                    relative,
+                    meta: SectionFrontMatter::default(),
+                    body: String::new(),
+                    body_line: 1,
+                    path: format!("{}/", config.lang_prefix(lang)),
+                    pages: vec![],
+                    subsections: vec![],
+                    parent: None,
+                    assets: vec![],
+                    lang: lang.to_string(),
+                    canonical: "_index.md".into(),
+                    translations: vec![],
+                });
+            }
         }
-        sections.sort_by(|a, b| a.relative.cmp(&b.relative));
+        // The default language's items come first (so the home page is section 0), then each
+        // other language's, each by path.
+        let order = |lang: &str| (lang != config.default_language, lang.to_string());
+        sections.sort_by(|a, b| order(&a.lang).cmp(&order(&b.lang)).then_with(|| a.relative.cmp(&b.relative)));
 
-        // Drafts are dropped, and so is everything inside a draft section.
+        // Drafts are dropped, and so is everything inside a draft section of the same language.
         let mut unpublished: Vec<String> = Vec::new();
         if !options.drafts {
-            let draft_dirs: Vec<String> = sections.iter().filter(|s| s.meta.draft).map(|s| section_dir(&s.relative)).collect();
-            let in_draft = |relative: &str| draft_dirs.iter().any(|d| relative.starts_with(d.as_str()));
-            sections.retain(|s| !s.meta.draft && !in_draft(&s.relative) || s.relative == "_index.md");
+            let draft_dirs: Vec<(String, String)> = sections.iter().filter(|s| s.meta.draft).map(|s| (section_dir(&s.canonical), s.lang.clone())).collect();
+            let in_draft = |canonical: &str, lang: &str| draft_dirs.iter().any(|(d, l)| l == lang && canonical.starts_with(d.as_str()));
+            sections.retain(|s| !s.meta.draft && !in_draft(&s.canonical, &s.lang) || s.canonical == "_index.md");
             // The folders of draft bundles and sections: their files must not be published either.
-            unpublished = draft_dirs.clone();
-            unpublished.extend(pages.iter().filter(|p| p.meta.draft && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)));
-            pages.retain(|p| !p.meta.draft && !in_draft(&p.relative));
+            unpublished = draft_dirs.iter().map(|(d, _)| d.clone()).collect();
+            unpublished.extend(pages.iter().filter(|p| p.meta.draft && is_bundle_file(&p.canonical)).map(|p| page_dir(&p.canonical)));
+            pages.retain(|p| !p.meta.draft && !in_draft(&p.canonical, &p.lang));
         }
         // A page with `render = false` gets no file, no place in listings, feeds or the sitemap, and
         // its bundle's files stay unpublished with it: as in Zola, nothing of it is published.
-        let not_rendered: Vec<String> = pages.iter().filter(|p| !p.meta.render && p.relative.ends_with("/index.md")).map(|p| page_dir(&p.relative)).collect();
+        let mut not_rendered: Vec<String> = pages.iter().filter(|p| !p.meta.render && is_bundle_file(&p.canonical)).map(|p| page_dir(&p.canonical)).collect();
         unpublished.extend(not_rendered.iter().cloned());
         pages.retain(|p| p.meta.render);
-        pages.sort_by(|a, b| a.relative.cmp(&b.relative));
+        // A folder whose bundle or section is still published in another language keeps its files.
+        let kept = |dir: &String| {
+            pages.iter().any(|p| is_bundle_file(&p.canonical) && page_dir(&p.canonical) == *dir)
+                || sections.iter().any(|s| s.canonical != "_index.md" && section_dir(&s.canonical) == *dir)
+        };
+        unpublished.retain(|d| !kept(d));
+        not_rendered.retain(|d| !kept(d));
+        pages.sort_by(|a, b| order(&a.lang).cmp(&order(&b.lang)).then_with(|| a.relative.cmp(&b.relative)));
 
-        let mut library = Library { pages, sections, taxonomies: vec![], channels: Default::default(), print: Default::default(), by_relative: HashMap::new() };
+        let mut library = Library {
+            pages,
+            sections,
+            taxonomies: vec![],
+            channels: Default::default(),
+            print: Default::default(),
+            by_relative: HashMap::new(),
+            by_canonical: HashMap::new(),
+        };
         library.attach_assets(found.assets, &unpublished, &not_rendered, &mut errors);
-        library.link_sections(config.slugify.paths);
+        library.link_sections(config);
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
             page.published = !page.is_print_source();
@@ -179,7 +219,7 @@ impl Library {
         for section in &mut library.sections {
             section.subsections.retain(|&s| published[s]);
         }
-        library.index();
+        library.index(config);
         library.sort_listings();
         library.taxonomies = taxonomies::collect(&library, config, &mut errors);
         library.channels = crate::channels::collect(&library, config, &mut errors);
@@ -232,6 +272,54 @@ impl Library {
         ids
     }
 
+    /// The `lang` version of the page named by `path_or_key`, or `None` when the page has no
+    /// translation in `lang` (pass `config.default_language` for the default language).
+    ///
+    /// `path_or_key` is a path inside `content/` as `@/` links write it, with or without `@/` and
+    /// with or without a language code (`channels/a.md`, `@/channels/a.en.md`: any language of the
+    /// page finds all of them), or a page's URL path (`/channels/a/`, `/en/channels/a/`).
+    /// Translations are found by file name, as in Zola: `a.md`, `a.en.md`, `a.ug.md` are one page.
+    pub fn translation_of(&self, path_or_key: &str, lang: &str) -> Option<&Page> {
+        match self.translated_item(path_or_key, lang)? {
+            Item::Page(i) => Some(&self.pages[i]),
+            Item::Section(_) => None,
+        }
+    }
+
+    /// [`Library::translation_of`] for sections (`news/_index.md`, `/en/news/`).
+    pub fn section_translation_of(&self, path_or_key: &str, lang: &str) -> Option<&Section> {
+        match self.translated_item(path_or_key, lang)? {
+            Item::Section(i) => Some(&self.sections[i]),
+            Item::Page(_) => None,
+        }
+    }
+
+    /// The page or section that is the `lang` version of `path_or_key` (see [`Library::translation_of`]).
+    pub fn translated_item(&self, path_or_key: &str, lang: &str) -> Option<Item> {
+        let item = self.get(path_or_key).or_else(|| self.by_url(path_or_key))?;
+        let canonical = match item {
+            Item::Page(i) => &self.pages[i].canonical,
+            Item::Section(i) => &self.sections[i].canonical,
+        };
+        self.by_canonical.get(&(canonical.clone(), lang.to_string())).copied()
+    }
+
+    /// The page or section at URL path `path`, like `/news/a/`.
+    fn by_url(&self, path: &str) -> Option<Item> {
+        if !path.starts_with('/') {
+            return None;
+        }
+        let path = if path.ends_with('/') || path.ends_with(".html") { path.to_string() } else { format!("{path}/") };
+        self.pages.iter().position(|p| p.path == path).map(Item::Page).or_else(|| self.sections.iter().position(|s| s.path == path).map(Item::Section))
+    }
+
+    /// The page or section whose file is `relative` in the language `lang` (`news/a.md` with `en`
+    /// is `news/a.en.md`), as `get_page(path=..., lang=...)` asks for it.
+    pub fn get_in(&self, relative: &str, lang: &str) -> Option<Item> {
+        let relative = relative.trim_start_matches("@/").trim_start_matches('/');
+        self.by_canonical.get(&(relative.to_string(), lang.to_string())).copied()
+    }
+
     pub fn channel(&self, id: &str) -> Option<&crate::channels::Channel> {
         self.channels.iter().find(|c| c.id == id)
     }
@@ -255,45 +343,71 @@ impl Library {
         chain
     }
 
-    fn index(&mut self) {
+    fn index(&mut self, config: &Config) {
         for (i, p) in self.pages.iter().enumerate() {
             self.by_relative.insert(p.relative.clone(), Item::Page(i));
+            self.by_canonical.insert((p.canonical.clone(), p.lang.clone()), Item::Page(i));
         }
         for (i, s) in self.sections.iter().enumerate() {
             self.by_relative.insert(s.relative.clone(), Item::Section(i));
+            self.by_canonical.insert((s.canonical.clone(), s.lang.clone()), Item::Section(i));
+        }
+        // Every language's version of one file, in the order of `config.language_codes()`.
+        let codes = config.language_codes();
+        let found = |canonical: &str| -> Vec<Item> {
+            codes.iter().filter_map(|lang| self.by_canonical.get(&(canonical.to_string(), lang.to_string())).copied()).collect()
+        };
+        let page_lists: Vec<Vec<usize>> =
+            self.pages.iter().map(|p| found(&p.canonical).into_iter().filter_map(|it| if let Item::Page(i) = it { Some(i) } else { None }).collect()).collect();
+        let section_lists: Vec<Vec<usize>> = self
+            .sections
+            .iter()
+            .map(|s| found(&s.canonical).into_iter().filter_map(|it| if let Item::Section(i) = it { Some(i) } else { None }).collect())
+            .collect();
+        for (page, list) in self.pages.iter_mut().zip(page_lists) {
+            page.translations = list;
+        }
+        for (section, list) in self.sections.iter_mut().zip(section_lists) {
+            section.translations = list;
         }
     }
 
     /// Gives each page and section its parent, and each section its subsections.
-    fn link_sections(&mut self, mode: SlugMode) {
-        let by_dir: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
-        let nearest = |mut dir: &str| -> usize {
+    fn link_sections(&mut self, config: &Config) {
+        // Each language has its own tree of sections, as in Zola: `news/_index.en.md` lists the
+        // English pages of `news/`, and its parent is the English home page.
+        let by_dir: HashMap<(String, String), usize> =
+            self.sections.iter().enumerate().map(|(i, s)| ((section_dir(&s.canonical), s.lang.clone()), i)).collect();
+        let nearest = |mut dir: &str, lang: &str| -> usize {
             loop {
-                if let Some(&i) = by_dir.get(dir) {
+                if let Some(&i) = by_dir.get(&(dir.to_string(), lang.to_string())) {
                     return i;
+                }
+                if dir.is_empty() {
+                    return 0; // every language has a home page, so this is not reached
                 }
                 dir = parent_dir(dir);
             }
         };
         for i in 0..self.sections.len() {
-            let dir = section_dir(&self.sections[i].relative);
+            let dir = section_dir(&self.sections[i].canonical);
             if !dir.is_empty() {
-                let parent = nearest(parent_dir(&dir));
+                let parent = nearest(parent_dir(&dir), &self.sections[i].lang);
                 self.sections[i].parent = Some(parent);
                 self.sections[parent].subsections.push(i);
             }
         }
         for page in &mut self.pages {
             // A bundle's own folder holds no section; look from the folder above it.
-            let dir = page_dir(&page.relative);
-            let dir = if page.relative.ends_with("/index.md") { parent_dir(&dir).to_string() } else { dir };
-            page.section = nearest(&dir);
-            page.orphan = !by_dir.contains_key(&dir);
+            let dir = page_dir(&page.canonical);
+            let dir = if is_bundle_file(&page.canonical) { parent_dir(&dir).to_string() } else { dir };
+            page.section = nearest(&dir, &page.lang);
+            page.orphan = !by_dir.contains_key(&(dir, page.lang.clone()));
         }
         // Section URLs follow their folder names; pages follow their section's folder and slug.
-        for i in 0..self.sections.len() {
-            let dir = section_dir(&self.sections[i].relative);
-            self.sections[i].path = dir_url(&dir, mode);
+        for section in &mut self.sections {
+            let dir = section_dir(&section.canonical);
+            section.path = format!("{}{}", config.lang_prefix(&section.lang), dir_url(&dir, config.slugify.paths));
         }
     }
 
@@ -350,9 +464,15 @@ impl Library {
     /// (draft) folder stay unpublished, even when a published bundle sits above that folder.
     fn attach_assets(&mut self, assets: Vec<String>, unpublished: &[String], not_rendered: &[String], errors: &mut Errors) {
         let mut held_back: BTreeMap<&str, Vec<String>> = BTreeMap::new();
-        let bundles: HashMap<String, usize> =
-            self.pages.iter().enumerate().filter(|(_, p)| p.relative.ends_with("/index.md")).map(|(i, p)| (page_dir(&p.relative), i)).collect();
-        let sections: HashMap<String, usize> = self.sections.iter().enumerate().map(|(i, s)| (section_dir(&s.relative), i)).collect();
+        // A folder's files go with its bundle or section in every language, as in Zola.
+        let mut bundles: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, p) in self.pages.iter().enumerate().filter(|(_, p)| p.canonical.ends_with("/index.md")) {
+            bundles.entry(page_dir(&p.canonical)).or_default().push(i);
+        }
+        let mut sections: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, s) in self.sections.iter().enumerate() {
+            sections.entry(section_dir(&s.canonical)).or_default().push(i);
+        }
         for relative in assets {
             if let Some(draft) = unpublished.iter().filter(|d| relative.starts_with(d.as_str())).max_by_key(|d| d.len()) {
                 held_back.entry(draft).or_default().push(relative);
@@ -362,7 +482,7 @@ impl Library {
             // An asset belongs to the innermost bundle above it, or to the section whose folder holds it.
             let mut up = dir.as_str();
             let bundle = loop {
-                if let Some(&i) = bundles.get(up) {
+                if let Some(i) = bundles.get(up) {
                     break Some(i);
                 }
                 if up.is_empty() {
@@ -371,10 +491,14 @@ impl Library {
                 up = parent_dir(up);
             };
             let file = self.sections[0].file.parent().unwrap_or(Path::new("")).join(&relative);
-            if let Some(i) = bundle {
-                self.pages[i].assets.push(file);
-            } else if let Some(&i) = sections.get(&dir) {
-                self.sections[i].assets.push(file);
+            if let Some(owners) = bundle {
+                for &i in owners {
+                    self.pages[i].assets.push(file.clone());
+                }
+            } else if let Some(owners) = sections.get(&dir) {
+                for &i in owners {
+                    self.sections[i].assets.push(file.clone());
+                }
             } else {
                 errors.push(Error::warning(format!("`{relative}` is not copied to the site")).located(&file, 0, 0).with_hint(
                     "to publish it, move it next to a page's index.md or a section's _index.md (or into static/); \
@@ -531,14 +655,47 @@ enum Parsed {
     Section(Box<Section>),
 }
 
-fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, Error> {
+/// The language of a content file and its path without the language code: `news/a.en.md` →
+/// (`en`, `news/a.md`). Only a multilingual site reads codes from file names; there, a file name
+/// with a code that no `[languages.<code>]` names is an error, as in Zola.
+/// The error is a message and a hint.
+pub fn split_language(relative: &str, config: &Config) -> Result<(String, String), (String, String)> {
+    let default = || (config.default_language.clone(), relative.to_string());
+    if !config.is_multilingual() {
+        return Ok(default());
+    }
+    let (dir, name) = match relative.rfind('/') {
+        Some(i) => relative.split_at(i + 1),
+        None => ("", relative),
+    };
+    let Some(stem) = name.strip_suffix(".md") else { return Ok(default()) };
+    let Some((base, code)) = stem.rsplit_once('.') else { return Ok(default()) };
+    if config.has_language(code) && !base.is_empty() {
+        return Ok((code.to_string(), format!("{dir}{base}.md")));
+    }
+    let known = config.language_codes().join(", ");
+    let base = if base.is_empty() { "name" } else { base };
+    Err((
+        format!("the file name says its language is `{code}`, but config.toml has no [languages.{code}] (the site's languages: {known})"),
+        format!("if `{code}` is a language, add [languages.{code}] to config.toml; if not, take the `.` out of the file name (like `{base}-{code}.md`)"),
+    ))
+}
+
+/// Whether `relative` is a bundle's `index.md` (not a section's `_index.md`).
+fn is_bundle_file(relative: &str) -> bool {
+    relative == "index.md" || relative.ends_with("/index.md")
+}
+
+fn parse_file(content: &Path, relative: &str, config: &Config) -> Result<Parsed, Error> {
+    let mode = config.slugify.paths;
     let file = content.join(relative);
+    let (lang, canonical) = split_language(relative, config).map_err(|(message, hint)| Error::in_file(&file, message).with_hint(hint))?;
     let source = std::fs::read_to_string(&file)
         .map_err(|e| Error::in_file(&file, format!("could not read this file: {e}")).with_hint("Markdown files must be saved as UTF-8"))?;
     let split = front_matter::split(&source, &file)?;
     let body = split.body.to_string();
     let body_line = split.body_line;
-    if relative == "_index.md" || relative.ends_with("/_index.md") {
+    if canonical == "_index.md" || canonical.ends_with("/_index.md") {
         let meta: SectionFrontMatter = front_matter::parse(&split, &file)?;
         let mut meta = meta;
         meta.aliases = clean_aliases(&meta.aliases, &file, &source)?;
@@ -557,16 +714,19 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
             subsections: vec![],
             parent: None,
             assets: vec![],
+            lang,
+            canonical,
+            translations: vec![],
         })));
     }
     let mut meta: PageFrontMatter = front_matter::parse(&split, &file)?;
     meta.aliases = clean_aliases(&meta.aliases, &file, &source)?;
-    let is_bundle = relative == "index.md" || relative.ends_with("/index.md");
-    let dir = page_dir(relative);
+    let is_bundle = is_bundle_file(&canonical);
+    let dir = page_dir(&canonical);
     let stem = if is_bundle {
         dir.trim_end_matches('/').rsplit('/').next().unwrap_or("").to_string()
     } else {
-        relative.rsplit('/').next().unwrap_or("").trim_end_matches(".md").to_string()
+        canonical.rsplit('/').next().unwrap_or("").trim_end_matches(".md").to_string()
     };
     // A bundle's folder is the page itself, so its URL is built from the folder above.
     let parent = if is_bundle { parent_dir(&dir).to_string() } else { dir.clone() };
@@ -580,7 +740,9 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
     let path = match &meta.path {
         Some(p) => clean_url_path(p).map_err(|m| locate(Error::in_file(&file, m), &source, "path"))?,
         None => {
-            let base = dir_url(&parent, mode);
+            // As in Zola, a page's own `path` is taken as written; other pages of a language go
+            // under its folder.
+            let base = format!("{}{}", config.lang_prefix(&lang), dir_url(&parent, mode));
             if slug.is_empty() {
                 base
             } else {
@@ -605,6 +767,9 @@ fn parse_file(content: &Path, relative: &str, mode: SlugMode) -> Result<Parsed, 
         assets: vec![],
         lower: None,
         higher: None,
+        lang,
+        canonical,
+        translations: vec![],
     })))
 }
 

@@ -10,6 +10,8 @@ use crate::error::{Error, Errors};
 #[derive(Debug)]
 pub struct Taxonomy {
     pub config: TaxonomyConfig,
+    /// The language whose pages it lists: each language has its own taxonomies, as in Zola.
+    pub lang: String,
     /// The URL path of the term list, like `/tags/`.
     pub path: String,
     pub terms: Vec<Term>,
@@ -24,19 +26,31 @@ pub struct Term {
     pub pages: Vec<usize>,
 }
 
-/// Builds every configured taxonomy; a page naming an unconfigured one is an error.
+/// Builds every configured taxonomy of every language, the default language's first; a page
+/// naming a taxonomy its language does not configure is an error.
 pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<Taxonomy> {
-    let mut terms: Vec<BTreeMap<String, Term>> = config.taxonomies.iter().map(|_| BTreeMap::new()).collect();
-    let names: Vec<&str> = config.taxonomies.iter().map(|t| t.name.as_str()).collect();
-    for (index, page) in library.pages.iter().enumerate() {
+    let mut all = Vec::new();
+    for lang in config.language_codes() {
+        all.extend(collect_language(library, config, lang, errors));
+    }
+    all
+}
+
+fn collect_language(library: &Library, config: &Config, lang: &str, errors: &mut Errors) -> Vec<Taxonomy> {
+    let configured = config.taxonomies_of(lang);
+    let prefix = config.lang_prefix(lang);
+    let mut terms: Vec<BTreeMap<String, Term>> = configured.iter().map(|_| BTreeMap::new()).collect();
+    let names: Vec<&str> = configured.iter().map(|t| t.name.as_str()).collect();
+    for (index, page) in library.pages.iter().enumerate().filter(|(_, p)| p.lang == lang) {
         for (name, values) in &page.meta.taxonomies {
             let Some(t) = names.iter().position(|n| n == name) else {
                 let source = std::fs::read_to_string(&page.file).unwrap_or_default();
                 let error = Error::in_file(&page.file, format!("taxonomy `{name}` is not configured"));
+                let table = if lang == config.default_language { String::new() } else { format!(" under [languages.{lang}]") };
                 let hint = if names.is_empty() {
-                    format!("add taxonomies = [{{ name = \"{name}\" }}] to config.toml")
+                    format!("add taxonomies = [{{ name = \"{name}\" }}] to config.toml{table}")
                 } else {
-                    format!("config.toml defines: {}; add `{name}` there or fix the name", names.join(", "))
+                    format!("config.toml defines{table}: {}; add `{name}` there or fix the name", names.join(", "))
                 };
                 errors.push(locate(error, &source, name).with_hint(hint));
                 continue;
@@ -44,7 +58,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
             if page.expired {
                 continue;
             }
-            let base = taxonomy_path(name, config.slugify.taxonomies);
+            let base = format!("{prefix}{}", taxonomy_path(name, config.slugify.taxonomies));
             for value in values {
                 let slug = super::slug_with(value, config.slugify.taxonomies);
                 if slug.is_empty() {
@@ -58,8 +72,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
             }
         }
     }
-    config
-        .taxonomies
+    configured
         .iter()
         .zip(terms)
         .map(|(tc, terms)| {
@@ -70,7 +83,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Vec<T
                     super::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then(pa.relative.cmp(&pb.relative))
                 });
             }
-            Taxonomy { config: tc.clone(), path: taxonomy_path(&tc.name, config.slugify.taxonomies), terms }
+            Taxonomy { config: tc.clone(), lang: lang.to_string(), path: format!("{prefix}{}", taxonomy_path(&tc.name, config.slugify.taxonomies)), terms }
         })
         .collect()
 }

@@ -65,15 +65,7 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
         serde_json::to_value(channel).map_err(|e| e.to_string().into())
     });
     let d = data.clone();
-    tera.register_function("trans", move |args: &HashMap<String, Value>| {
-        let key = string_arg(args, "key", "trans")?;
-        d.config
-            .translations
-            .as_ref()
-            .and_then(|t| t.get(key))
-            .cloned()
-            .ok_or_else(|| format!("trans: there is no `{key}` under [translations] in config.toml").into())
-    });
+    tera.register_function("trans", move |args: &HashMap<String, Value>| trans(&d.config, args));
     for name in ["now", "get_random", "get_env"] {
         tera.register_function(name, Refused(name));
     }
@@ -240,17 +232,77 @@ fn string_arg<'a>(args: &'a HashMap<String, Value>, name: &str, function: &str) 
     args.get(name).and_then(Value::as_str).ok_or_else(|| format!("`{function}` needs a text argument `{name}`, like {function}({name}=\"...\")").into())
 }
 
+/// The optional `lang` argument of a function, checked against the site's languages; the default
+/// language when it is left out (as in Zola, not the language of the page being rendered).
+fn lang_arg<'a>(config: &'a Config, args: &'a HashMap<String, Value>, function: &str) -> tera::Result<&'a str> {
+    match args.get("lang") {
+        None | Some(Value::Null) => Ok(&config.default_language),
+        // A theme macro's `lang=""` default: the default language.
+        Some(Value::String(lang)) if lang.is_empty() => Ok(&config.default_language),
+        Some(Value::String(lang)) if config.has_language(lang) => Ok(lang),
+        Some(other) => Err(format!(
+            "`{function}`: `{}` is not one of the site's languages ({}); add [languages.{}] to config.toml or fix the lang argument",
+            other.as_str().unwrap_or(&other.to_string()),
+            config.language_codes().join(", "),
+            other.as_str().unwrap_or("xx")
+        )
+        .into()),
+    }
+}
+
+/// `trans(key=..., lang=...)`: the site's `[translations]` of the language first; for the keys the
+/// default theme uses, its own wording next (Chinese, or English for `en`), so a site needs to
+/// write only what it wants to change.
+fn trans(config: &Config, args: &HashMap<String, Value>) -> tera::Result<Value> {
+    let key = string_arg(args, "key", "trans")?;
+    let lang = lang_arg(config, args, "trans")?;
+    if let Some(value) = config.translation(lang, key) {
+        return Ok(value.clone());
+    }
+    if let Some(text) = super::ui_strings::theme_string(key, lang) {
+        return Ok(Value::String(text.to_string()));
+    }
+    let table = if lang == config.default_language { "[translations]".to_string() } else { format!("[languages.{lang}.translations]") };
+    Err(format!("trans: there is no `{key}` under {table} in config.toml").into())
+}
+
+/// Whether a call passed `required = false`: then a missing page, section or translation gives
+/// nothing (`null`) instead of failing the build.
+fn not_required(args: &HashMap<String, Value>) -> bool {
+    args.get("required").and_then(Value::as_bool) == Some(false)
+}
+
+/// `@/news/a.md` with `lang = "en"` → `@/news/a.en.md`, as Zola's functions name translations.
+fn with_lang(file: &str, lang: &str, config: &Config) -> String {
+    if lang == config.default_language {
+        return file.to_string();
+    }
+    match file.rsplit_once('.') {
+        Some((base, ext)) if !base.is_empty() && !base.ends_with('/') => format!("{base}.{lang}.{ext}"),
+        _ => format!("{file}.{lang}"),
+    }
+}
+
 fn get_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let path = string_arg(args, "path", "get_url")?;
     if path.starts_with("http://") || path.starts_with("https://") {
         return Ok(Value::String(path.to_string()));
     }
+    let lang = lang_arg(&data.config, args, "get_url")?;
     let mut url = if let Some(target) = path.strip_prefix("@/") {
         let (file, fragment) = match target.split_once('#') {
             Some((f, frag)) => (f, Some(frag)),
             None => (target, None),
         };
-        let url_path = data.library.url_path(file).ok_or_else(|| format!("get_url: `{path}` names `content/{file}`, which does not exist (or is a draft)"))?;
+        let file = &with_lang(file, lang, &data.config);
+        let Some(url_path) = data.library.url_path(file) else {
+            // placard: `required = false` gives nothing instead of an error, so a theme can fall
+            // back when a page has no translation.
+            if not_required(args) {
+                return Ok(Value::Null);
+            }
+            return Err(format!("get_url: `{path}` names `content/{file}`, which does not exist (or is a draft)").into());
+        };
         let mut url = data.config.permalink(url_path);
         if let Some(f) = fragment {
             url.push('#');
@@ -258,7 +310,15 @@ fn get_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value
         }
         url
     } else {
-        format!("{}/{}", data.config.base_url, path.trim_start_matches('/'))
+        // A plain path of another language goes under its folder, unless it is there already.
+        let plain = path.trim_start_matches('/');
+        let prefix = data.config.lang_prefix(lang);
+        let inside = !prefix.is_empty() && (plain == lang || plain.starts_with(&format!("{lang}/")));
+        if prefix.is_empty() || inside {
+            format!("{}/{plain}", data.config.base_url)
+        } else {
+            format!("{}{prefix}/{plain}", data.config.base_url)
+        }
     };
     if args.get("trailing_slash").and_then(Value::as_bool) == Some(true) && !url.ends_with('/') && !url.contains('#') {
         url.push('/');
@@ -268,11 +328,14 @@ fn get_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value
 
 fn get_page(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let path = string_arg(args, "path", "get_page")?;
+    let lang = lang_arg(&data.config, args, "get_page")?;
+    let path = &with_lang(path, lang, &data.config);
     match data.library.get(path) {
         Some(Item::Page(i)) => Ok(match &data.shapes {
             Some(shapes) => shapes.page(&data.library, i),
             None => page_listing(&data.library, &data.config, &data.library.pages[i], None),
         }),
+        _ if not_required(args) => Ok(Value::Null),
         _ => Err(format!("get_page: there is no page `content/{path}`").into()),
     }
 }
@@ -280,7 +343,12 @@ fn get_page(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Valu
 fn get_section(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let path = string_arg(args, "path", "get_section")?;
     let metadata_only = args.get("metadata_only").and_then(Value::as_bool).unwrap_or(false);
+    let lang = lang_arg(&data.config, args, "get_section")?;
+    let path = &with_lang(path, lang, &data.config);
     let Some(Item::Section(i)) = data.library.get(path) else {
+        if not_required(args) {
+            return Ok(Value::Null);
+        }
         return Err(format!("get_section: there is no section `content/{path}`").into());
     };
     match (&data.shapes, metadata_only) {
@@ -292,28 +360,32 @@ fn get_section(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<V
 
 fn get_taxonomy(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let kind = string_arg(args, "kind", "get_taxonomy")?;
-    let taxonomy = data
-        .library
-        .taxonomies
-        .iter()
-        .find(|t| t.config.name == kind)
-        .ok_or_else(|| format!("get_taxonomy: taxonomy `{kind}` is not configured in config.toml"))?;
+    let lang = lang_arg(&data.config, args, "get_taxonomy")?;
+    let found = data.library.taxonomies.iter().find(|t| t.config.name == kind && t.lang == lang);
+    // Zola's `required = false` gives nothing instead of an error.
+    if found.is_none() && args.get("required").and_then(Value::as_bool) == Some(false) {
+        return Ok(Value::Null);
+    }
+    let taxonomy = found.ok_or_else(|| format!("get_taxonomy: taxonomy `{kind}` is not configured in config.toml for the language `{lang}`"))?;
     let items: Vec<Value> = match &data.shapes {
         Some(shapes) => taxonomy.terms.iter().map(|t| shapes.term_in_list(&data.library, &data.config, t)).collect(),
         None => taxonomy.terms.iter().map(|t| super::values::term_value(&data.config, t, vec![])).collect(),
     };
-    Ok(json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "items": items }))
+    Ok(
+        json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "lang": taxonomy.lang, "permalink": data.config.permalink(&taxonomy.path), "items": items }),
+    )
 }
 
 fn get_taxonomy_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let kind = string_arg(args, "kind", "get_taxonomy_url")?;
     let name = string_arg(args, "name", "get_taxonomy_url")?;
+    let lang = lang_arg(&data.config, args, "get_taxonomy_url")?;
     let taxonomy = data
         .library
         .taxonomies
         .iter()
-        .find(|t| t.config.name == kind)
-        .ok_or_else(|| format!("get_taxonomy_url: taxonomy `{kind}` is not configured in config.toml"))?;
+        .find(|t| t.config.name == kind && t.lang == lang)
+        .ok_or_else(|| format!("get_taxonomy_url: taxonomy `{kind}` is not configured in config.toml for the language `{lang}`"))?;
     let slug = slugify(name);
     let term = taxonomy.terms.iter().find(|t| t.slug == slug).ok_or_else(|| format!("get_taxonomy_url: no page uses the term `{name}` of `{kind}`"))?;
     Ok(Value::String(data.config.permalink(&term.path)))
@@ -378,11 +450,16 @@ fn inside_site(root: &Path, path: &str) -> tera::Result<PathBuf> {
 }
 
 /// `2023-06-01` → `2023年6月1日`.
-fn date_zh(value: &Value, _: &HashMap<String, Value>) -> tera::Result<Value> {
+/// `2023-06-01` → `2023年6月1日`; with `lang="en"` (any English) the date stays `2023-06-01`,
+/// which every English reader reads the same way.
+fn date_zh(value: &Value, args: &HashMap<String, Value>) -> tera::Result<Value> {
     let text = value.as_str().ok_or("date_zh takes a date such as 2023-06-01")?;
     let date = Date::parse(text).ok_or_else(|| format!("date_zh: `{text}` is not a date such as 2023-06-01"))?;
     use chrono::Datelike;
     let day = date.day();
+    if args.get("lang").and_then(Value::as_str).is_some_and(|l| l == "en" || l.starts_with("en-")) {
+        return Ok(Value::String(day.format("%Y-%m-%d").to_string()));
+    }
     Ok(Value::String(format!("{}年{}月{}日", day.year(), day.month(), day.day())))
 }
 

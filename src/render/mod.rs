@@ -5,6 +5,7 @@ pub mod functions;
 pub mod qr_codes;
 pub mod shortcodes;
 pub mod templates;
+pub mod ui_strings;
 pub mod values;
 pub mod zola;
 
@@ -43,8 +44,8 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
     shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
     functions::register_images(&mut shortcode_tera, &early, images.clone());
     functions::register(&mut shortcode_tera, early);
-    let config_value = config.to_value();
-    let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library, images: &images };
+    let config_values = config_values(config);
+    let bodies = Bodies { tera: &shortcode_tera, config_values: &config_values, templates, config, library, images: &images };
 
     let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
     let section_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
@@ -62,7 +63,7 @@ fn render_site_here(root: &Path, config: &Arc<Config>, library: &Arc<Library>, t
     tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
     functions::register_images(&mut tera, &data, images.clone());
     functions::register(&mut tera, data);
-    let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: &shapes };
+    let pages = Pages { tera: &tera, common: common_contexts(&config_values), templates, config, library, shapes: &shapes };
 
     crate::timing::timing("Markdown", started);
     let started = std::time::Instant::now();
@@ -173,14 +174,14 @@ fn rerender_page_here(
 ) -> Result<usize, Errors> {
     let codes = Arc::new(QrCodes::default());
     let images = Arc::new(crate::images::Images::new(root, &config.base_url, config.theme.as_deref()));
-    let config_value = config.to_value();
+    let config_values = config_values(config);
     let body = {
         let mut shortcode_tera = templates.tera.clone();
         let early = Arc::new(SiteData { root: root.to_path_buf(), config: config.clone(), library: library.clone(), shapes: None });
         shortcode_tera.register_function("qr", QrFunction { data: early.clone(), codes: codes.clone() });
         functions::register_images(&mut shortcode_tera, &early, images.clone());
         functions::register(&mut shortcode_tera, early);
-        let bodies = Bodies { tera: &shortcode_tera, config_value: &config_value, templates, config, library, images: &images };
+        let bodies = Bodies { tera: &shortcode_tera, config_values: &config_values, templates, config, library, images: &images };
         bodies.page(index).map_err(Errors)?
     };
     let Some(shapes_mut) = Arc::get_mut(shapes) else {
@@ -194,7 +195,7 @@ fn rerender_page_here(
     tera.register_function("qr", QrFunction { data: data.clone(), codes: codes.clone() });
     functions::register_images(&mut tera, &data, images.clone());
     functions::register(&mut tera, data);
-    let pages = Pages { tera: &tera, common: common_context(config, &config_value), templates, config, library, shapes: shapes.as_ref() };
+    let pages = Pages { tera: &tera, common: common_contexts(&config_values), templates, config, library, shapes: shapes.as_ref() };
     let jobs = pages.jobs_showing(index);
     let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
     let mut errors = Errors::default();
@@ -234,7 +235,8 @@ fn collect_ok(results: Vec<Result<Rendered, Vec<Error>>>, errors: &mut Errors) -
 /// Renders Markdown bodies with their shortcodes.
 struct Bodies<'a> {
     tera: &'a Tera,
-    config_value: &'a Value,
+    /// `config` as each language's templates see it.
+    config_values: &'a std::collections::BTreeMap<String, Value>,
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
@@ -245,16 +247,16 @@ impl Bodies<'_> {
     fn page(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let page = &self.library.pages[index];
         let meta = values::page_listing(self.library, self.config, page, None);
-        self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta))
+        self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta), &page.lang)
     }
 
     fn section(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let section = &self.library.sections[index];
         let meta = values::section_meta(self.library, self.config, section);
-        self.body(&section.body, &section.file, section.body_line, &self.config.permalink(&section.path), ("section", meta))
+        self.body(&section.body, &section.file, section.body_line, &self.config.permalink(&section.path), ("section", meta), &section.lang)
     }
 
-    fn body(&self, body: &str, file: &Path, body_line: usize, permalink: &str, owner: (&str, Value)) -> Result<Rendered, Vec<Error>> {
+    fn body(&self, body: &str, file: &Path, body_line: usize, permalink: &str, owner: (&str, Value), lang: &str) -> Result<Rendered, Vec<Error>> {
         let (text, calls) =
             shortcodes::extract(body).map_err(|e| vec![Error::at(file, body_line + e.line - 1, e.column, e.message).with_hint(SHORTCODE_HINT)])?;
         let mut html_calls = Vec::with_capacity(calls.len());
@@ -278,8 +280,8 @@ impl Bodies<'_> {
             }
             context.insert("nth", &call.nth);
             context.insert(owner.0, &owner.1);
-            context.insert("config", self.config_value);
-            context.insert("lang", &self.config.default_language);
+            context.insert("config", &self.config_values[lang]);
+            context.insert("lang", lang);
             match templates::render(self.tera, &name, &context) {
                 Ok(html) => html_calls.push(html),
                 Err(f) => errors.push(Error::at(file, line, call.column, format!("the shortcode `{}` failed: {}", call.name, f.cause)).with_hint(
@@ -341,15 +343,16 @@ enum Job {
         pager: usize,
     },
     NotFound,
-    /// The search page at `/search/`, beside the index under `search/`.
-    Search,
+    /// The search page of a language at `/search/` (`/en/search/`), beside its index.
+    Search(String),
 }
 
 /// Renders pages, listings and special files through the site's templates.
 struct Pages<'a> {
     tera: &'a Tera,
-    /// What every page's context starts with (`config`, `lang`), serialised once, not once per page.
-    common: Context,
+    /// What every page's context starts with (`config`, `lang`), serialised once per language, not
+    /// once per page.
+    common: std::collections::BTreeMap<String, Context>,
     templates: &'a Templates,
     config: &'a Config,
     library: &'a Library,
@@ -390,8 +393,11 @@ impl Pages<'_> {
             jobs.push(Job::NotFound);
         }
         let taken = |path: &str| self.library.pages.iter().any(|p| p.path == path) || self.library.sections.iter().any(|s| s.path == path);
-        if self.config.build_search_index && self.templates.has("search.html") && !taken("/search/") {
-            jobs.push(Job::Search);
+        for lang in self.config.language_codes() {
+            let path = format!("{}/search/", self.config.lang_prefix(lang));
+            if self.config.search_of(lang) && self.templates.has("search.html") && !taken(&path) {
+                jobs.push(Job::Search(lang.to_string()));
+            }
         }
         jobs
     }
@@ -444,8 +450,14 @@ impl Pages<'_> {
         jobs
     }
 
+    /// The context of a page of the default language at `path`.
     fn base_context(&self, path: &str) -> Context {
-        let mut context = self.common.clone();
+        self.base_context_in(path, &self.config.default_language)
+    }
+
+    /// The context of a page of `lang` at `path`: `config` and `lang` are that language's.
+    fn base_context_in(&self, path: &str, lang: &str) -> Context {
+        let mut context = self.common.get(lang).cloned().unwrap_or_default();
         context.insert("current_path", path);
         context.insert("current_url", &self.config.permalink(path));
         context
@@ -475,7 +487,7 @@ impl Pages<'_> {
             }
             Job::SectionPager { section: i, pager } => {
                 let section = &lib.sections[i];
-                let default = if section.relative == "_index.md" { "index.html" } else { "section.html" };
+                let default = if section.canonical == "_index.md" { "index.html" } else { "section.html" };
                 let template = section.meta.template.clone().unwrap_or_else(|| default.into());
                 let pagination = Pagination {
                     base_path: &section.path,
@@ -484,7 +496,7 @@ impl Pages<'_> {
                     total_items: section.pages.len(),
                 };
                 let path = pagination.pager_path(pager);
-                let mut context = self.base_context(&path);
+                let mut context = self.base_context_in(&path, &section.lang);
                 let pages = match section.meta.paginate_by {
                     Some(by) => {
                         let mut order = section.pages.clone();
@@ -505,7 +517,7 @@ impl Pages<'_> {
             }
             Job::TaxonomyList(t) => {
                 let taxonomy = &lib.taxonomies[t];
-                let mut context = self.base_context(&taxonomy.path);
+                let mut context = self.base_context_in(&taxonomy.path, &taxonomy.lang);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let terms: Vec<Value> = taxonomy.terms.iter().map(|term| self.shapes.term_in_list(lib, self.config, term)).collect();
                 put(&mut context, "terms", Value::Array(terms));
@@ -523,7 +535,7 @@ impl Pages<'_> {
                     total_items: term.pages.len(),
                 };
                 let path = pagination.pager_path(pager);
-                let mut context = self.base_context(&path);
+                let mut context = self.base_context_in(&path, &taxonomy.lang);
                 context.insert("taxonomy", &taxonomy_value(taxonomy));
                 let pages: Vec<usize> = match taxonomy.config.paginate_by {
                     Some(by) => {
@@ -545,10 +557,11 @@ impl Pages<'_> {
                 let html = self.render_template("404.html", &context, Path::new("templates/404.html"), "")?;
                 Ok(("404.html".into(), html))
             }
-            Job::Search => {
-                let context = self.base_context("/search/");
+            Job::Search(ref lang) => {
+                let path = format!("{}/search/", self.config.lang_prefix(lang));
+                let context = self.base_context_in(&path, lang);
                 let html = self.render_template("search.html", &context, Path::new("templates/search.html"), "")?;
-                Ok((output_file("/search/"), html))
+                Ok((output_file(&path), html))
             }
         }
     }
@@ -571,7 +584,7 @@ impl Pages<'_> {
             Job::SectionPager { section, .. } => Origin::new("the section", Some(&lib.sections[section].file)),
             Job::TaxonomyList(t) | Job::TermPager { taxonomy: t, .. } => Origin::new(format!("the taxonomy `{}`", lib.taxonomies[t].config.name), None),
             Job::NotFound => Origin::new("the 404 page", None),
-            Job::Search => Origin::new("the search page", None),
+            Job::Search(_) => Origin::new("the search page", None),
         }
     }
 
@@ -594,7 +607,7 @@ impl Pages<'_> {
                 .find_map(|s| lib.sections[s].meta.page_template.clone())
                 .unwrap_or_else(|| "page.html".into()),
         };
-        let mut context = self.base_context(path);
+        let mut context = self.base_context_in(path, &page.lang);
         if let Some(canonical) = canonical {
             context.insert("canonical_url", canonical);
         }
@@ -694,7 +707,7 @@ impl Pages<'_> {
         }
         for feed in crate::feeds::feeds(self.config, lib).into_iter().filter(|f| self.templates.has(&f.file)) {
             let file = feed.output_path();
-            let mut context = self.base_context(&format!("/{file}"));
+            let mut context = self.base_context_in(&format!("/{file}"), &feed.lang);
             context.insert("feed_url", &self.config.permalink(&format!("/{file}")));
             context.insert("last_updated", &feed.last_updated(lib));
             put(&mut context, "pages", Value::Array(feed.pages.iter().map(|&i| self.shapes.page(lib, i)).collect()));
@@ -792,12 +805,22 @@ fn published_asset(file: &Path, on_website: bool) -> Entry {
     Entry::Copy(file.to_path_buf())
 }
 
-/// The part of [`Pages::base_context`] that is the same for every page.
-fn common_context(config: &Config, config_value: &Value) -> Context {
-    let mut context = Context::new();
-    context.insert("config", config_value);
-    context.insert("lang", &config.default_language);
-    context
+/// `config` as the templates of each language see it.
+fn config_values(config: &Config) -> std::collections::BTreeMap<String, Value> {
+    config.language_codes().into_iter().map(|lang| (lang.to_string(), config.to_value_for(lang))).collect()
+}
+
+/// The part of [`Pages::base_context_in`] that is the same for every page of a language.
+fn common_contexts(values: &std::collections::BTreeMap<String, Value>) -> std::collections::BTreeMap<String, Context> {
+    values
+        .iter()
+        .map(|(lang, value)| {
+            let mut context = Context::new();
+            context.insert("config", value);
+            context.insert("lang", lang);
+            (lang.clone(), context)
+        })
+        .collect()
 }
 
 fn taxonomy_value(taxonomy: &crate::content::Taxonomy) -> Value {

@@ -155,7 +155,12 @@ pub fn page_listing(library: &Library, config: &Config, page: &Page, body: Optio
         "weight": meta.weight,
         "authors": meta.authors,
         "in_search_index": meta.in_search_index,
-        "lang": config.default_language,
+        "lang": page.lang,
+        "dir": config.dir_of(&page.lang).as_str(),
+        "translations": page.translations.iter().map(|&t| {
+            let other = &library.pages[t];
+            translated(config, &other.lang, &other.path, &other.meta.title, &other.relative)
+        }).collect::<Vec<_>>(),
         "assets": assets(&page.path, &page.assets),
         "ancestors": ancestors,
         "channel": library.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page)),
@@ -192,12 +197,23 @@ pub fn section_meta(library: &Library, config: &Config, section: &Section) -> Va
         "subsections": subsections,
         "ancestors": ancestors,
         "assets": assets(&section.path, &section.assets),
-        "lang": config.default_language,
+        "lang": section.lang,
+        "dir": config.dir_of(&section.lang).as_str(),
+        "translations": section.translations.iter().map(|&t| {
+            let other = &library.sections[t];
+            translated(config, &other.lang, &other.path, &other.meta.title, &other.relative)
+        }).collect::<Vec<_>>(),
         "page_count": section.pages.len(),
         "content": "",
         "toc": [],
         "pages": [],
     })
+}
+
+/// One entry of `translations`, in Zola's shape (`path` is the file inside `content/`, as
+/// `get_page` takes it), plus its writing direction.
+fn translated(config: &Config, lang: &str, path: &str, title: &Option<String>, relative: &str) -> Value {
+    json!({ "lang": lang, "permalink": config.permalink(path), "title": title, "path": relative, "dir": config.dir_of(lang).as_str() })
 }
 
 fn components(path: &str) -> Vec<&str> {

@@ -102,11 +102,23 @@ pub fn indexed(library: &Library, i: usize) -> bool {
         && library.ancestors(Some(page.section)).iter().all(|&s| library.sections[s].meta.in_search_index)
 }
 
-/// The built index: output paths (under `search/`) and contents.
+/// The output folder of `lang`'s index: `search` for the default language, `en/search` for `en`.
+/// Each language has its own index beside its own search page, so a query typed on an English
+/// page finds English pages.
+pub fn index_dir(config: &Config, lang: &str) -> String {
+    format!("{}/{DIR}", config.lang_prefix(lang)).trim_start_matches('/').to_string()
+}
+
+/// The built index of the default language: output paths (under `search/`) and contents.
 pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<String, Vec<u8>> {
-    let _ = config;
+    build_for(config, library, shapes, &config.default_language)
+}
+
+/// The built index of the pages of `lang`, under [`index_dir`].
+pub fn build_for(config: &Config, library: &Library, shapes: &Shapes, lang: &str) -> BTreeMap<String, Vec<u8>> {
+    let dir = index_dir(config, lang);
     // Documents in ranking tie-break order: newest first, undated last, then by path.
-    let mut pages: Vec<usize> = (0..library.pages.len()).filter(|&i| indexed(library, i)).collect();
+    let mut pages: Vec<usize> = (0..library.pages.len()).filter(|&i| library.pages[i].lang == lang && indexed(library, i)).collect();
     pages.sort_by(|&a, &b| {
         let (pa, pb) = (&library.pages[a], &library.pages[b]);
         crate::content::front_matter::newest_first(pa.date.as_ref(), pb.date.as_ref()).then_with(|| pa.path.cmp(&pb.path))
@@ -154,7 +166,7 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
         docs.push(Doc {
             title: page.meta.title.clone().unwrap_or_else(|| page.slug.clone()),
             path: page.path.clone(),
-            section: if section.relative == "_index.md" { String::new() } else { section.meta.title.clone().unwrap_or_default() },
+            section: if section.canonical == "_index.md" { String::new() } else { section.meta.title.clone().unwrap_or_default() },
             date: page.date.as_ref().map(|d| d.text.chars().take(10).collect()).unwrap_or_default(),
         });
     }
@@ -173,11 +185,11 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
     }
     for (n, shard) in by_shard.iter().enumerate() {
         let json = serde_json::to_vec(shard).unwrap_or_default();
-        files.insert(format!("{DIR}/t/{}.json", shard_name(n as u32, shards)), json);
+        files.insert(format!("{dir}/t/{}.json", shard_name(n as u32, shards)), json);
     }
     for (k, chunk) in docs.chunks(DOCS_PER_SHARD).enumerate() {
         let rows: Vec<Value> = chunk.iter().enumerate().map(|(j, d)| json!([d.title, d.path, d.section, d.date, excerpts[k * DOCS_PER_SHARD + j]])).collect();
-        files.insert(format!("{DIR}/d/{k}.json"), serde_json::to_vec(&rows).unwrap_or_default());
+        files.insert(format!("{dir}/d/{k}.json"), serde_json::to_vec(&rows).unwrap_or_default());
     }
     let meta = json!({
         "version": VERSION,
@@ -186,14 +198,16 @@ pub fn build(config: &Config, library: &Library, shapes: &Shapes) -> BTreeMap<St
         "docs": count,
         "docs_per_shard": DOCS_PER_SHARD,
     });
-    files.insert(format!("{DIR}/meta.json"), serde_json::to_vec(&meta).unwrap_or_default());
+    files.insert(format!("{dir}/meta.json"), serde_json::to_vec(&meta).unwrap_or_default());
     files
 }
 
-/// Writes the index under `search/` in the output.
+/// Writes the index of each language that asks for one (`build_search_index`) into the output.
 pub fn write_index(config: &Config, library: &Library, shapes: &Shapes, output: &mut Output) {
-    for (path, bytes) in build(config, library, shapes) {
-        output.add(path, bytes);
+    for lang in config.language_codes().into_iter().filter(|lang| config.search_of(lang)) {
+        for (path, bytes) in build_for(config, library, shapes, lang) {
+            output.add(path, bytes);
+        }
     }
 }
 
@@ -328,5 +342,18 @@ mod tests {
         assert_eq!(shard_name(10, 256), "0a");
         assert_eq!(shard_name(255, 256), "ff");
         assert_eq!(shard_name(5, 4096), "005");
+    }
+
+    #[test]
+    fn tibetan_is_split_into_syllables_and_arabic_script_into_words() {
+        // ལྷ་ས (Lhasa): two syllables at the tsheg; the subjoined ཧ and the shad stay in or out of them.
+        assert_eq!(sorted(index_tokens("ལྷ་ས། བོད་རང་སྐྱོང་ལྗོངས།")), ["བོད", "རང", "ལྗོངས", "ལྷ", "ས", "སྐྱོང"]);
+        assert_eq!(query_tokens("ལྷ་ས"), ["ལྷ", "ས"]);
+        // A vowel sign belongs to its syllable: བོད is one token, not བ and ད.
+        assert_eq!(query_tokens("བོད"), ["བོད"]);
+        // Uyghur: words between spaces, the Arabic comma ends a word.
+        assert_eq!(sorted(index_tokens("ئۈرۈمچى، شىنجاڭ")), ["ئۈرۈمچى", "شىنجاڭ"]);
+        // Other scripts with spaces are lower-cased whole words, Unicode-aware.
+        assert_eq!(query_tokens("Hotline ÜBER Straße"), ["hotline", "über", "straße"]);
     }
 }

@@ -33,8 +33,29 @@ pub(super) fn is_wide(c: char) -> bool {
     is_cjk(c) || matches!(c as u32, 0x2014 | 0x2018..=0x201F | 0x2026 | 0x3000..=0x303F | 0xFF00..=0xFFEF)
 }
 
+/// Combining marks that belong to the letter before them but that `char::is_alphabetic` does not
+/// count: Tibetan vowel signs and subjoined letters, Arabic-script vowel marks (as Uyghur writes
+/// them), and the general combining diacritics. Without them one word would fall into pieces.
+fn is_word_mark(c: char) -> bool {
+    matches!(c as u32,
+        0x0300..=0x036F
+        | 0x0610..=0x061A | 0x064B..=0x065F | 0x0670 | 0x06D6..=0x06DC | 0x06DF..=0x06E4 | 0x06E7..=0x06E8 | 0x06EA..=0x06ED
+        | 0x0F18..=0x0F19 | 0x0F35 | 0x0F37 | 0x0F39 | 0x0F3E..=0x0F3F | 0x0F71..=0x0F84 | 0x0F86..=0x0F87 | 0x0F8D..=0x0FBC | 0x0FC6
+        | 0x200D)
+}
+
+/// Tibetan marks that end a syllable (the tsheg U+0F0B and its non-breaking form) or a clause
+/// (the shad U+0F0D and its kin): Tibetan has no spaces between words, so its tokens are syllables.
+pub(super) fn is_tibetan_break(c: char) -> bool {
+    matches!(c as u32, 0x0F0B..=0x0F14)
+}
+
 pub(super) fn class(c: char) -> Class {
-    if is_cjk(c) {
+    if is_tibetan_break(c) {
+        Class::Other
+    } else if is_word_mark(c) {
+        Class::Letter
+    } else if is_cjk(c) {
         Class::Cjk
     } else if c.is_ascii_digit() {
         Class::Digit

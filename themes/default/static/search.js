@@ -6,13 +6,36 @@ var input = document.getElementById('search-q');
 var status = document.getElementById('search-status');
 var box = document.getElementById('search-results');
 if (!form || !input || !status || !box) return;
+// 提示语跟随页面语言：英文页用英文，其他语言用中文（与主题的 trans 一致）。
+var EN = /^en/i.test(document.documentElement.lang || '');
+var T = EN ? {
+  old: 'This browser is too old to search; please browse by section.',
+  file: 'Search does not work in the offline copy: browse by section, or open the website.',
+  more: function (n) { return 'Show more results (' + n + ' left)'; },
+  empty: 'Type a word or a number.',
+  busy: 'Searching…',
+  none: function (q) { return 'Nothing found for "' + q + '". Try fewer or other words.'; },
+  partial: function (n) { return 'No page has all the words; these ' + n + ' have some of them.'; },
+  found: function (n) { return n + (n === 1 ? ' result.' : ' results.'); },
+  failed: 'Search failed: the network is down, please try again later.'
+} : {
+  old: '浏览器版本较旧，无法搜索，请按栏目浏览。',
+  file: '离线资料里不能搜索：请按栏目浏览，或者联网后打开网站搜索。',
+  more: function (n) { return '显示更多结果（还有 ' + n + ' 条）'; },
+  empty: '请输入字词或号码。',
+  busy: '正在搜索…',
+  none: function (q) { return '没有找到“' + q + '”。可以少输几个字或换个说法。'; },
+  partial: function (n) { return '没有全部字词都有的结果，以下 ' + n + ' 条只含部分字词。'; },
+  found: function (n) { return '找到 ' + n + ' 条结果。'; },
+  failed: '搜索失败：网络不通，请稍后再试。'
+};
 if (!window.fetch || !window.Promise) {
-  status.textContent = '浏览器版本较旧，无法搜索，请按栏目浏览。';
+  status.textContent = T.old;
   return;
 }
 // 离线包里的网页从文件打开，浏览器不允许脚本读取索引文件：直说，不让人空等。
 if (location.protocol === 'file:') {
-  status.textContent = '离线资料里不能搜索：请按栏目浏览，或者联网后打开网站搜索。';
+  status.textContent = T.file;
   return;
 }
 var index = box.getAttribute('data-index');
@@ -64,9 +87,19 @@ function cjk(c) {
   return c === 0x3007 || (c >= 0x3040 && c <= 0x30FF) || (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) ||
     (c >= 0xAC00 && c <= 0xD7AF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0x20000 && c <= 0x3134F);
 }
-// 1 汉字 2 数字 3 字母 4 连字符
+// 附在字母上的组合符号（藏文元音符号和下加字、维吾尔文所用阿拉伯文符号、通用附加符号）算作字母，
+// 与 src/search/tokens.rs 的 is_word_mark 一致。
+function wordMark(c) {
+  return (c >= 0x300 && c <= 0x36F) || (c >= 0x610 && c <= 0x61A) || (c >= 0x64B && c <= 0x65F) || c === 0x670 ||
+    (c >= 0x6D6 && c <= 0x6DC) || (c >= 0x6DF && c <= 0x6E4) || (c >= 0x6E7 && c <= 0x6E8) || (c >= 0x6EA && c <= 0x6ED) ||
+    (c >= 0xF18 && c <= 0xF19) || c === 0xF35 || c === 0xF37 || c === 0xF39 || (c >= 0xF3E && c <= 0xF3F) ||
+    (c >= 0xF71 && c <= 0xF84) || (c >= 0xF86 && c <= 0xF87) || (c >= 0xF8D && c <= 0xFBC) || c === 0xFC6 || c === 0x200D;
+}
+// 1 汉字 2 数字 3 字母 4 连字符；藏文音节点（tsheg）和垂符（shad）分开音节
 function kind(ch) {
   var c = code(ch);
+  if (c >= 0xF0B && c <= 0xF14) return 0;
+  if (wordMark(c)) return 3;
   if (cjk(c)) return 1;
   if (c >= 48 && c <= 57) return 2;
   if (c === 45 || c === 0x2010 || c === 0x2011 || c === 0x2013) return 4;
@@ -189,6 +222,7 @@ function mark(node, text, toks) {
 }
 function day(d) {
   var m = /^(\d{4})-(\d\d)-(\d\d)/.exec(d || '');
+  if (m && EN) return m[1] + '-' + m[2] + '-' + m[3];
   return m ? m[1] + '年' + (+m[2]) + '月' + (+m[3]) + '日' : '';
 }
 function item(row, toks) {
@@ -227,7 +261,7 @@ function more() {
         });
         box.appendChild(c.button);
       }
-      c.button.textContent = '显示更多结果（还有 ' + left + ' 条）';
+      c.button.textContent = T.more(left);
     } else if (c.button) {
       box.removeChild(c.button);
       c.button = null;
@@ -240,8 +274,8 @@ function run(q) {
   var my = ++seq, toks = tokens(q);
   current = null;
   while (box.firstChild) box.removeChild(box.firstChild);
-  if (!toks.length) { status.textContent = q ? '请输入字词或号码。' : ''; return; }
-  status.textContent = '正在搜索…';
+  if (!toks.length) { status.textContent = q ? T.empty : ''; return; }
+  status.textContent = T.busy;
   get('meta.json').then(function (meta) {
     return Promise.all(toks.map(function (t) {
       return get('t/' + shard(t, meta.shards) + '.json').then(function (s) { return s[t]; });
@@ -249,13 +283,13 @@ function run(q) {
       var r;
       if (my !== seq) return;
       r = rank(lists);
-      if (!r.hits.length) { status.textContent = '没有找到“' + q + '”。可以少输几个字或换个说法。'; return; }
+      if (!r.hits.length) { status.textContent = T.none(q); return; }
       current = { meta: meta, hits: r.hits, shown: 0, toks: toks, list: null, button: null };
-      status.textContent = (r.partial ? '没有全部字词都有的结果，以下 ' + r.hits.length + ' 条只含部分字词。' : '找到 ' + r.hits.length + ' 条结果。');
+      status.textContent = (r.partial ? T.partial(r.hits.length) : T.found(r.hits.length));
       return more();
     });
   })['catch'](function () {
-    if (my === seq) status.textContent = '搜索失败：网络不通，请稍后再试。';
+    if (my === seq) status.textContent = T.failed;
   });
 }
 
