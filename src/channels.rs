@@ -364,7 +364,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
             continue;
         };
         // A translation (`hotline.en.md`) gives its channel's words in its language, below.
-        if crate::print::languages::is_translation(page) {
+        if crate::print::languages::is_translation(page, &config.default_language) {
             continue;
         }
         let id = meta.id().map(str::to_string).unwrap_or_else(|| page.slug.clone());

@@ -157,37 +157,18 @@ pub fn translation_file(file: &Path, lang: &str) -> String {
 
 /// Whether `page` is a translation of another page (`poster.en.md` beside `poster.md`): it gives
 /// the words of that page in its language and is never a print item or channel of its own.
-pub fn is_translation(page: &crate::content::Page) -> bool {
-    translation_lang(&page.file).is_some()
+pub fn is_translation(page: &crate::content::Page, default_lang: &str) -> bool {
+    page.lang != default_lang
 }
 
-/// The language of a translation file's name (`en` of `poster.en.md`).
-fn translation_lang(file: &Path) -> Option<String> {
-    let stem = file.file_stem()?.to_str()?;
-    let (_, lang) = stem.rsplit_once('.')?;
-    valid_code(lang).then(|| lang.to_string())
-}
-
-/// The translations of page `index` as (language, page index), sorted by language.
-// The loader of the website's languages pairs pages the same way; this reads its result from
-// the file names so print and channels need nothing else from it.
+/// The translations of page `index` as (language, page index), in the order of the site's
+/// languages; none for a page that is itself a translation.
 pub fn translations_of(library: &crate::content::Library, index: usize) -> Vec<(String, usize)> {
-    let file = &library.pages[index].file;
-    if is_translation(&library.pages[index]) {
+    let page = &library.pages[index];
+    if page.translations.first() != Some(&index) {
         return vec![];
     }
-    let mut found: Vec<(String, usize)> = library
-        .pages
-        .iter()
-        .enumerate()
-        .filter(|(_, p)| p.file.parent() == file.parent())
-        .filter_map(|(i, p)| {
-            let lang = translation_lang(&p.file)?;
-            (translation_file(file, &lang) == p.file.display().to_string()).then_some((lang, i))
-        })
-        .collect();
-    found.sort();
-    found
+    page.translations.iter().skip(1).map(|&t| (library.pages[t].lang.clone(), t)).collect()
 }
 
 /// The editions of an item: the first from `languages` and `layout`, then one per `editions`

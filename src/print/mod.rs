@@ -433,7 +433,7 @@ impl Print {
         for (index, page) in library.pages.iter().enumerate() {
             let meta = &page.meta;
             // A translation gives another language's text to its page's items; it is none itself.
-            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() || languages::is_translation(page) {
+            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() || languages::is_translation(page, &config.default_language) {
                 continue;
             }
             // Read once, only for print items: error locations point into it.
@@ -868,6 +868,17 @@ fn build_first(
     };
     let unit_ids = resolve_units(page, source, d.units.as_ref(), cx, units, errors);
     let issuer_default = cx.config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&cx.config.title).to_string();
+    // A language of a sheet is one of the site's: its translations are loaded only then.
+    let listed = d.languages.iter().flatten().map(|l| (l, "languages")).chain(d.editions.iter().flatten().flatten().map(|l| (l, "editions")));
+    for (code, key) in listed {
+        if !cx.config.has_language(code) {
+            errors.push(
+                locate(Error::in_file(file, format!("`{code}` is not a language of this site")), source, key)
+                    .with_hint(format!("add [languages.{code}] to config.toml, or print in {}", cx.config.language_codes().join(", "))),
+            );
+            return None;
+        }
+    }
     let spec = languages::Spec { languages: d.languages.as_deref(), layout: d.layout.as_deref(), editions: d.editions.as_deref() };
     let at = |key: &str, message: String| locate(Error::in_file(file, message), source, key);
     let editions = match languages::editions(&cx.config.default_language, index, file, spec, &|lang| page_translation(cx.library, index, lang), &at) {
