@@ -29,7 +29,8 @@ pub enum Layout {
 pub struct SheetLanguage {
     /// The language code as written (`zh-CN`, `en`, `bo`, `ug`).
     pub code: String,
-    /// `ltr`, or `rtl` for scripts written right to left (Uyghur, in Arabic script).
+    /// `ltr`, or `rtl` for scripts written right to left (Uyghur, in Arabic script), as the site's
+    /// `[languages]` say ([`crate::config::Config::dir_of`]).
     pub dir: &'static str,
     /// Whether it is the site's default language, whose text is the page itself.
     pub default: bool,
@@ -56,16 +57,6 @@ pub struct Spec<'a> {
     pub languages: Option<&'a [String]>,
     pub layout: Option<&'a str>,
     pub editions: Option<&'a [Vec<String>]>,
-}
-
-/// Whether a language is written right to left: Uyghur, Arabic, Persian, Urdu, Pashto, Hebrew,
-/// Yiddish, and any code with an Arabic or Hebrew script subtag (`kk-Arab`).
-pub fn is_rtl(code: &str) -> bool {
-    let mut parts = code.split(['-', '_']);
-    let primary = parts.next().unwrap_or("").to_ascii_lowercase();
-    let script_rtl = parts.any(|p| p.eq_ignore_ascii_case("arab") || p.eq_ignore_ascii_case("hebr"));
-    let latin_or_cyrillic = code.split(['-', '_']).any(|p| p.eq_ignore_ascii_case("latn") || p.eq_ignore_ascii_case("cyrl"));
-    (matches!(primary.as_str(), "ug" | "ar" | "fa" | "ur" | "ps" | "he" | "yi" | "sd" | "ckb") && !latin_or_cyrillic) || script_rtl
 }
 
 /// The fixed words of a print sheet (beside the channel's own words and the item's text).
@@ -180,6 +171,7 @@ pub fn editions(
     file: &Path,
     spec: Spec,
     translation: &dyn Fn(&str) -> Option<usize>,
+    dir: &dyn Fn(&str) -> &'static str,
     at: &dyn Fn(&str, String) -> Error,
 ) -> Result<Vec<Edition>, Error> {
     let first: Vec<String> = spec.languages.map(<[String]>::to_vec).unwrap_or_else(|| vec![default_lang.to_string()]);
@@ -187,7 +179,7 @@ pub fn editions(
     lists.extend(spec.editions.unwrap_or_default().iter().map(|e| (e.clone(), "editions")));
     let mut editions: Vec<Edition> = Vec::new();
     for (n, (list, key)) in lists.into_iter().enumerate() {
-        let languages = sheet_languages(default_lang, page, file, &list, key, translation, at)?;
+        let languages = sheet_languages(default_lang, page, file, &list, key, translation, dir, at)?;
         let layout = match (languages.len(), spec.layout) {
             (1, None) => Layout::Single,
             (1, Some(_)) if n > 0 => Layout::Single,
@@ -217,6 +209,7 @@ fn sheet_languages(
     list: &[String],
     key: &str,
     translation: &dyn Fn(&str) -> Option<usize>,
+    dir: &dyn Fn(&str) -> &'static str,
     at: &dyn Fn(&str, String) -> Error,
 ) -> Result<Vec<SheetLanguage>, Error> {
     let example = format!("like {key} = [\"{default_lang}\", \"en\"]");
@@ -228,20 +221,20 @@ fn sheet_languages(
                 .with_hint(format!("print at most two languages on one sheet, {example}; more languages are more editions")))
         }
     }
-    // Order first: a sheet in the wrong order is wrong whatever its texts say.
+    if let Some((_, code)) = list.iter().enumerate().find(|(i, c)| list[..*i].contains(c)) {
+        return Err(at(key, format!("`{code}` is listed twice")).with_hint(format!("write two different languages, {example}")));
+    }
+    // Order next: a sheet in the wrong order is wrong whatever its texts say.
     if list.iter().skip(1).any(|c| c == default_lang) {
         return Err(at(key, format!("`{default_lang}` comes second on this sheet"))
             .with_hint(format!("official bilingual notices put {default_lang} first: write {key} = [\"{default_lang}\", \"{}\"]", list[0])));
     }
     let mut languages = Vec::new();
-    for (i, code) in list.iter().enumerate() {
+    for code in list {
         if !valid_code(code) {
             return Err(
                 at(key, format!("`{code}` is not a language code")).with_hint(format!("write codes such as \"{default_lang}\", \"en\", \"bo\" or \"ug\""))
             );
-        }
-        if list[..i].contains(code) {
-            return Err(at(key, format!("`{code}` is listed twice")).with_hint(format!("write two different languages, {example}")));
         }
         let default = code == default_lang;
         let page = if default {
@@ -253,7 +246,7 @@ fn sheet_languages(
             })?
         };
         let words = words(code).or_else(|| words(default_lang)).unwrap_or(&WORDS[0].1);
-        languages.push(SheetLanguage { code: code.clone(), dir: if is_rtl(code) { "rtl" } else { "ltr" }, default, words, page });
+        languages.push(SheetLanguage { code: code.clone(), dir: dir(code), default, words, page });
     }
     if let [only] = languages.as_slice() {
         if !only.default && words(&only.code).is_none() {
@@ -303,7 +296,8 @@ mod tests {
         let spec = Spec { languages: languages.as_deref(), layout, editions: (!more.is_empty()).then_some(more.as_slice()) };
         let translation = |lang: &str| have.iter().position(|h| *h == lang).map(|i| 10 + i);
         let at = |key: &str, message: String| Error::new(format!("{key}: {message}"));
-        editions("zh-CN", 3, Path::new("content/posters/market.md"), spec, &translation, &at)
+        let dir = |code: &str| crate::config::direction_of(code).as_str();
+        editions("zh-CN", 3, Path::new("content/posters/market.md"), spec, &translation, &dir, &at)
     }
 
     #[test]
@@ -346,13 +340,7 @@ mod tests {
     }
 
     #[test]
-    fn right_to_left_scripts() {
-        for code in ["ug", "ug-CN", "ar", "fa", "he", "kk-Arab"] {
-            assert!(is_rtl(code), "{code}");
-        }
-        for code in ["zh-CN", "en", "bo", "ii", "ug-Latn", "kk", "mn"] {
-            assert!(!is_rtl(code), "{code}");
-        }
+    fn right_to_left_languages_are_set_right_to_left() {
         let ug = run(Some(&["zh-CN", "ug"]), Some("side-by-side"), &[], &["ug"]).unwrap();
         assert_eq!(ug[0].languages.iter().map(|l| l.dir).collect::<Vec<_>>(), ["ltr", "rtl"]);
     }

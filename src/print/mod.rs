@@ -433,7 +433,9 @@ impl Print {
         for (index, page) in library.pages.iter().enumerate() {
             let meta = &page.meta;
             // A translation gives another language's text to its page's items; it is none itself.
-            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() || languages::is_translation(page, &config.default_language) {
+            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none()
+                || languages::is_translation(page, &config.default_language)
+            {
                 continue;
             }
             // Read once, only for print items: error locations point into it.
@@ -881,7 +883,15 @@ fn build_first(
     }
     let spec = languages::Spec { languages: d.languages.as_deref(), layout: d.layout.as_deref(), editions: d.editions.as_deref() };
     let at = |key: &str, message: String| locate(Error::in_file(file, message), source, key);
-    let editions = match languages::editions(&cx.config.default_language, index, file, spec, &|lang| page_translation(cx.library, index, lang), &at) {
+    let editions = match languages::editions(
+        &cx.config.default_language,
+        index,
+        file,
+        spec,
+        &|lang| page_translation(cx.library, index, lang),
+        &|lang| cx.config.dir_of(lang).as_str(),
+        &at,
+    ) {
         Ok(editions) => editions,
         Err(error) => {
             errors.push(error);
