@@ -202,6 +202,7 @@ pub fn editions(
     Ok(editions)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn sheet_languages(
     default_lang: &str,
     page: usize,
