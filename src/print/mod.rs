@@ -898,6 +898,40 @@ fn build_first(
             return None;
         }
     };
+    // A translation gives text (title, body, a letter's salutation); what is printed, where and
+    // for whom is the item's own, so a translation's own print table is refused at its line.
+    for lang in editions.iter().flat_map(|e| &e.languages).filter(|l| !l.default) {
+        let t = &cx.library.pages[lang.page];
+        let m = &t.meta;
+        let letter_only_words = m.letter.as_ref().is_none_or(|l| {
+            l.id.is_none()
+                && l.issuer.is_none()
+                && l.date.is_none()
+                && l.seal.is_none()
+                && l.channels.is_none()
+                && l.units.is_none()
+                && l.copies.is_none()
+                && l.extra_copies.is_none()
+                && l.languages.is_none()
+                && l.layout.is_none()
+                && l.editions.is_none()
+                && l.channel_fallback.is_none()
+        });
+        let table = [(m.poster.is_some(), "poster"), (m.print.is_some(), "print"), (m.notice.is_some(), "notice"), (!letter_only_words, "letter")]
+            .into_iter()
+            .find(|(set, _)| *set)
+            .map(|(_, name)| name);
+        if let Some(table) = table {
+            let source = std::fs::read_to_string(&t.file).unwrap_or_default();
+            let line = source.lines().position(|l| l.trim() == format!("[{table}]")).map_or(0, |i| i + 1);
+            errors.push(
+                Error::at(&t.file, line, 1, format!("the {} translation has a [{table}] table of its own", lang.code)).with_hint(format!(
+                    "a translation gives only text: remove [{table}] (a letter's translation may keep [letter] salutation); sizes, channels and units are the item's"
+                )),
+            );
+            return None;
+        }
+    }
     // Every channel an edition prints, the units' own included, needs its words in each language
     // of the sheet, or the item must say that the default language's words will do.
     let printed: Vec<&str> = channels
