@@ -84,6 +84,8 @@ fn bilingual_sheets_set_the_default_language_first_and_each_in_its_script() {
     // A fallback to the default language's words was asked for, and is warned about.
     let err = stderr(&out);
     assert!(err.contains("warning: the channels hotline have no ug translation"), "{err}");
+    // The site in every language checks clean beside its print material.
+    assert_ok(&site.check());
 }
 
 #[test]
