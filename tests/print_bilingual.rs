@@ -111,11 +111,13 @@ fn a_sheet_language_without_its_text_or_its_channel_words_is_an_error() {
         "content/posters/wrong.md",
         "+++\ntitle = \"x\"\n[poster]\nid = \"wrong\"\nchannels = [\"hotline\"]\nlanguages = [\"en\", \"zh-CN\"]\n+++\n\nx\n",
     );
+    site.write("content/posters/french.md", "+++\ntitle = \"x\"\n[poster]\nid = \"french\"\nlanguages = [\"zh-CN\", \"fr\"]\n+++\n\nx\n");
     site.write("content/posters/street.en.md", "+++\ntitle = \"Street poster\"\n\n[poster]\nsize = \"A2\"\n+++\n\nx\n");
     let (out, _) = print(&site, &["--sheets"]);
     assert_clean_failure(&out);
     let err = stderr(&out);
     assert!(err.contains("the en translation has a [poster] table of its own") && err.contains("street.en.md:4:1"), "{err}");
+    assert!(err.contains("`fr` is not a language of this site") && err.contains("french.md:5:1") && err.contains("[languages.fr]"), "{err}");
     assert!(err.contains("`zh-CN` comes second on this sheet") && err.contains("wrong.md:6:1"), "{err}");
     assert!(err.contains("the channels 12337 have no en translation") && err.contains("12337.en.md"), "{err}");
     assert!(err.contains("channel_fallback = true"), "{err}");
