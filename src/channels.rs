@@ -7,7 +7,7 @@
 //! [`Channels::rejected`], so that posters, letters, units and shortcodes that name it can stay
 //! silent instead of adding "there is no channel" errors for the same cause.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -144,9 +144,140 @@ pub struct Channel {
     pub short_path: String,
     /// What the channel's QR code encodes (plain ASCII for web addresses).
     pub qr_payload: String,
+    /// The language the fields above are written in (the site's default language).
+    pub lang: String,
+    /// The channel's words in every language it has them in, the default language included:
+    /// `channel.i18n.en.label`. Only words: the value, number and links are the same everywhere.
+    pub i18n: BTreeMap<String, ChannelText>,
     /// Index of the channel's page in the library (not serialised).
     #[serde(skip)]
     pub page: usize,
+}
+
+/// The words of a channel in one language: all that a translation file (`hotline.en.md`) may
+/// change. What is dialled, written to or scanned never depends on the language.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ChannelText {
+    pub label: String,
+    pub title: String,
+    pub hours: Option<String>,
+    pub answered_by: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// The keys a translation's `[channel]` table may hold: words only.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TranslatedFields {
+    label: Option<String>,
+    hours: Option<String>,
+    answered_by: Option<String>,
+    notes: Option<String>,
+}
+
+/// Keys of `[channel]` that say where a report goes. A translation inherits them and may not
+/// write them: a second copy of a number is the copy that goes stale.
+const INHERITED_KEYS: &[&str] = &["id", "kind", "value", "postcode", "url", "qr", "primary"];
+
+impl Channel {
+    /// The words of the channel in the default language.
+    pub fn default_text(&self) -> ChannelText {
+        ChannelText {
+            label: self.label.clone(),
+            title: self.title.clone(),
+            hours: self.hours.clone(),
+            answered_by: self.answered_by.clone(),
+            notes: self.notes.clone(),
+        }
+    }
+
+    /// Whether the channel has its words in `lang` (the default language always does).
+    pub fn has_lang(&self, lang: &str) -> bool {
+        self.i18n.contains_key(lang)
+    }
+
+    /// The channel with its words in `lang`. Without a translation into `lang`: the channel in
+    /// the default language when `fallback` is true, `None` otherwise, so that a caller falls
+    /// back only where it says so.
+    pub fn in_lang(&self, lang: &str, fallback: bool) -> Option<Channel> {
+        let Some(text) = self.i18n.get(lang) else {
+            return fallback.then(|| self.clone());
+        };
+        let mut channel = self.clone();
+        channel.label = text.label.clone();
+        channel.title = text.title.clone();
+        channel.hours = text.hours.clone();
+        channel.answered_by = text.answered_by.clone();
+        channel.notes = text.notes.clone();
+        channel.lang = lang.to_string();
+        Some(channel)
+    }
+}
+
+/// The words of `channel` in `lang` from its translation page: `title` is the translation's page
+/// title, `meta` its `[channel]` table, if any. The number, address, kind and links are inherited
+/// and may not be written again: `at(key, message)` locates the error at the offending key.
+/// A label that the translation does not give is its title; with neither, it is an error, since
+/// printing the Chinese label in an English column would say nothing to its reader.
+pub fn translate(
+    channel: &Channel,
+    lang: &str,
+    title: Option<&str>,
+    meta: Option<&ChannelFrontMatter>,
+    at: &dyn Fn(&str, String) -> Error,
+) -> Result<ChannelText, Error> {
+    let raw = meta.map(|m| m.raw().clone()).unwrap_or(Value::Object(Default::default()));
+    if let Some(object) = raw.as_object() {
+        for key in INHERITED_KEYS {
+            let Some(written) = object.get(*key) else { continue };
+            let own = match *key {
+                "id" => Some(Value::String(channel.id.clone())),
+                "kind" => serde_json::to_value(channel.kind).ok(),
+                "value" => Some(Value::String(channel.value.clone())),
+                "postcode" => channel.postcode.clone().map(Value::String),
+                "primary" => Some(Value::Bool(channel.primary)),
+                _ => None,
+            };
+            let message = if own.as_ref() == Some(written) {
+                format!("`{key}` is inherited from the channel `{}`: a translation gives only its words", channel.id)
+            } else {
+                format!(
+                    "this translation sets `{key}` to {written}, but the channel `{}` has {}",
+                    channel.id,
+                    own.map(|v| v.to_string()).unwrap_or("none".into())
+                )
+            };
+            return Err(at(key, message).with_hint(format!(
+                "remove `{key}` from this file: the {lang} page shows what the channel's own page says, so residents reading either language reach the same place"
+            )));
+        }
+    }
+    let fields: TranslatedFields = serde_json::from_value(raw).map_err(|e| {
+        let message = e.to_string();
+        let quoted: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+        let key = quoted.first().copied().unwrap_or("");
+        at(key, format!("`{key}` cannot be translated in [channel]")).with_hint("a translation's [channel] may give label, hours, answered_by and notes")
+    })?;
+    let title = title.map(str::trim).filter(|t| !t.is_empty());
+    let label = match (fields.label.as_deref().map(str::trim), title) {
+        (Some(label), _) if !label.is_empty() => label.to_string(),
+        (None, Some(title)) => title.to_string(),
+        _ => {
+            return Err(at("label", format!("the {lang} translation of channel `{}` has no label", channel.id))
+                .with_hint("write label = \"...\" under [channel], short and plain, like label = \"Reporting hotline\""))
+        }
+    };
+    if label.chars().count() > 48 {
+        return Err(at("label", format!("the label `{label}` is too long for a channel"))
+            .with_hint("write a short label of at most 48 characters that says what the channel is"));
+    }
+    Ok(ChannelText {
+        title: title.map(str::to_string).unwrap_or_else(|| label.clone()),
+        label,
+        hours: fields.hours,
+        answered_by: fields.answered_by,
+        notes: fields.notes,
+    })
 }
 
 /// The site's channels, primary first, and the ids of channel pages that failed their checks.
@@ -213,13 +344,35 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
         let Some(meta) = &page.meta.channel else {
             continue;
         };
+        // A translation (`hotline.en.md`) gives its channel's words in its language, below.
+        if crate::print::languages::is_translation(page, &config.default_language) {
+            continue;
+        }
         let id = meta.id().map(str::to_string).unwrap_or_else(|| page.slug.clone());
         let at = |key: &str, message: String| {
             let (line, column) = key_position(&page.keys, key);
             Error::at(&page.file, line, column, message)
         };
         let channel = match check_channel(library, index, meta, &id, config, &at, errors) {
-            Ok(channel) => channel,
+            Ok(mut channel) => {
+                channel.i18n.insert(channel.lang.clone(), channel.default_text());
+                for (lang, t) in page_translations(library, index) {
+                    let translated = &library.pages[t];
+                    let at = |key: &str, message: String| {
+                        let (line, column) = key_position(&translated.keys, key);
+                        Error::at(&translated.file, line, column, message)
+                    };
+                    match translate(&channel, &lang, translated.meta.title.as_deref(), translated.meta.channel.as_ref(), &at) {
+                        Ok(text) => {
+                            channel.i18n.insert(lang, text);
+                        }
+                        // The channel itself stays valid in its own language; the translation
+                        // is left out, and what uses it says so.
+                        Err(error) => errors.push(error),
+                    }
+                }
+                channel
+            }
             Err(error) => {
                 errors.push(error);
                 channels.rejected.insert(id);
@@ -241,6 +394,11 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
     // Primary channels first, then by weight: the order residents see everywhere.
     channels.list.sort_by(|a, b| b.primary.cmp(&a.primary).then(a.weight.cmp(&b.weight)).then(a.id.cmp(&b.id)));
     channels
+}
+
+/// The translations of page `index` as (language, page index), sorted by language.
+fn page_translations(library: &Library, index: usize) -> Vec<(String, usize)> {
+    crate::print::languages::translations_of(library, index)
 }
 
 /// Checks one channel page; the error, when there is one, is the only one reported for it.
@@ -313,6 +471,8 @@ fn check_channel(
         short_url: config.permalink(&short),
         short_path: short,
         qr_payload: payload,
+        lang: config.default_language.clone(),
+        i18n: BTreeMap::new(),
         page: index,
         id: id.to_string(),
     })
@@ -726,5 +886,89 @@ mod tests {
         channels.rejected.insert("hotline".into());
         assert!(channels.is_rejected("hotline") && !channels.is_rejected("sms"));
         assert_eq!(channels.rejected().collect::<Vec<_>>(), ["hotline"]);
+    }
+
+    fn hotline() -> Channel {
+        let checked = checked("kind = \"phone\"\nvalue = \"0123-6110110\"").unwrap();
+        let mut c = Channel {
+            id: "hotline".into(),
+            kind: Kind::Phone,
+            kind_label: "举报电话",
+            label: "镇扫黑办举报电话".into(),
+            emergency: false,
+            action: "拨打",
+            title: "举报电话".into(),
+            value: "0123-6110110".into(),
+            display: checked.display,
+            href: checked.href,
+            hours: Some("工作日 8:30—17:30".into()),
+            answered_by: Some("镇扫黑办".into()),
+            notes: None,
+            postcode: None,
+            primary: true,
+            weight: 0,
+            permalink: String::new(),
+            short_url: String::new(),
+            short_path: String::new(),
+            qr_payload: String::new(),
+            lang: "zh-CN".into(),
+            i18n: BTreeMap::new(),
+            page: 0,
+        };
+        c.i18n.insert("zh-CN".into(), c.default_text());
+        c
+    }
+
+    /// A translation's `[channel]` table, and where its keys are in a file that starts with `+++`.
+    fn translation(toml_table: &str) -> (Option<ChannelFrontMatter>, KeyLines) {
+        let keys = KeyLines::of_toml(&format!("title = \"Hotline\"\n[channel]\n{toml_table}\n"), 2);
+        let meta = if toml_table.is_empty() { None } else { Some(toml::from_str::<ChannelFrontMatter>(toml_table).unwrap()) };
+        (meta, keys)
+    }
+
+    fn translate_with(toml_table: &str, title: Option<&str>) -> Result<ChannelText, Error> {
+        let (meta, keys) = translation(toml_table);
+        let at = |key: &str, message: String| {
+            let (line, column) = key_position(&keys, key);
+            Error::at("hotline.en.md", line, column, message)
+        };
+        translate(&hotline(), "en", title, meta.as_ref(), &at)
+    }
+
+    #[test]
+    fn a_translation_gives_words_and_keeps_the_number() {
+        let text = translate_with("label = \"Reporting hotline\"\nhours = \"Weekdays 8:30–17:30\"\nanswered_by = \"Town office\"", Some("Hotline")).unwrap();
+        assert_eq!((text.label.as_str(), text.title.as_str()), ("Reporting hotline", "Hotline"));
+        assert_eq!(text.hours.as_deref(), Some("Weekdays 8:30–17:30"));
+        let mut c = hotline();
+        c.i18n.insert("en".into(), text);
+        let en = c.in_lang("en", false).unwrap();
+        assert_eq!((en.label.as_str(), en.answered_by.as_deref(), en.lang.as_str()), ("Reporting hotline", Some("Town office"), "en"));
+        // What is dialled is the channel's own, in every language.
+        assert_eq!((en.display.as_str(), en.href.as_deref()), (c.display.as_str(), c.href.as_deref()));
+        // Without a translation the words stay Chinese only where the caller asks for it.
+        assert!(c.in_lang("bo", false).is_none());
+        assert_eq!(c.in_lang("bo", true).unwrap().label, "镇扫黑办举报电话");
+        // The label defaults to the translation's title; with neither there is no label.
+        assert_eq!(translate_with("hours = \"24 h\"", Some("Hotline")).unwrap().label, "Hotline");
+        let err = translate_with("", None).unwrap_err();
+        assert!(err.message.contains("has no label"), "{}", err.message);
+    }
+
+    #[test]
+    fn a_translation_may_not_change_where_a_report_goes() {
+        let err = translate_with("label = \"Hotline\"\nvalue = \"0123-6110111\"", None).unwrap_err();
+        assert!(err.message.contains("sets `value`") && err.message.contains("0123-6110110"), "{}", err.message);
+        assert_eq!(err.location.as_ref().map(|l| (l.line, l.column)), Some((5, 1)), "at the value line");
+        assert!(err.hint.unwrap().starts_with("remove `value`"));
+        // Even the same number is refused: it would be the copy that goes stale.
+        let err = translate_with("label = \"Hotline\"\nvalue = \"0123-6110110\"", None).unwrap_err();
+        assert!(err.message.contains("inherited"), "{}", err.message);
+        for key in ["kind = \"sms\"", "id = \"hotline-en\"", "url = \"https://evil.example.com\"", "primary = false", "qr = \"direct\""] {
+            let err = translate_with(&format!("label = \"Hotline\"\n{key}"), None).unwrap_err();
+            assert_eq!(err.location.as_ref().map(|l| l.line), Some(5), "{key}: {}", err.message);
+        }
+        let err = translate_with("label = \"Hotline\"\nlabell = \"x\"", None).unwrap_err();
+        assert!(err.message.contains("`labell`"), "{}", err.message);
     }
 }

@@ -349,3 +349,31 @@ fn rejected_channels_are_known_to_callers() {
     assert!(!campaign.channels.is_rejected("nothing"));
     assert_eq!(campaign.channels.rejected().collect::<Vec<_>>(), ["hotline", "sms"]);
 }
+
+#[test]
+fn channels_speak_each_language_and_fall_back_only_when_asked() {
+    let site = Scratch::of("bilingual-site");
+    site.write(
+        "content/about.en.md",
+        "+++\ntitle = \"About\"\n+++\n\nlabel: {{ contact(id=\"hotline\", show=\"label\") }}; hours: {{ contact(id=\"hotline\", show=\"hours\") }}; number: {{ contact(id=\"hotline\") }}; box: {{ contact(id=\"box\", show=\"label\", lang=\"zh-CN\") }}\n",
+    );
+    let out = site.build(&[]);
+    assert_ok(&out);
+    let about = read(&site.public(), "en/about/index.html");
+    assert!(about.contains("label: Reporting hotline; hours: 24 hours;"), "{about}");
+    assert!(about.contains(">0123-6110110</a>"), "the number is the channel's own: {about}");
+    // The channel's translation page shows the channel in its language.
+    let page = read(&site.public(), "en/channels/hotline/index.html");
+    assert!(page.contains("Reporting hotline"), "{page}");
+    // A channel without words in a language is an error unless the page asks for the fallback.
+    site.write("content/about.ug.md", "+++\ntitle = \"x\"\n+++\n\n{{ contact(id=\"hotline\", show=\"label\") }}\n");
+    let out = site.build(&[]);
+    assert_clean_failure(&out);
+    assert!(stderr(&out).contains("the channel `hotline` has no ug translation"), "{}", stderr(&out));
+    site.write("content/about.ug.md", "+++\ntitle = \"x\"\n+++\n\n{{ contact(id=\"hotline\", show=\"label\", fallback=true) }}\n");
+    let out = site.build(&[]);
+    assert_ok(&out);
+    let ug = read(&site.public(), "ug/about/index.html");
+    let body = ug.split("<article>").nth(1).unwrap_or_default();
+    assert!(body.contains("举报电话"), "the default language's label, as asked: {ug}");
+}

@@ -105,6 +105,16 @@ pub struct PosterFrontMatter {
     pub extra_copies: Option<u32>,
     pub issuer: Option<String>,
     pub date: Option<Date>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// The `[letter]` table of a page in the letters section.
@@ -121,6 +131,16 @@ pub struct LetterFrontMatter {
     /// `"household"` (the default), `"enterprise"`, or a number of copies per unit.
     pub copies: Option<CopiesSpec>,
     pub extra_copies: Option<u32>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// The `[print]` table: a print item of any kind in `print::KINDS` (cards, stickers, handouts…).
@@ -151,6 +171,16 @@ pub struct ItemFrontMatter {
     pub mount: Option<Mount>,
     /// Survey forms: the questions to ask, in place of the standard ones (`print::forms`).
     pub questions: Option<Vec<QuestionSpec>>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// The `[notice]` table of a notice (通告) page: the page stays on the website and is also printed
@@ -177,6 +207,16 @@ pub struct NoticeFrontMatter {
     pub channels: Option<Vec<String>>,
     pub copies: Option<CopiesSpec>,
     pub extra_copies: Option<u32>,
+    /// The languages on one sheet, the default language first: `["zh-CN", "en"]` for a bilingual
+    /// sheet. The text of a language other than the default comes from the page's translation.
+    pub languages: Option<Vec<String>>,
+    /// How a bilingual sheet sets its two texts: `"stacked"` (the default) or `"side-by-side"`.
+    pub layout: Option<String>,
+    /// Further editions of the same item, each a list of languages: `[["en"]]`.
+    pub editions: Option<Vec<Vec<String>>>,
+    /// Print a channel with no translation into a sheet's language in the default language's
+    /// words (a warning says which); without it that is an error.
+    pub channel_fallback: Option<bool>,
 }
 
 /// A 村民小组 or building of a unit: `groups = [{ name = "一组", households = 42 }]`.

@@ -204,9 +204,11 @@ impl Library {
         let mut library = Library { pages, sections, taxonomies: vec![], by_relative: HashMap::new(), by_canonical: HashMap::new() };
         library.attach_assets(found.assets, &unpublished, &not_rendered, &mut errors);
         library.link_sections(config);
+        // A translation of a poster or letter (`poster.en.md`) is printed with it, never published alone.
+        let printed: std::collections::HashSet<String> = library.pages.iter().filter(|p| p.is_print_source()).map(|p| p.canonical.clone()).collect();
         for page in &mut library.pages {
             page.expired = page.meta.expires.as_ref().is_some_and(|d| d.day() < options.today);
-            page.published = !page.is_print_source();
+            page.published = !page.is_print_source() && !printed.contains(&page.canonical);
         }
         // Listings of sections (menus, the search page) leave out the print sources' sections too.
         let published: Vec<bool> = (0..library.sections.len()).map(|s| library.section_published(s)).collect();

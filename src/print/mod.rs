@@ -7,6 +7,7 @@ pub mod export;
 pub mod formats;
 pub mod forms;
 pub mod kinds;
+pub mod languages;
 pub mod notices;
 pub mod order;
 pub mod sizes;
@@ -179,6 +180,9 @@ pub struct PrintItem {
     pub text_mm: Option<f64>,
     /// What the print shop does after printing, when the item says more than its kind and size.
     pub finishing: Option<String>,
+    /// The languages on each sheet, the default language first, and how two are set.
+    pub languages: Vec<languages::SheetLanguage>,
+    pub layout: languages::Layout,
     /// Where the combined print page is, like `/print/posters/market-a3/`.
     pub path: String,
     /// A paper form's variants: unit ids and `town`. Kept apart from `units`, whose variants also get
@@ -253,6 +257,10 @@ struct Draft {
     notice: Option<usize>,
     text: Option<String>,
     mount: Option<Mount>,
+    languages: Option<Vec<String>>,
+    layout: Option<String>,
+    editions: Option<Vec<Vec<String>>>,
+    channel_fallback: Option<bool>,
 }
 
 /// What collecting items needs at hand.
@@ -288,7 +296,10 @@ impl Print {
         };
         for (index, page) in library.pages.iter().enumerate() {
             let meta = &page.meta;
-            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none() {
+            // A translation gives another language's text to its page's items; it is none itself.
+            if meta.poster.is_none() && meta.letter.is_none() && meta.print.is_none() && meta.notice.is_none()
+                || languages::is_translation(page, &config.default_language)
+            {
                 continue;
             }
             let drafts: Vec<(&'static Kind, Draft)> = if let Some(m) = &meta.poster {
@@ -310,16 +321,17 @@ impl Print {
                 continue;
             };
             for (kind, draft) in drafts {
-                let Some(item) = build_item(&context, index, page, kind, draft, &print.units, errors) else { continue };
-                if print.items.iter().any(|i| i.spec.folder == item.spec.folder && i.id == item.id) {
-                    errors.push(
-                        page.keys
-                            .locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), "id")
-                            .with_hint("set a different id = \"...\""),
-                    );
-                    continue;
+                for item in build_item(&context, index, page, kind, draft, &print.units, errors) {
+                    if print.items.iter().any(|i| i.spec.folder == item.spec.folder && i.id == item.id) {
+                        errors.push(
+                            page.keys
+                                .locate(Error::in_file(&page.file, format!("the {} id `{}` is used twice", item.spec.label, item.id)), "id")
+                                .with_hint("set a different id = \"...\""),
+                        );
+                        continue;
+                    }
+                    print.items.push(item);
                 }
-                print.items.push(item);
             }
         }
         forms::complete(library, &mut print, errors);
@@ -348,7 +360,7 @@ impl Print {
                 // The unit's own channels first, then the item's.
                 let mut ids: Vec<&str> = unit.map(|u| u.own_channels.iter().map(String::as_str).collect()).unwrap_or_default();
                 ids.extend(item.channels.iter().map(String::as_str).filter(|c| !ids.contains(c)).collect::<Vec<_>>());
-                let listed: Vec<Value> = ids.iter().filter_map(|c| channels.get(c)).map(|c| serde_json::to_value(c).unwrap_or(Value::Null)).collect();
+                let listed: Vec<Value> = ids.iter().filter_map(|c| channels.get(c)).map(|c| channel_value(c, item)).collect();
                 // Each printed variant has a code of its own, so scans can be counted per unit and
                 // per item; the page shows what the unit's landing page shows.
                 let landing = unit.map(|u| item.landing_url(u));
@@ -360,7 +372,7 @@ impl Print {
                     .and_then(|id| channels.get(id))
                     .map(|town| unit.and_then(|u| u.own_channels.iter().filter_map(|c| channels.get(c)).find(|c| c.kind == town.kind)).unwrap_or(town));
                 json!({
-                    "channel": about.map(|c| serde_json::to_value(c).unwrap_or(Value::Null)),
+                    "channel": about.map(|c| channel_value(c, item)),
                     "notice": item.notice.and_then(|n| self.notices.get(n)),
                     "variant": v,
                     "unit": unit.map(|u| self.unit_value(channels, &u.id)),
@@ -371,6 +383,31 @@ impl Print {
             })
             .collect()
     }
+}
+
+/// A channel as a print template sees it: the one [`crate::channels::Channel`], plus `words`, its
+/// words in each language of the item's sheets, in order. A language the channel has no words in
+/// (allowed only with `channel_fallback = true`, which warned) shows the default language's,
+/// marked `fallback`, so the template can set them in the right script.
+pub fn channel_value(channel: &crate::channels::Channel, item: &PrintItem) -> Value {
+    let mut value = serde_json::to_value(channel).unwrap_or(Value::Null);
+    // A fallback repeats the default language's words: on a sheet that prints them already, once is enough.
+    let has_default = item.languages.iter().any(|l| l.default);
+    let words: Vec<Value> = item
+        .languages
+        .iter()
+        .filter(|lang| lang.default || channel.i18n.contains_key(&lang.code) || !has_default)
+        .map(|lang| {
+            let (text, fallback) = match channel.i18n.get(&lang.code) {
+                Some(text) => (text.clone(), false),
+                None => (channel.default_text(), true),
+            };
+            let (code, dir) = if fallback { (channel.lang.as_str(), "ltr") } else { (lang.code.as_str(), lang.dir) };
+            json!({"lang": code, "dir": dir, "fallback": fallback, "label": text.label, "title": text.title, "hours": text.hours, "answered_by": text.answered_by, "notes": text.notes})
+        })
+        .collect();
+    value["words"] = Value::Array(words);
+    value
 }
 
 fn kind(name: &str) -> &'static Kind {
@@ -468,6 +505,10 @@ fn poster_draft(m: &PosterFrontMatter) -> Draft {
         extra_copies: m.extra_copies,
         issuer: m.issuer.clone(),
         date: m.date.clone(),
+        languages: m.languages.clone(),
+        layout: m.layout.clone(),
+        editions: m.editions.clone(),
+        channel_fallback: m.channel_fallback,
         ..Draft::default()
     }
 }
@@ -483,6 +524,10 @@ fn letter_draft(m: &LetterFrontMatter) -> Draft {
         date: m.date.clone(),
         salutation: m.salutation.clone(),
         seal: m.seal.clone(),
+        languages: m.languages.clone(),
+        layout: m.layout.clone(),
+        editions: m.editions.clone(),
+        channel_fallback: m.channel_fallback,
         ..Draft::default()
     }
 }
@@ -504,6 +549,10 @@ fn item_draft(m: &ItemFrontMatter) -> Draft {
         salutation: m.salutation.clone(),
         channel: m.channel.clone(),
         mount: m.mount,
+        languages: m.languages.clone(),
+        layout: m.layout.clone(),
+        editions: m.editions.clone(),
+        channel_fallback: m.channel_fallback,
         ..Draft::default()
     }
 }
@@ -565,6 +614,10 @@ fn notice_drafts(page: &Page, notices: &[notices::Notice], m: &NoticeFrontMatter
                 extra_copies: m.extra_copies,
                 issuer: m.issuer.clone(),
                 date: m.date.clone(),
+                languages: m.languages.clone(),
+                layout: m.layout.clone(),
+                editions: m.editions.clone(),
+                channel_fallback: m.channel_fallback,
                 notice: Some(n),
                 ..Draft::default()
             };
@@ -576,7 +629,13 @@ fn notice_drafts(page: &Page, notices: &[notices::Notice], m: &NoticeFrontMatter
 /// One print item from its draft: the checks every kind shares (id, size, bleed, colour, units,
 /// channels, copies rule, seal).
 #[allow(clippy::too_many_arguments)]
-fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Option<PrintItem> {
+fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Vec<PrintItem> {
+    build_first(cx, index, page, kind, d, units, errors).unwrap_or_default()
+}
+
+/// [`build_item`], one item per edition.
+#[allow(clippy::too_many_arguments)]
+fn build_first(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: Draft, units: &[Unit], errors: &mut Errors) -> Option<Vec<PrintItem>> {
     let file = &page.file;
     let id = item_id(page, d.id.as_deref(), kind.name, errors)?;
     let paper = d.size.clone().unwrap_or_else(|| kind.size.into());
@@ -661,7 +720,108 @@ fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: D
     };
     let unit_ids = resolve_units(page, d.units.as_ref(), cx, units, errors);
     let issuer_default = cx.config.extra.get("issuer").and_then(Value::as_str).unwrap_or(&cx.config.title).to_string();
-    Some(PrintItem {
+    // A language of a sheet is one of the site's: its translations are loaded only then.
+    let listed = d.languages.iter().flatten().map(|l| (l, "languages")).chain(d.editions.iter().flatten().flatten().map(|l| (l, "editions")));
+    for (code, key) in listed {
+        if !cx.config.has_language(code) {
+            errors.push(
+                page.keys
+                    .locate(Error::in_file(file, format!("`{code}` is not a language of this site")), key)
+                    .with_hint(format!("add [languages.{code}] to config.toml, or print in {}", cx.config.language_codes().join(", "))),
+            );
+            return None;
+        }
+    }
+    let spec = languages::Spec { languages: d.languages.as_deref(), layout: d.layout.as_deref(), editions: d.editions.as_deref() };
+    let at = |key: &str, message: String| page.keys.locate(Error::in_file(file, message), key);
+    let editions = match languages::editions(
+        &cx.config.default_language,
+        index,
+        file,
+        spec,
+        &|lang| page_translation(cx.library, index, lang),
+        &|lang| cx.config.dir_of(lang).as_str(),
+        &at,
+    ) {
+        Ok(editions) => editions,
+        Err(error) => {
+            errors.push(error);
+            return None;
+        }
+    };
+    // A translation gives text (title, body, a letter's salutation); what is printed, where and
+    // for whom is the item's own, so a translation's own print table is refused at its line.
+    for lang in editions.iter().flat_map(|e| &e.languages).filter(|l| !l.default) {
+        let t = &cx.library.pages[lang.page];
+        let m = &t.meta;
+        let letter_only_words = m.letter.as_ref().is_none_or(|l| {
+            l.id.is_none()
+                && l.issuer.is_none()
+                && l.date.is_none()
+                && l.seal.is_none()
+                && l.channels.is_none()
+                && l.units.is_none()
+                && l.copies.is_none()
+                && l.extra_copies.is_none()
+                && l.languages.is_none()
+                && l.layout.is_none()
+                && l.editions.is_none()
+                && l.channel_fallback.is_none()
+        });
+        let table = [(m.poster.is_some(), "poster"), (m.print.is_some(), "print"), (m.notice.is_some(), "notice"), (!letter_only_words, "letter")]
+            .into_iter()
+            .find(|(set, _)| *set)
+            .map(|(_, name)| name);
+        if let Some(table) = table {
+            let source = std::fs::read_to_string(&t.file).unwrap_or_default();
+            let line = source.lines().position(|l| l.trim() == format!("[{table}]")).map_or(0, |i| i + 1);
+            errors.push(
+                Error::at(&t.file, line, 1, format!("the {} translation has a [{table}] table of its own", lang.code)).with_hint(format!(
+                    "a translation gives only text: remove [{table}] (a letter's translation may keep [letter] salutation); sizes, channels and units are the item's"
+                )),
+            );
+            return None;
+        }
+    }
+    // Every channel an edition prints, the units' own included, needs its words in each language
+    // of the sheet, or the item must say that the default language's words will do.
+    let printed: Vec<&str> = channels
+        .iter()
+        .chain(&d.channel)
+        .map(String::as_str)
+        .chain(units.iter().filter(|u| unit_ids.contains(&u.id)).flat_map(|u| u.own_channels.iter().map(String::as_str)))
+        .collect();
+    let mut checked_langs: Vec<&str> = Vec::new();
+    for (n, edition) in editions.iter().enumerate() {
+        for lang in edition.languages.iter().filter(|l| !l.default) {
+            if checked_langs.contains(&lang.code.as_str()) {
+                continue;
+            }
+            checked_langs.push(&lang.code);
+            let mut missing: Vec<&str> = printed.iter().copied().filter(|c| cx.channels.get(c).is_some_and(|c| !c.has_lang(&lang.code))).collect();
+            missing.sort_unstable();
+            missing.dedup();
+            if missing.is_empty() {
+                continue;
+            }
+            let key = if n == 0 { "languages" } else { "editions" };
+            let files: Vec<String> =
+                missing.iter().filter_map(|c| cx.channels.get(c)).map(|c| languages::translation_file(&cx.library.pages[c.page].file, &lang.code)).collect();
+            let message = format!("the channels {} have no {} translation", missing.join(", "), lang.code);
+            if d.channel_fallback == Some(true) {
+                let warning = at(key, format!("{message}: their {} words are printed in the {} text", cx.config.default_language, lang.code));
+                errors.push(Error { severity: crate::error::Severity::Warning, ..warning.with_hint(format!("write {}", files.join(", "))) });
+            } else {
+                errors.push(at(key, message).with_hint(format!(
+                    "write {}, or set channel_fallback = true to print their {} words instead",
+                    files.join(", "),
+                    cx.config.default_language
+                )));
+                return None;
+            }
+        }
+    }
+    let first = PrintItem {
         kind: kind.family,
         spec: kind,
         path: format!("/{PRINT_DIR}/{}/{id}/", kind.folder),
@@ -682,8 +842,31 @@ fn build_item(cx: &Context, index: usize, page: &Page, kind: &'static Kind, d: D
         text_mm,
         finishing,
         form_units: vec![],
+        languages: vec![],
+        layout: languages::Layout::Single,
         page: index,
-    })
+    };
+    let mut items = Vec::new();
+    for edition in editions {
+        let id = format!("{}{}", first.id, edition.suffix);
+        if !crate::content::is_short_id(&id, 40) {
+            errors.push(at("editions", format!("the edition id `{id}` is too long")).with_hint("give the item a shorter id = \"...\""));
+            continue;
+        }
+        items.push(PrintItem {
+            path: format!("/{PRINT_DIR}/{}/{id}/", kind.folder),
+            id,
+            languages: edition.languages,
+            layout: edition.layout,
+            ..first.clone()
+        });
+    }
+    Some(items)
+}
+
+/// The translation of page `index` into `lang`, as a page index.
+fn page_translation(library: &Library, index: usize, lang: &str) -> Option<usize> {
+    languages::translations_of(library, index).into_iter().find(|(l, _)| l == lang).map(|(_, i)| i)
 }
 
 /// The items as the exporter sees them: HTML files of the combined page and each variant, relative

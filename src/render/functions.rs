@@ -43,8 +43,20 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
     let d = data.clone();
     tera.register_function("get_channels", move |args: &HashMap<String, Value>| {
         let primary_only = args.get("primary").and_then(Value::as_bool).unwrap_or(false);
-        let channels: Vec<&crate::channels::Channel> = d.campaign.channels.iter().filter(|c| !primary_only || c.primary).collect();
-        serde_json::to_value(channels).map_err(|e| e.to_string().into())
+        let channels = d.campaign.channels.iter().filter(|c| !primary_only || c.primary);
+        // `lang` asks for the channels' words in a language; only `fallback=true` accepts the
+        // default language's words for a channel that has none in it.
+        let Some(lang) = args.get("lang").and_then(Value::as_str) else {
+            return serde_json::to_value(channels.collect::<Vec<_>>()).map_err(|e| e.to_string().into());
+        };
+        let fallback = args.get("fallback").and_then(Value::as_bool).unwrap_or(false);
+        let mut list = Vec::new();
+        for c in channels {
+            list.push(c.in_lang(lang, fallback).ok_or_else(|| {
+                format!("get_channels: the channel `{}` has no {lang} translation; write it beside the channel's page, or pass fallback=true", c.id)
+            })?);
+        }
+        serde_json::to_value(list).map_err(|e| e.to_string().into())
     });
     let d = data.clone();
     tera.register_function("get_channel", move |args: &HashMap<String, Value>| {
@@ -53,6 +65,17 @@ pub fn register(tera: &mut Tera, data: Arc<SiteData>) {
             let known: Vec<&str> = d.campaign.channels.iter().map(|c| c.id.as_str()).collect();
             format!("get_channel: there is no channel `{id}`; channels are: {}", known.join(", "))
         })?;
+        // `lang` asks for the channel's words in a language; only `fallback=true` accepts the
+        // default language's words when the channel has none in it.
+        let channel = match args.get("lang").and_then(Value::as_str) {
+            None => channel.clone(),
+            Some(lang) => {
+                let fallback = args.get("fallback").and_then(Value::as_bool).unwrap_or(false);
+                channel.in_lang(lang, fallback).ok_or_else(|| {
+                    format!("get_channel: the channel `{id}` has no {lang} translation; write it beside the channel's page, or pass fallback=true")
+                })?
+            }
+        };
         serde_json::to_value(channel).map_err(|e| e.to_string().into())
     });
     let d = data.clone();

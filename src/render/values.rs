@@ -164,7 +164,8 @@ pub fn page_listing(library: &Library, campaign: &Campaign, config: &Config, pag
         }).collect::<Vec<_>>(),
         "assets": assets(&page.path, &page.assets),
         "ancestors": ancestors,
-        "channel": campaign.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page)),
+        // A channel's translation page (`hotline.en.md`) shows the channel in its language.
+        "channel": campaign.channels.iter().find(|c| std::ptr::eq(&library.pages[c.page], page) || page.translations.first() == Some(&c.page)).and_then(|c| c.in_lang(&page.lang, c.lang == page.lang)),
         "unit": campaign.print.units.iter().find(|u| std::ptr::eq(&library.pages[u.page], page)).map(|u| campaign.print.unit_value(&campaign.channels, &u.id)),
         "print": campaign.print.items.iter().find(|i| std::ptr::eq(&library.pages[i.page], page)).map(|i| json!({
             "kind": i.kind, "id": i.id, "path": i.path, "permalink": config.permalink(&i.path),
