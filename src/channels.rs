@@ -345,7 +345,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
             continue;
         };
         // A translation (`hotline.en.md`) gives its channel's words in its language, below.
-        if crate::print::languages::is_translation(page, &config.default_language) {
+        if crate::content::library::is_translation(page, &config.default_language) {
             continue;
         }
         let id = meta.id().map(str::to_string).unwrap_or_else(|| page.slug.clone());
@@ -398,7 +398,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
 
 /// The translations of page `index` as (language, page index), sorted by language.
 fn page_translations(library: &Library, index: usize) -> Vec<(String, usize)> {
-    crate::print::languages::translations_of(library, index)
+    crate::content::library::translations_of(library, index)
 }
 
 /// Checks one channel page; the error, when there is one, is the only one reported for it.

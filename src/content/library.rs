@@ -557,6 +557,22 @@ impl Library {
     }
 }
 
+/// Whether `page` is a translation of another page (`poster.en.md` beside `poster.md`): it gives
+/// the words of that page in its language and is never a print item or channel of its own.
+pub fn is_translation(page: &Page, default_lang: &str) -> bool {
+    page.lang != default_lang
+}
+
+/// The translations of page `index` as (language, page index), in the order of the site's
+/// languages; none for a page that is itself a translation.
+pub fn translations_of(library: &Library, index: usize) -> Vec<(String, usize)> {
+    let page = &library.pages[index];
+    if page.translations.first() != Some(&index) {
+        return vec![];
+    }
+    page.translations.iter().skip(1).map(|&t| (library.pages[t].lang.clone(), t)).collect()
+}
+
 /// What the walk of `content/` found, sorted by path.
 struct Found {
     markdown: Vec<String>,

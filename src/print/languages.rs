@@ -146,21 +146,7 @@ pub fn translation_file(file: &Path, lang: &str) -> String {
     }
 }
 
-/// Whether `page` is a translation of another page (`poster.en.md` beside `poster.md`): it gives
-/// the words of that page in its language and is never a print item or channel of its own.
-pub fn is_translation(page: &crate::content::Page, default_lang: &str) -> bool {
-    page.lang != default_lang
-}
-
-/// The translations of page `index` as (language, page index), in the order of the site's
-/// languages; none for a page that is itself a translation.
-pub fn translations_of(library: &crate::content::Library, index: usize) -> Vec<(String, usize)> {
-    let page = &library.pages[index];
-    if page.translations.first() != Some(&index) {
-        return vec![];
-    }
-    page.translations.iter().skip(1).map(|&t| (library.pages[t].lang.clone(), t)).collect()
-}
+pub use crate::content::library::{is_translation, translations_of};
 
 /// The editions of an item: the first from `languages` and `layout`, then one per `editions`
 /// entry. `translation(lang)` finds the page's translation into `lang`; `at(key, message)`

@@ -52,6 +52,54 @@ impl QrCodes {
     }
 
     /// Every code so far, for the verification page: sorted by payload.
+    /// [`QrCodes::list`] grouped for reading: codes in one folder below `short_links` (a unit's
+    /// per-item codes `/q/<unit>/<item>/`) are listed once under that folder, by their last part,
+    /// so a campaign with many printed items keeps its verification page short. Every code is still
+    /// listed; labels shared within a group are shown once. A group's `is_code` says whether the
+    /// folder's own address is a code too.
+    pub fn grouped(&self, short_links: &str) -> Vec<Value> {
+        let list = self.list();
+        let folder_of = |payload: &str| -> Option<String> {
+            let rest = payload.strip_prefix(short_links)?;
+            let (folder, part) = rest.trim_end_matches('/').split_once('/')?;
+            (!part.contains('/') && payload.ends_with('/')).then(|| format!("{short_links}{folder}/"))
+        };
+        let mut groups: Vec<Value> = Vec::new();
+        for code in &list {
+            let payload = code["payload"].as_str().unwrap_or_default();
+            let Some(folder) = folder_of(payload) else {
+                match groups.iter_mut().find(|g| g["payload"] == payload) {
+                    Some(group) => group["is_code"] = json!(true),
+                    None => {
+                        let mut group = code.clone();
+                        group["parts"] = json!([]);
+                        group["is_code"] = json!(true);
+                        groups.push(group);
+                    }
+                }
+                continue;
+            };
+            let index = match groups.iter().position(|g| g["payload"] == folder.as_str()) {
+                Some(i) => i,
+                None => {
+                    groups.push(json!({ "payload": folder, "target": "", "labels": [], "parts": [], "is_code": false }));
+                    groups.len() - 1
+                }
+            };
+            let group = &mut groups[index];
+            let part = &payload[folder.len()..];
+            if let Some(parts) = group["parts"].as_array_mut() {
+                parts.push(json!(part));
+            }
+            for label in code["labels"].as_array().into_iter().flatten() {
+                if let Some(labels) = group["labels"].as_array_mut().filter(|l| !l.contains(label)) {
+                    labels.push(label.clone());
+                }
+            }
+        }
+        groups
+    }
+
     pub fn list(&self) -> Vec<Value> {
         let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
         let mut by_payload: BTreeMap<&str, (Vec<String>, Vec<f64>)> = BTreeMap::new();
