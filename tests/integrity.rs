@@ -80,6 +80,10 @@ fn print_material_never_reaches_the_website() {
     std::fs::remove_file(scratch.site().join("content/letters/zhi-jumin.md")).unwrap();
     let letter = letter.replacen("[letter]\n", "[letter]\nseal = \"seal-公章.png\"\n", 1);
     scratch.write("content/letters/zhi-jumin/index.md", &letter);
+    // Its English edition's text moves into the bundle with it.
+    let english = read(&scratch.site(), "content/letters/zhi-jumin.en.md");
+    std::fs::remove_file(scratch.site().join("content/letters/zhi-jumin.en.md")).unwrap();
+    scratch.write("content/letters/zhi-jumin/index.en.md", &english);
     let seal = b"\x89PNG\r\n\x1a\nnot really a seal but unique bytes 7f3c";
     std::fs::write(scratch.site().join("content/letters/zhi-jumin/seal-公章.png"), seal).unwrap();
     assert_ok(&scratch.build(&[]));
