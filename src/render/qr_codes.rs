@@ -51,7 +51,6 @@ impl QrCodes {
         Ok(code)
     }
 
-    /// Every code so far, for the verification page: sorted by payload.
     /// [`QrCodes::list`] grouped for reading: codes in one folder below `short_links` (a unit's
     /// per-item codes `/q/<unit>/<item>/`) are listed once under that folder, by their last part,
     /// so a campaign with many printed items keeps its verification page short. Every code is still
@@ -100,6 +99,7 @@ impl QrCodes {
         groups
     }
 
+    /// Every code so far, for the verification page: sorted by payload.
     pub fn list(&self) -> Vec<Value> {
         let made = self.made.lock().unwrap_or_else(|e| e.into_inner());
         let mut by_payload: BTreeMap<&str, (Vec<String>, Vec<f64>)> = BTreeMap::new();
@@ -454,6 +454,42 @@ mod tests {
         assert_eq!(human_target("https://a.example.cn/%20x"), "a.example.cn/%20x");
         assert_eq!(human_target("https://qinghe.example.gov.cn/q/hotline/"), "qinghe.example.gov.cn/q/hotline");
         assert_eq!(human_target("SMSTO:12110:"), "短信 12110");
+    }
+
+    #[test]
+    fn the_verification_list_groups_a_units_codes_under_its_folder() {
+        let codes = QrCodes::default();
+        let q = "https://a.example.cn/q/";
+        for (payload, label) in [
+            ("https://a.example.cn/q/hotline/", "热线"),
+            ("https://a.example.cn/q/east/poster/", "东村"),
+            ("https://a.example.cn/q/east/letter/", "东村"),
+            ("https://a.example.cn/q/east/", "东村渠道"),
+            ("https://a.example.cn/q/west/card/", "西村"),
+            ("https://www.12337.gov.cn", "12337"),
+        ] {
+            codes.get(payload, 30.0, label).unwrap();
+        }
+        let groups = codes.grouped(q);
+        let shown: Vec<(String, Vec<String>, bool, usize)> = groups
+            .iter()
+            .map(|g| {
+                let parts = g["parts"].as_array().unwrap().iter().map(|p| p.as_str().unwrap().to_string()).collect();
+                (g["payload"].as_str().unwrap().to_string(), parts, g["is_code"].as_bool().unwrap(), g["labels"].as_array().unwrap().len())
+            })
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("https://a.example.cn/q/east/".to_string(), vec!["letter/".to_string(), "poster/".to_string()], true, 2),
+                ("https://a.example.cn/q/hotline/".to_string(), vec![], true, 1),
+                ("https://a.example.cn/q/west/".to_string(), vec!["card/".to_string()], false, 1),
+                ("https://www.12337.gov.cn".to_string(), vec![], true, 1),
+            ]
+        );
+        // Every code is still there: a folder and its parts add up to the list.
+        let listed: usize = shown.iter().map(|(_, parts, is_code, _)| parts.len() + usize::from(*is_code)).sum();
+        assert_eq!(listed, codes.list().len());
     }
 
     /// A page as [`QrFunction`] writes it: the figure with its SVG, target text and download link.
