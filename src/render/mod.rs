@@ -29,7 +29,6 @@ use qr_codes::{QrCodes, QrFunction};
 use templates::Templates;
 use values::{Pagination, Shapes};
 
-/// Renders the whole site into `output`.
 /// What rendering reads: the site's folder, config, content, campaign and templates.
 pub struct Inputs<'a> {
     pub root: &'a Path,
@@ -56,14 +55,17 @@ pub struct Engine<'a> {
 }
 
 impl Engine<'_> {
+    /// The loaded content.
     pub fn library(&self) -> &Library {
         self.pages.library
     }
 
+    /// The channels, units and print items.
     pub fn campaign(&self) -> &Campaign {
         self.pages.campaign
     }
 
+    /// The site's configuration.
     pub fn config(&self) -> &Config {
         self.pages.config
     }
