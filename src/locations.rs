@@ -1,7 +1,10 @@
-//! Source locations: where each key of a front matter or of config.toml is written, found once
-//! while the text is parsed, so a later check can point at the line without reading the file again.
+//! Source locations: where each key of a front matter or of config.toml is written, so a later
+//! check can point at the line without reading the file again. The text is kept when the file is
+//! read; its keys are found by the parser only when an error first asks, because a clean build
+//! asks for none and should not parse every front matter twice.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use crate::error::Error;
 
@@ -9,7 +12,12 @@ use crate::error::Error;
 /// 1-based line and column of each place it is written (several for the keys of an array of tables).
 #[derive(Debug, Clone, Default)]
 pub struct KeyLines {
-    lines: BTreeMap<String, Vec<(usize, usize)>>,
+    /// The front matter (or config) as written.
+    text: String,
+    yaml: bool,
+    /// The file's line that `text` starts on.
+    first_line: usize,
+    lines: OnceLock<Found>,
 }
 
 impl KeyLines {
@@ -17,77 +25,101 @@ impl KeyLines {
     /// the spans the TOML parser gives each key. Text that does not parse gives no keys (its error
     /// is reported by the parse proper).
     pub fn of_toml(text: &str, first_line: usize) -> KeyLines {
-        let mut keys = KeyLines::default();
-        if let Ok(table) = toml::de::DeTable::parse(text) {
-            let line_at = |offset: usize| {
-                let before = &text[..offset.min(text.len())];
-                let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
-                (first_line + before.matches('\n').count(), before[line_start..].chars().count() + 1)
-            };
-            keys.walk_toml("", table.get_ref(), &line_at);
-        }
-        keys
-    }
-
-    fn walk_toml(&mut self, prefix: &str, table: &toml::de::DeTable, line_at: &dyn Fn(usize) -> (usize, usize)) {
-        for (key, value) in table {
-            let path = if prefix.is_empty() { key.get_ref().to_string() } else { format!("{prefix}.{}", key.get_ref()) };
-            self.note(&path, line_at(key.span().start));
-            self.walk_toml_value(&path, value.get_ref(), line_at);
-        }
-    }
-
-    fn walk_toml_value(&mut self, path: &str, value: &toml::de::DeValue, line_at: &dyn Fn(usize) -> (usize, usize)) {
-        match value {
-            toml::de::DeValue::Table(table) => self.walk_toml(path, table, line_at),
-            // Arrays of tables (`[[slogans.list]]`, `list = [{ text = "…" }]`) share one path.
-            toml::de::DeValue::Array(items) => items.iter().for_each(|item| self.walk_toml_value(path, item.get_ref(), line_at)),
-            _ => {}
-        }
+        KeyLines { text: text.to_string(), yaml: false, first_line, lines: OnceLock::new() }
     }
 
     /// The keys of YAML front matter `text`, which starts at line `first_line`. The YAML parser
     /// (serde_norway) reports locations only in its errors, so nesting is read from the indentation
     /// of `key:` lines: front matter is plain block YAML in practice.
     pub fn of_yaml(text: &str, first_line: usize) -> KeyLines {
-        let mut keys = KeyLines::default();
-        // (indentation, key) of the enclosing mappings.
-        let mut open: Vec<(usize, String)> = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let trimmed = line.trim_start();
-            if trimmed.is_empty() || trimmed.starts_with('#') {
-                continue;
-            }
-            let item = trimmed.strip_prefix("- ").map(str::trim_start);
-            let indent = line.len() - trimmed.len() + if item.is_some() { 2 } else { 0 };
-            let entry = item.unwrap_or(trimmed);
-            let Some((key, _)) = entry.split_once(':') else { continue };
-            let key = key.trim().trim_matches(['"', '\'']);
-            if key.is_empty() || key.contains(' ') && !entry.starts_with(['"', '\'']) {
-                continue;
-            }
-            while open.last().is_some_and(|(i, _)| *i >= indent) {
-                open.pop();
-            }
-            let path = open.iter().map(|(_, k)| k.as_str()).chain([key]).collect::<Vec<_>>().join(".");
-            keys.note(&path, (first_line + n, indent + 1));
-            open.push((indent, key.to_string()));
+        KeyLines { text: text.to_string(), yaml: true, first_line, lines: OnceLock::new() }
+    }
+
+    /// The text the keys are found in, as written.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    fn lines(&self) -> &Found {
+        self.lines.get_or_init(|| if self.yaml { find_yaml(&self.text, self.first_line) } else { find_toml(&self.text, self.first_line) })
+    }
+}
+
+/// Each key's dotted path with every (line, column) it is written at.
+type Found = BTreeMap<String, Vec<(usize, usize)>>;
+
+fn note(found: &mut Found, path: &str, at: (usize, usize)) {
+    found.entry(path.to_string()).or_default().push(at);
+}
+
+/// The keys of TOML `text` (see [`KeyLines::of_toml`]).
+fn find_toml(text: &str, first_line: usize) -> Found {
+    let mut found = Found::new();
+    if let Ok(table) = toml::de::DeTable::parse(text) {
+        let line_at = |offset: usize| {
+            let before = &text[..offset.min(text.len())];
+            let line_start = before.rfind('\n').map(|i| i + 1).unwrap_or(0);
+            (first_line + before.matches('\n').count(), before[line_start..].chars().count() + 1)
+        };
+        walk_toml(&mut found, "", table.get_ref(), &line_at);
+    }
+    found
+}
+
+fn walk_toml(found: &mut Found, prefix: &str, table: &toml::de::DeTable, line_at: &dyn Fn(usize) -> (usize, usize)) {
+    for (key, value) in table {
+        let path = if prefix.is_empty() { key.get_ref().to_string() } else { format!("{prefix}.{}", key.get_ref()) };
+        note(found, &path, line_at(key.span().start));
+        walk_toml_value(found, &path, value.get_ref(), line_at);
+    }
+}
+
+fn walk_toml_value(found: &mut Found, path: &str, value: &toml::de::DeValue, line_at: &dyn Fn(usize) -> (usize, usize)) {
+    match value {
+        toml::de::DeValue::Table(table) => walk_toml(found, path, table, line_at),
+        // Arrays of tables (`[[slogans.list]]`, `list = [{ text = "…" }]`) share one path.
+        toml::de::DeValue::Array(items) => items.iter().for_each(|item| walk_toml_value(found, path, item.get_ref(), line_at)),
+        _ => {}
+    }
+}
+
+/// The keys of YAML `text` (see [`KeyLines::of_yaml`]).
+fn find_yaml(text: &str, first_line: usize) -> Found {
+    let mut found = Found::new();
+    // (indentation, key) of the enclosing mappings.
+    let mut open: Vec<(usize, String)> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
         }
-        keys
+        let item = trimmed.strip_prefix("- ").map(str::trim_start);
+        let indent = line.len() - trimmed.len() + if item.is_some() { 2 } else { 0 };
+        let entry = item.unwrap_or(trimmed);
+        let Some((key, _)) = entry.split_once(':') else { continue };
+        let key = key.trim().trim_matches(['"', '\'']);
+        if key.is_empty() || key.contains(' ') && !entry.starts_with(['"', '\'']) {
+            continue;
+        }
+        while open.last().is_some_and(|(i, _)| *i >= indent) {
+            open.pop();
+        }
+        let path = open.iter().map(|(_, k)| k.as_str()).chain([key]).collect::<Vec<_>>().join(".");
+        note(&mut found, &path, (first_line + n, indent + 1));
+        open.push((indent, key.to_string()));
     }
+    found
+}
 
-    fn note(&mut self, path: &str, at: (usize, usize)) {
-        self.lines.entry(path.to_string()).or_default().push(at);
-    }
-
+impl KeyLines {
     /// Every (line, column) where `key` is written, in file order: `key` is a dotted path
     /// (`poster.size`), or a bare key name, which stands for every key of that name anywhere.
     fn positions(&self, key: &str) -> Vec<(usize, usize)> {
-        if let Some(lines) = self.lines.get(key) {
+        if let Some(lines) = self.lines().get(key) {
             return lines.clone();
         }
         let mut lines: Vec<(usize, usize)> =
-            self.lines.iter().filter(|(path, _)| path.rsplit('.').next() == Some(key)).flat_map(|(_, l)| l.iter().copied()).collect();
+            self.lines().iter().filter(|(path, _)| path.rsplit('.').next() == Some(key)).flat_map(|(_, l)| l.iter().copied()).collect();
         lines.sort_unstable();
         lines
     }

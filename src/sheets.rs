@@ -38,13 +38,13 @@ impl Renderer for Sheets {
             }
         }
         if only_page.is_none() && !print.items.is_empty() {
+            let rows = order::rows(print);
             if engine.has("print/index.html") {
-                match index(engine) {
+                match index(engine, &rows) {
                     Ok(file) => files.push(file),
                     Err(e) => errors.push(e),
                 }
             }
-            let rows = order::rows(print);
             files.push((format!("{PRINT_DIR}/order.csv"), Entry::Bytes(order::csv(&rows)), Origin::new("the print order", None)));
         }
         if only_page.is_none() {
@@ -89,16 +89,15 @@ fn sheet(engine: &Engine, index: usize, variant: Option<usize>) -> Result<(Strin
     Ok((output_file(&path), Entry::Bytes(html.into_bytes()), origin))
 }
 
-/// The list of all print material, with the order sheet.
-fn index(engine: &Engine) -> Result<(String, Entry, Origin), Error> {
+/// The list of all print material, with the order sheet's `rows`.
+fn index(engine: &Engine, rows: &[order::OrderRow]) -> Result<(String, Entry, Origin), Error> {
     let print = &engine.campaign().print;
     let path = format!("/{PRINT_DIR}/");
     let mut context = engine.context(&path);
-    let rows = order::rows(print);
     context.insert("items", &print.items);
     context.insert("units", &print.units);
-    context.insert("order", &rows);
-    context.insert("totals", &order::totals(&rows));
+    context.insert("order", rows);
+    context.insert("totals", &order::totals(rows));
     let html = engine.render("print/index.html", &context, Path::new("config.toml"), "")?;
     Ok((output_file(&path), Entry::Bytes(html.into_bytes()), Origin::new("the print order page", None)))
 }

@@ -160,7 +160,7 @@ impl Site {
         let source = std::fs::read_to_string(&file).ok()?;
         let split = crate::content::front_matter::split(&source, &file).ok()?;
         let page = &self.library.pages[index];
-        if split.front_matter != page.front_matter {
+        if split.front_matter != page.keys.text() {
             return None;
         }
         let library = Arc::get_mut(&mut self.library)?;

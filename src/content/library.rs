@@ -33,10 +33,9 @@ pub struct Page {
     /// The path inside `content/`, with `/` separators, as `@/` links and `get_page` name it.
     pub relative: String,
     pub meta: PageFrontMatter,
-    /// The line of each front-matter key, for errors found after loading.
+    /// The front matter as written, with the line of each of its keys for errors found after
+    /// loading; `serve` compares its text to tell an edit of the body alone.
     pub keys: KeyLines,
-    /// The front matter as written, so `serve` can tell an edit of the body alone.
-    pub front_matter: String,
     pub body: String,
     /// The line of the file where `body` starts.
     pub body_line: usize,
@@ -763,7 +762,6 @@ fn parse_file(content: &Path, relative: &str, config: &Config) -> Result<Parsed,
     };
     Ok(Parsed::Page(Box::new(Page {
         keys,
-        front_matter: split.front_matter.to_string(),
         file,
         relative: relative.to_string(),
         meta,

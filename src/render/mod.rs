@@ -658,9 +658,10 @@ impl Pages<'_> {
         }
         let mut context = self.base_context(&path);
         context.insert("channels", &self.campaign.channels);
-        context.insert("qr_codes", &codes.list());
+        let list = codes.list();
         let short_links = self.config.permalink(&format!("/{}/", self.config.channels.short_path.trim_matches('/')));
-        context.insert("qr_groups", &codes.grouped(&short_links));
+        context.insert("qr_groups", &QrCodes::grouped(&list, &short_links));
+        context.insert("qr_codes", &list);
         let html = self.render_template("verify.html", &context, Path::new("config.toml"), "")?;
         Ok(Some((output_file(&path), html)))
     }

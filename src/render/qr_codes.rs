@@ -51,20 +51,19 @@ impl QrCodes {
         Ok(code)
     }
 
-    /// [`QrCodes::list`] grouped for reading: codes in one folder below `short_links` (a unit's
+    /// `list` (from [`QrCodes::list`]) grouped for reading: codes in one folder below `short_links` (a unit's
     /// per-item codes `/q/<unit>/<item>/`) are listed once under that folder, by their last part,
     /// so a campaign with many printed items keeps its verification page short. Every code is still
     /// listed; labels shared within a group are shown once. A group's `is_code` says whether the
     /// folder's own address is a code too.
-    pub fn grouped(&self, short_links: &str) -> Vec<Value> {
-        let list = self.list();
+    pub fn grouped(list: &[Value], short_links: &str) -> Vec<Value> {
         let folder_of = |payload: &str| -> Option<String> {
             let rest = payload.strip_prefix(short_links)?;
             let (folder, part) = rest.trim_end_matches('/').split_once('/')?;
             (!part.contains('/') && payload.ends_with('/')).then(|| format!("{short_links}{folder}/"))
         };
         let mut groups: Vec<Value> = Vec::new();
-        for code in &list {
+        for code in list {
             let payload = code["payload"].as_str().unwrap_or_default();
             let Some(folder) = folder_of(payload) else {
                 match groups.iter_mut().find(|g| g["payload"] == payload) {
@@ -470,7 +469,7 @@ mod tests {
         ] {
             codes.get(payload, 30.0, label).unwrap();
         }
-        let groups = codes.grouped(q);
+        let groups = QrCodes::grouped(&codes.list(), q);
         let shown: Vec<(String, Vec<String>, bool, usize)> = groups
             .iter()
             .map(|g| {
