@@ -362,7 +362,7 @@ pub fn collect(library: &Library, config: &Config, errors: &mut Errors) -> Chann
                         let (line, column) = key_position(&translated.keys, key);
                         Error::at(&translated.file, line, column, message)
                     };
-                    match translate(&channel, &lang, translated.meta.title.as_deref(), translated.meta.channel.as_ref(), &at) {
+                    match translate(&channel, &lang, translated.meta.title.as_deref(), translated.meta.channel.as_deref(), &at) {
                         Ok(text) => {
                             channel.i18n.insert(lang, text);
                         }

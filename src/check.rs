@@ -119,11 +119,11 @@ impl Checker<'_> {
             }
         }
         let expired: BTreeMap<String, &Path> = self.library.pages.iter().filter(|p| p.expired).map(|p| (output_file(&p.path), p.file.as_path())).collect();
-        let pages = self.library.pages.iter().map(|p| (&p.file, &p.body, p.body_line, &p.path, p.expired));
-        let sections = self.library.sections.iter().map(|s| (&s.file, &s.body, s.body_line, &s.path, false));
+        let pages = self.library.pages.iter().map(|p| (&p.file, p.body.text(), p.body_line, &p.path, p.expired));
+        let sections = self.library.sections.iter().map(|s| (&s.file, std::sync::Arc::<str>::from(s.body.as_str()), s.body_line, &s.path, false));
         for (file, body, body_line, path, is_expired) in pages.chain(sections) {
             report.pages += 1;
-            for reference in crate::markdown::references(body, self.markdown) {
+            for reference in crate::markdown::references(&body, self.markdown) {
                 let line = body_line + reference.line - 1;
                 let at = |message: String| Error::at(file.as_path(), line, reference.column, message);
                 if reference.image {

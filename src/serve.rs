@@ -5,7 +5,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{IpAddr, Shutdown, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
 
@@ -15,6 +15,7 @@ use notify::{EventKind, RecursiveMode};
 use crate::error::{Error, Errors};
 use crate::output::{Entry, Output};
 use crate::render::values::Shapes;
+use crate::render::{Preview, PreviousBodies};
 use crate::site::{BuildOptions, Site};
 use crate::urls::decode_percent;
 
@@ -32,6 +33,12 @@ struct State {
     error: Option<String>,
     /// Whether the last change touched only stylesheets, so browsers can swap CSS without a reload.
     css_only: bool,
+    /// The files of this round served before the rest of it was rendered (see [`Preview`]): the
+    /// generation that served them, and their paths. A browser that reloaded one of them then
+    /// need not reload again when the round ends.
+    early: Option<(u64, Vec<String>)>,
+    /// Whether the current generation is such an early step, with the rest of the round to come.
+    partial: bool,
 }
 
 /// Shared between the HTTP threads and the rebuild loop.
@@ -43,7 +50,12 @@ struct Shared {
     interface: String,
     /// Connections being served now, held to [`MAX_CONNECTIONS`].
     connections: AtomicUsize,
+    /// The HTML files served lately, newest first: a rebuild renders them first.
+    recent: Mutex<Vec<String>>,
 }
+
+/// How many recently served pages a rebuild renders first.
+const RECENT_PAGES: usize = 8;
 
 /// Counts a connection for as long as it is served (the count is raised when the slot is taken).
 struct Slot(Arc<Shared>);
@@ -65,20 +77,21 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
     options.base_url = Some(base_url.clone());
 
     let started = Instant::now();
-    let (output, built, error) = match build(&options) {
+    let (output, built, error) = match build(&options, None) {
         Ok((site, output, shapes)) => (output, Some((site, shapes)), None),
         Err(errors) => {
             print_errors(&errors, &options.root);
             (Output::default(), None, Some(overlay_text(&errors, &options.root)))
         }
     };
-    let state = State { output, built, generation: 1, error, css_only: false };
+    let state = State { output, built, generation: 1, error, css_only: false, early: None, partial: false };
     let shared = Arc::new(Shared {
         state: Mutex::new(state),
         changed: Condvar::new(),
         port: address.port(),
         interface: interface.to_string(),
         connections: AtomicUsize::new(0),
+        recent: Mutex::new(Vec::new()),
     });
     println!("serving {} at {base_url}/ (built in {} ms); press Ctrl+C to stop", options.root.display(), started.elapsed().as_millis());
     if interface != "127.0.0.1" && interface != "localhost" && interface != "::1" {
@@ -114,9 +127,9 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
     Ok(())
 }
 
-fn build(options: &BuildOptions) -> Result<(Site, Output, Arc<Shapes>), Errors> {
+fn build(options: &BuildOptions, preview: Option<&Preview>) -> Result<(Site, Output, Arc<Shapes>), Errors> {
     let site = Site::load(options)?;
-    let (output, shapes) = site.render_keeping_shapes()?;
+    let (output, shapes) = site.render_for_preview(preview)?;
     print_errors(&site.warnings, &options.root);
     Ok((site, output, shapes))
 }
@@ -138,10 +151,28 @@ fn overlay_text(errors: &Errors, root: &Path) -> String {
 
 /// Rebuilds after changes to content, templates, themes, static files, data or the config.
 fn watch(options: BuildOptions, shared: Arc<Shared>) {
-    let (tx, rx) = std::sync::mpsc::channel();
+    let (tx, rx) = std::sync::mpsc::channel::<Vec<PathBuf>>();
+    // Set as soon as an edit comes in: the rest of a rebuild that is still rendering is then
+    // abandoned, since the next one renders everything again.
+    let newer_edit = Arc::new(AtomicBool::new(false));
+    let flag = newer_edit.clone();
     // Editors save in bursts (temporary file, rename, chmod): the debouncer waits until a burst is
     // over and hands it on as one batch.
-    let Ok(mut debouncer) = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, tx) else {
+    let handler = move |batch: notify_debouncer_full::DebounceEventResult| match batch {
+        Ok(events) => {
+            let paths = changed_paths(events);
+            if !paths.is_empty() {
+                flag.store(true, Ordering::SeqCst);
+                let _ = tx.send(paths);
+            }
+        }
+        Err(errors) => {
+            for e in errors {
+                eprintln!("warning: watching files: {e}");
+            }
+        }
+    };
+    let Ok(mut debouncer) = notify_debouncer_full::new_debouncer(Duration::from_millis(50), None, handler) else {
         eprintln!("error: cannot watch files on this system; edits will not be picked up");
         return;
     };
@@ -154,49 +185,45 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
             }
         }
     }
-    while let Ok(batch) = rx.recv() {
-        let events = match batch {
-            Ok(events) => events,
-            Err(errors) => {
-                for e in errors {
-                    eprintln!("warning: watching files: {e}");
-                }
-                continue;
-            }
-        };
-        // Reading a file is an event too (the build itself reads them all): only changes count.
-        let mut paths: Vec<PathBuf> = events
-            .into_iter()
-            .map(|e| e.event)
-            .filter(|e| {
-                matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any))
-            })
-            .flat_map(|e| e.paths)
-            .filter(|p| !is_editor_noise(p))
-            .collect();
+    while let Ok(mut paths) = rx.recv() {
+        // Edits that came in meanwhile join this round.
+        newer_edit.store(false, Ordering::SeqCst);
+        while let Ok(more) = rx.try_recv() {
+            paths.extend(more);
+        }
         paths.sort();
         paths.dedup();
-        if paths.is_empty() {
-            continue;
-        }
         let css_only = paths.iter().all(|p| p.extension().is_some_and(|e| e == "css"));
         let started = Instant::now();
-        let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
-        // One Markdown file whose front matter did not change: re-render only what shows it.
-        let quick = match (&paths[..], state.built.take()) {
-            ([path], Some((mut site, mut shapes))) if path.extension().is_some_and(|e| e == "md") && state.error.is_none() => {
-                let State { output, .. } = &mut *state;
-                let result = site.update_page_body(&mut shapes, output, path);
-                state.built = Some((site, shapes));
-                result
-            }
-            (_, built) => {
-                state.built = built;
-                None
-            }
+        // The edited page and the pages browsers have open are rendered, and served, first.
+        let sources: Vec<PathBuf> = paths.iter().filter_map(|p| p.canonicalize().ok()).collect();
+        let outputs: Vec<String> = shared.recent.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let publish = |files: Vec<(String, Vec<u8>)>| publish_early(&shared, files);
+        let preview = Preview { outputs: &outputs, sources: &sources, publish: &publish, previous: None, newer_edit: &newer_edit };
+        // A stylesheet edit is swapped in without a reload, so nothing goes first.
+        let preview = (!css_only).then_some(&preview);
+        // Rendering runs without the lock, so the server goes on answering from the last build.
+        let (built, healthy) = {
+            let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+            state.early = None;
+            (state.built.take(), state.error.is_none())
         };
+        // One Markdown file whose front matter did not change: re-render only what shows it.
+        let mut changes = Output::default();
+        let (quick, built) = match (&paths[..], built) {
+            ([path], Some((mut site, mut shapes))) if path.extension().is_some_and(|e| e == "md") && healthy => {
+                let result = site.update_page_body(&mut shapes, &mut changes, path, preview);
+                (result, Some((site, shapes)))
+            }
+            (_, built) => (None, built),
+        };
+        let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
         match quick {
             Some(Ok(files)) => {
+                for (path, entry) in changes.iter() {
+                    state.output.add_entry(path.clone(), entry.clone());
+                }
+                state.built = built;
                 state.error = None;
                 say(&format!("updated {files} files in {} ms after a change to {}", started.elapsed().as_millis(), shown(&paths[0], &root)));
             }
@@ -208,8 +235,18 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
                 state.built = None;
             }
             None => {
+                // After edits to Markdown or to templates other than shortcodes, the bodies that
+                // cannot have changed are kept (see `PreviousBodies`).
+                let bodies_kept = paths.iter().all(|p| match p.extension().and_then(|e| e.to_str()) {
+                    Some("md") => true,
+                    Some("html") => !p.components().any(|c| c.as_os_str() == "shortcodes"),
+                    _ => false,
+                });
+                let previous = built.as_ref().filter(|_| bodies_kept && healthy).map(|(site, shapes)| PreviousBodies::of(&site.library, &site.config, shapes));
+                let with_previous = preview.map(|p| Preview { previous: previous.as_ref(), ..*p });
+                state.built = built;
                 drop(state);
-                let result = build(&options);
+                let result = build(&options, with_previous.as_ref());
                 state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
                 match result {
                     Ok((site, output, shapes)) => {
@@ -218,6 +255,8 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
                         state.error = None;
                         say(&format!("rebuilt in {} ms after a change to {}", started.elapsed().as_millis(), shown(&paths[0], &root)));
                     }
+                    // Abandoned for a newer edit: the next round builds it, and browsers wait for that.
+                    Err(_) if newer_edit.load(Ordering::SeqCst) => continue,
                     Err(errors) => {
                         print_errors(&errors, &options.root);
                         let _ = writeln!(std::io::stderr(), "the last good build is still being served");
@@ -226,11 +265,56 @@ fn watch(options: BuildOptions, shared: Arc<Shared>) {
                 }
             }
         }
+        state.partial = false;
         state.css_only = css_only && state.error.is_none();
         state.generation += 1;
         drop(state);
         shared.changed.notify_all();
     }
+}
+
+/// The files a batch of file events changed. Reading a file is an event too (the build itself reads
+/// them all): only changes count.
+fn changed_paths(events: Vec<notify_debouncer_full::DebouncedEvent>) -> Vec<PathBuf> {
+    let mut paths: Vec<PathBuf> = events
+        .into_iter()
+        .map(|e| e.event)
+        .filter(|e| {
+            matches!(e.kind, EventKind::Create(_) | EventKind::Remove(_) | EventKind::Modify(ModifyKind::Data(_) | ModifyKind::Name(_) | ModifyKind::Any))
+        })
+        .flat_map(|e| e.paths)
+        .filter(|p| !is_editor_noise(p))
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// Serves the first files of a round at once (see [`Preview`]); browsers showing one of them
+/// reload now, the others when the round ends. If the round then fails, these files stay served
+/// beside the error overlay, as the edited page would be on the next good build.
+fn publish_early(shared: &Shared, files: Vec<(String, Vec<u8>)>) {
+    let mut state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
+    if files.is_empty() || state.error.is_some() {
+        return;
+    }
+    let paths = files.iter().map(|(path, _)| path.clone()).collect();
+    for (path, bytes) in files {
+        state.output.add(path, bytes);
+    }
+    state.generation += 1;
+    state.early = Some((state.generation, paths));
+    state.partial = true;
+    drop(state);
+    shared.changed.notify_all();
+}
+
+/// Notes that a page was served, for [`Preview`].
+fn remember(shared: &Shared, path: &str) {
+    let mut recent = shared.recent.lock().unwrap_or_else(|e| e.into_inner());
+    recent.retain(|p| p != path);
+    recent.insert(0, path.to_string());
+    recent.truncate(RECENT_PAGES);
 }
 
 fn shown(path: &Path, root: &Path) -> String {
@@ -308,6 +392,9 @@ fn handle(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {
     drop(state);
     let kind = content_type(&path);
     let html = kind.starts_with("text/html");
+    if html && status.starts_with("200") {
+        remember(shared, &path);
+    }
     match entry {
         Body::Bytes(body) if html => respond(&mut stream, status, kind, &inject_reload(&body), head),
         Body::Bytes(body) => respond(&mut stream, status, kind, &body, head),
@@ -597,7 +684,9 @@ fn internal(stream: &mut TcpStream, shared: &Shared, endpoint: &str, query: &str
             let seen: u64 = query.split('&').find_map(|kv| kv.strip_prefix("since=")).and_then(|v| v.parse().ok()).unwrap_or(0);
             let state = shared.state.lock().unwrap_or_else(|e| e.into_inner());
             let (state, _) = shared.changed.wait_timeout_while(state, Duration::from_secs(25), |s| s.generation == seen).unwrap_or_else(|e| e.into_inner());
-            let body = serde_json::json!({ "generation": state.generation, "error": state.error, "css_only": state.css_only }).to_string();
+            let early = state.early.as_ref().map(|(generation, paths)| serde_json::json!({ "generation": generation, "paths": paths }));
+            let body = serde_json::json!({ "generation": state.generation, "error": state.error, "css_only": state.css_only, "partial": state.partial, "early": early })
+                .to_string();
             drop(state);
             respond(stream, "200 OK", "application/json", body.as_bytes(), head)
         }
@@ -673,11 +762,21 @@ const LIVERELOAD_JS: &str = r#"(function () {
     }
     box.textContent = '构建失败，仍在显示上一次成功的版本\n\n' + text;
   }
+  // This page's file in the site, as the server names it: /a/ is a/index.html.
+  var here = decodeURIComponent(location.pathname).replace(/^\/+/, '');
+  if (here === '' || /\/$/.test(here)) here += 'index.html';
   function poll() {
     fetch('/__placard/wait?since=' + generation, {cache: 'no-store'}).then(function (r) { return r.json(); }).then(function (s) {
       var first = generation === 0;
+      // Files served early in a rebuild: this page reloads when it is one of them, and then not
+      // again when the rebuild ends; the other pages wait for the end.
+      var early = !!s.early && s.early.paths.indexOf(here) >= 0;
       if (!first && s.generation !== generation && !s.error) {
-        if (s.css_only) {
+        if (s.partial) {
+          if (early) { location.reload(); return; }
+        } else if (early && generation === s.early.generation) {
+          // Already showing this rebuild's version.
+        } else if (s.css_only) {
           document.querySelectorAll('link[rel=stylesheet]').forEach(function (l) { var u = new URL(l.href); u.searchParams.set('v', s.generation); l.href = u.toString(); });
         } else { location.reload(); return; }
       }
@@ -710,9 +809,15 @@ mod tests {
     fn serve_output(output: Output) -> u16 {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let state = State { output, built: None, generation: 1, error: None, css_only: false };
-        let shared =
-            Arc::new(Shared { state: Mutex::new(state), changed: Condvar::new(), port, interface: "127.0.0.1".into(), connections: AtomicUsize::new(0) });
+        let state = State { output, built: None, generation: 1, error: None, css_only: false, early: None, partial: false };
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            changed: Condvar::new(),
+            port,
+            interface: "127.0.0.1".into(),
+            recent: Mutex::new(Vec::new()),
+            connections: AtomicUsize::new(0),
+        });
         std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
                 let _ = handle(stream, &shared);

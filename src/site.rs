@@ -15,6 +15,7 @@ use crate::error::{Error, Errors};
 use crate::output::{Entry, Origin, Output, WriteOptions};
 use crate::render::templates::{built_in_files, theme_source, Templates, ThemeSource};
 use crate::render::values::Shapes;
+use crate::render::Preview;
 use crate::sheets::Sheets;
 use crate::{feeds, render};
 
@@ -98,20 +99,21 @@ impl Site {
 
     /// Renders the whole site into memory.
     pub fn render(&self) -> Result<Output, Errors> {
-        self.render_keeping_shapes().map(|(output, _)| output)
+        self.render_into(Output::default(), None).map(|(output, _)| output)
     }
 
-    /// [`Site::render`], also handing back the page shapes, which `serve` keeps so that it can
-    /// re-render one edited page with [`Site::update_page_body`].
-    pub fn render_keeping_shapes(&self) -> Result<(Output, Arc<Shapes>), Errors> {
-        self.render_into(Output::default())
+    /// [`Site::render`] for a live preview: `preview` names the files to render and publish before
+    /// the others. Also hands back the page shapes, which `serve` keeps so that it can re-render
+    /// one edited page with [`Site::update_page_body`].
+    pub fn render_for_preview(&self, preview: Option<&Preview>) -> Result<(Output, Arc<Shapes>), Errors> {
+        self.render_into(Output::default(), preview)
     }
 
     /// Renders into `output`, which may be [`Output::streaming`] (then the rendered pages are
     /// written into its staging folder as they are made).
-    fn render_into(&self, mut output: Output) -> Result<(Output, Arc<Shapes>), Errors> {
+    fn render_into(&self, mut output: Output, preview: Option<&Preview>) -> Result<(Output, Arc<Shapes>), Errors> {
         self.add_static_files(&mut output)?;
-        let shapes = render::render_site(&self.inputs(), &[&Sheets], &mut output)?;
+        let shapes = render::render_site(&self.inputs(), &[&Sheets], &mut output, preview)?;
         let started = Instant::now();
         let mut feeds = Output::default();
         feeds::write_all(&self.config, &self.library, &shapes.page_bodies, &|name| self.templates.has(name), &mut feeds);
@@ -153,10 +155,13 @@ impl Site {
     }
 
     /// Re-renders after an edit to the body of one page, when its front matter did not change (so no
-    /// URL, listing order or taxonomy moved). `None` means "rebuild everything instead".
-    pub fn update_page_body(&mut self, shapes: &mut Arc<Shapes>, output: &mut Output, file: &Path) -> Option<Result<usize, Errors>> {
+    /// URL, listing order or taxonomy moved). `None` means "rebuild everything instead". The
+    /// re-rendered files go into `output`; `preview` as for [`Site::render_for_preview`].
+    pub fn update_page_body(&mut self, shapes: &mut Arc<Shapes>, output: &mut Output, file: &Path, preview: Option<&Preview>) -> Option<Result<usize, Errors>> {
         let file = file.canonicalize().ok()?;
-        let index = self.library.pages.iter().position(|p| p.file.canonicalize().is_ok_and(|f| f == file))?;
+        // Only pages of the same file name are canonicalised: one path lookup per page would cost
+        // tens of milliseconds on a big site.
+        let index = self.library.pages.iter().position(|p| p.file.file_name() == file.file_name() && p.file.canonicalize().is_ok_and(|f| f == file))?;
         let source = std::fs::read_to_string(&file).ok()?;
         let split = crate::content::front_matter::split(&source, &file).ok()?;
         let page = &self.library.pages[index];
@@ -164,9 +169,9 @@ impl Site {
             return None;
         }
         let library = Arc::get_mut(&mut self.library)?;
-        library.pages[index].body = split.body.to_string();
+        library.pages[index].body = crate::content::Source::new(split.body);
         library.pages[index].body_line = split.body_line;
-        Some(render::rerender_page(&self.inputs(), &[&Sheets], shapes, index, output))
+        Some(render::rerender_page(&self.inputs(), &[&Sheets], shapes, index, output, preview))
     }
 
     /// The output folder: `--output-dir`, else `output_dir` from the config, else `public/`.
@@ -247,7 +252,7 @@ pub fn build_site(options: &BuildOptions) -> Result<(Site, BuildReport), Errors>
     // grow with the site; a failed render leaves the previous output untouched, as a failed write does.
     let mut failed: Option<Errors> = None;
     let mut finished: Option<(Output, Output)> = None;
-    let written = crate::output::replace_dir(&output_dir, &write, |dir| match site.render_into(Output::streaming(dir)) {
+    let written = crate::output::replace_dir(&output_dir, &write, |dir| match site.render_into(Output::streaming(dir), None) {
         Ok((mut output, _)) => {
             let started = Instant::now();
             // Print sheets, seals and the order sheet are for the office and the print shop, not residents.

@@ -164,6 +164,42 @@ fn edits_show_up_and_build_errors_keep_the_last_good_site() {
 }
 
 #[test]
+fn a_rebuild_serves_the_edited_page_and_the_open_pages_first() {
+    let scratch = Scratch::of("channels-site");
+    let server = Server::start(&scratch);
+    // A page a browser has open.
+    assert!(server.text("/").contains("欢迎。"));
+    let before: serde_json::Value = serde_json::from_str(&server.text("/__placard/wait?since=0")).unwrap();
+    // A front-matter edit rebuilds everything; the home page goes first as a page that is open.
+    scratch.write("content/_index.md", "+++\ntitle = \"测试镇人民政府\"\n+++\n欢迎。\n");
+    server.wait_for("/", "the new title", |t| t.contains("测试镇人民政府"));
+    let status = server.wait_for("/__placard/wait?since=0", "the end of the rebuild", |t| t.contains("\"partial\":false") && t.contains("\"early\":{"));
+    let status: serde_json::Value = serde_json::from_str(&status).unwrap();
+    let early = &status["early"];
+    let paths: Vec<&str> = early["paths"].as_array().unwrap().iter().filter_map(|p| p.as_str()).collect();
+    assert!(paths.contains(&"index.html"), "the open page went first: {status}");
+    assert!(!paths.iter().any(|p| p.starts_with("channels/")), "pages nobody has open wait for the rest: {status}");
+    // Two steps: the early files, then the rest; browsers showing an early file reload once.
+    assert_eq!(early["generation"].as_u64().unwrap() + 1, status["generation"].as_u64().unwrap(), "{status}");
+    assert!(status["generation"].as_u64() > before["generation"].as_u64());
+}
+
+#[test]
+fn a_body_kept_from_the_last_build_never_keeps_a_stale_link() {
+    let scratch = Scratch::of("channels-site");
+    scratch.write("content/link.md", "+++\ntitle = \"链接\"\n+++\n见[宣传页](@/poster-text.md)。\n");
+    scratch.write("content/plain.md", "+++\ntitle = \"说明\"\n+++\n不变的正文。\n");
+    let server = Server::start(&scratch);
+    assert!(server.text("/link/").contains("/poster-text/"));
+    // A front-matter edit elsewhere moves the page that link.md links to; plain.md's body, which
+    // cannot have changed, is kept, but link.md's must be made again.
+    let page = std::fs::read_to_string(scratch.site().join("content/poster-text.md")).unwrap();
+    scratch.write("content/poster-text.md", &page.replacen("+++\n", "+++\nslug = \"xuanchuan\"\n", 1));
+    server.wait_for("/link/", "the link to the moved page", |t| t.contains("/xuanchuan/"));
+    assert!(server.text("/plain/").contains("不变的正文。"));
+}
+
+#[test]
 #[ignore = "needs chromium (run by .ci/run with --include-ignored)"]
 fn a_browser_reloads_after_an_edit_and_shows_the_error_overlay() {
     let Some(chromium) = require_tool("chromium", placard::browser::find_chromium()) else { return };

@@ -210,3 +210,22 @@ fn code_blocks_are_coloured_as_highlighting_asks() {
     assert_clean_failure(&out);
     assert!(stderr(&out).contains("unknown key `them`"), "{}", stderr(&out));
 }
+
+#[test]
+fn get_section_limit_lists_the_first_pages_and_counts_them_all() {
+    let (scratch, _) = built();
+    let template = "{% set all = get_section(path=\"notices_2024/_index.md\") %}\
+                    {% set few = get_section(path=\"notices_2024/_index.md\", limit=1) %}\
+                    [{{ all.pages | length }}|{{ few.pages | length }}|{{ few.page_count }}|{{ few.pages.0.permalink }}|{{ all.pages.0.permalink }}]";
+    scratch.write("templates/index.html", template);
+    let out = scratch.build(&[]);
+    assert_ok(&out);
+    let home = read(&scratch.public(), "index.html");
+    let inside = home.trim().trim_start_matches('[').trim_end_matches(']').to_string();
+    let parts: Vec<&str> = inside.split('|').collect();
+    assert_eq!(parts.len(), 5, "{home}");
+    let all: usize = parts[0].parse().unwrap();
+    assert!(all > 1, "the fixture's section lists several pages: {home}");
+    assert_eq!((parts[1], parts[2].parse::<usize>().unwrap()), ("1", all), "{home}");
+    assert_eq!(parts[3], parts[4], "the first page, in the section's order: {home}");
+}

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use rayon::prelude::*;
@@ -36,7 +37,8 @@ pub struct Page {
     /// The front matter as written, with the line of each of its keys for errors found after
     /// loading; `serve` compares its text to tell an edit of the body alone.
     pub keys: KeyLines,
-    pub body: String,
+    /// The Markdown below the front matter.
+    pub body: Source,
     /// The line of the file where `body` starts.
     pub body_line: usize,
     pub slug: String,
@@ -72,6 +74,31 @@ impl Page {
     /// Posters and letters: their text is printed, not published as a web page.
     pub fn is_print_source(&self) -> bool {
         self.meta.poster.is_some() || self.meta.letter.is_some() || self.meta.print.is_some() || self.meta.slogans.is_some()
+    }
+}
+
+/// A page's Markdown source. A one-shot build lets go of it once every body is rendered
+/// ([`Source::release`]): nothing reads it after that, and a 100,000-page site would otherwise hold
+/// some 450 MB of Markdown to the end. Shared reads, so it sits behind a lock, not `&mut`.
+#[derive(Debug, Default)]
+pub struct Source(std::sync::Mutex<Option<Arc<str>>>);
+
+impl Source {
+    pub fn new(text: &str) -> Source {
+        Source(std::sync::Mutex::new(Some(Arc::from(text))))
+    }
+
+    /// The Markdown. Empty after [`Source::release`], which only a build that is past its Markdown
+    /// phase calls.
+    pub fn text(&self) -> Arc<str> {
+        let text = self.0.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        debug_assert!(text.is_some(), "a page's Markdown was read after it was released");
+        text.unwrap_or_else(|| Arc::from(""))
+    }
+
+    /// Frees the Markdown.
+    pub fn release(&self) {
+        *self.0.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 }
 
@@ -765,7 +792,7 @@ fn parse_file(content: &Path, relative: &str, config: &Config) -> Result<Parsed,
         file,
         relative: relative.to_string(),
         meta,
-        body,
+        body: Source::new(&body),
         body_line,
         slug,
         path,

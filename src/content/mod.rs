@@ -7,7 +7,7 @@ pub mod library;
 pub mod taxonomies;
 
 pub use front_matter::{Date, SortBy};
-pub use library::{Library, LoadOptions, Page, Section};
+pub use library::{Library, LoadOptions, Page, Section, Source};
 pub use taxonomies::{Taxonomy, Term};
 
 /// Makes a URL component from a file name or title. ASCII is lower-cased; letters and digits of any

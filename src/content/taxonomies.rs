@@ -65,7 +65,9 @@ fn collect_language(library: &Library, config: &Config, lang: &str, errors: &mut
                 }
                 // Terms that differ only in case or punctuation are one term, named as first seen.
                 let term = terms[t].entry(slug.clone()).or_insert_with(|| Term { name: value.clone(), path: format!("{base}{slug}/"), slug, pages: vec![] });
-                if !term.pages.contains(&index) {
+                // Pages come in index order, so a page naming one term twice is caught at the end
+                // (a `contains` here made loading quadratic in the number of pages).
+                if term.pages.last() != Some(&index) {
                     term.pages.push(index);
                 }
             }

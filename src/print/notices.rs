@@ -142,7 +142,7 @@ pub fn collect(library: &Library, today: NaiveDate, errors: &mut Errors) -> Vec<
             state_label: state.label(),
             in_force: state == State::InForce,
             superseded_by: replacement,
-            rewards: reward_amounts(&page.body),
+            rewards: reward_amounts(&page.body.text()),
             page: index,
         });
     }
@@ -204,7 +204,8 @@ pub fn check_quotes(library: &Library, print: &super::Print) -> Vec<Error> {
                 None => "remove the link, or link to a notice in force".into(),
             };
             let link = format!("@/{}", notice.relative);
-            if let Some(line) = line_of(&page.body, &link).or_else(|| line_of(&page.body, &format!("]({})", notice.path))) {
+            let body = page.body.text();
+            if let Some(line) = line_of(&body, &link).or_else(|| line_of(&body, &format!("]({})", notice.path))) {
                 warnings.push(
                     Error::warning(format!("this page links to 《{}》, which is {}", notice.title, notice.state_label))
                         .located(&page.file, page.body_line + line, 1)
@@ -212,7 +213,7 @@ pub fn check_quotes(library: &Library, print: &super::Print) -> Vec<Error> {
                 );
             }
             for amount in notice.rewards.iter().filter(|a| !current.contains(a)) {
-                let quoted = page.body.lines().position(|l| l.contains(amount.as_str()) && (l.contains("奖励") || l.contains("悬赏") || l.contains("奖金")));
+                let quoted = body.lines().position(|l| l.contains(amount.as_str()) && (l.contains("奖励") || l.contains("悬赏") || l.contains("奖金")));
                 if let Some(line) = quoted {
                     warnings.push(
                         Error::warning(format!("this page quotes the reward \"{amount}\" of 《{}》, which is {}", notice.title, notice.state_label))

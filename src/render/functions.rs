@@ -366,7 +366,12 @@ fn get_section(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<V
         return Err(format!("get_section: there is no section `content/{path}`").into());
     };
     match (&data.shapes, metadata_only) {
-        (Some(shapes), false) => Ok(shapes.section(&data.library, &data.config, i, &data.library.sections[i].pages, true)),
+        (Some(shapes), false) => {
+            // placard's `limit`: only the first pages, for a home page that shows a few per section.
+            let pages = &data.library.sections[i].pages;
+            let limit = args.get("limit").and_then(Value::as_u64).map_or(pages.len(), |n| (n as usize).min(pages.len()));
+            Ok(shapes.section(&data.library, &data.config, i, &pages[..limit], true))
+        }
         (Some(shapes), true) => Ok(shapes.section_meta[i].clone()),
         (None, _) => Ok(section_meta(&data.library, &data.config, &data.library.sections[i])),
     }
@@ -385,9 +390,12 @@ fn get_taxonomy(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<
         Some(shapes) => taxonomy.terms.iter().map(|t| shapes.term_in_list(&data.library, &data.config, t)).collect(),
         None => taxonomy.terms.iter().map(|t| super::values::term_value(&data.config, t, vec![])).collect(),
     };
-    Ok(
-        json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "lang": taxonomy.lang, "permalink": data.config.permalink(&taxonomy.path), "items": items }),
-    )
+    let mut value = json!({ "kind": {"name": taxonomy.config.name, "paginate_by": taxonomy.config.paginate_by, "feed": taxonomy.config.feed}, "lang": taxonomy.lang, "permalink": data.config.permalink(&taxonomy.path) });
+    // Moved in: `json!` would copy every term's page list again.
+    if let Value::Object(map) = &mut value {
+        map.insert("items".into(), Value::Array(items));
+    }
+    Ok(value)
 }
 
 fn get_taxonomy_url(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Value> {

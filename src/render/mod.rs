@@ -48,6 +48,58 @@ pub trait Renderer: Sync {
     fn render(&self, engine: &Engine, only_page: Option<usize>) -> Result<Vec<(String, Entry, Origin)>, Errors>;
 }
 
+/// For a live preview: the files to render before all others, and what to do with them the moment
+/// they are ready. `serve` publishes them at once, so that the page being edited, and the pages
+/// browsers have open, do not wait for the rest of a 10,000-page site (as Hugo's fast render).
+pub struct Preview<'a> {
+    /// Output paths, like `news/a/index.html`: the pages browsers have open.
+    pub outputs: &'a [String],
+    /// Source files (canonical paths): the pages made from them, an edited page above all.
+    pub sources: &'a [std::path::PathBuf],
+    /// Called once with the first files, before the rest is rendered.
+    pub publish: &'a (dyn Fn(Vec<(String, Vec<u8>)>) + Sync),
+    /// The bodies of the render before, when only Markdown files or templates other than
+    /// shortcodes changed since.
+    pub previous: Option<&'a PreviousBodies>,
+    /// Set when a newer edit makes the rest of this render useless: what is not rendered yet is
+    /// then left out, and the render fails.
+    pub newer_edit: &'a std::sync::atomic::AtomicBool,
+}
+
+/// The page bodies of a live preview's last render, by source file. After an edit to Markdown files
+/// only, a body is reused when its Markdown and its page's URL are unchanged and it calls no
+/// shortcode, links no page with `@/` and shows no image: what those make can depend on other
+/// pages or produce files of their own. Saves the Markdown of every page on a front-matter edit.
+pub struct PreviousBodies {
+    bodies: std::collections::HashMap<std::path::PathBuf, (Arc<str>, String, Arc<Rendered>)>,
+}
+
+impl PreviousBodies {
+    /// The bodies of `shapes`, made from `library`.
+    pub fn of(library: &Library, config: &Config, shapes: &Shapes) -> PreviousBodies {
+        let bodies = library
+            .pages
+            .iter()
+            .zip(&shapes.page_bodies)
+            .map(|(page, body)| (page.file.clone(), (page.body.text(), config.permalink(&page.path), body.clone())))
+            .collect();
+        PreviousBodies { bodies }
+    }
+
+    fn reusable(&self, page: &crate::content::Page, config: &Config) -> Option<Arc<Rendered>> {
+        let (source, permalink, body) = self.bodies.get(&page.file)?;
+        let text = page.body.text();
+        let self_contained = !["{{", "{%", "@/", "![", "<img"].iter().any(|mark| text.contains(mark));
+        (self_contained && *source == text && *permalink == config.permalink(&page.path)).then(|| body.clone())
+    }
+}
+
+impl Preview<'_> {
+    fn abandoned(preview: Option<&Preview>) -> bool {
+        preview.is_some_and(|p| p.newer_edit.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 /// The site's templates set up with every placard function and the shared QR codes: what a
 /// [`Renderer`] renders through.
 pub struct Engine<'a> {
@@ -123,12 +175,13 @@ impl Inputs<'_> {
 
 /// Renders every page, listing and generated file of the site, and the trees of `renderers`, into
 /// `output`; hands back the page shapes, which `serve` keeps for [`rerender_page`].
-pub fn render_site(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+/// With `preview`, the files it names are rendered and handed to its `publish` before the others.
+pub fn render_site(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut Output, preview: Option<&Preview>) -> Result<Arc<Shapes>, Errors> {
     // Template renders need big stacks: see `templates::on_render_threads`.
-    templates::on_render_threads(|| render_site_here(inputs, renderers, output))
+    templates::on_render_threads(|| render_site_here(inputs, renderers, output, preview))
 }
 
-fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut Output) -> Result<Arc<Shapes>, Errors> {
+fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut Output, preview: Option<&Preview>) -> Result<Arc<Shapes>, Errors> {
     let (config, library, templates) = (inputs.config, inputs.library, inputs.templates);
     let started = std::time::Instant::now();
     let codes = Arc::new(QrCodes::default());
@@ -137,14 +190,26 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
     let shortcode_tera = inputs.engine(None, &codes, &images);
     let bodies = inputs.bodies(&shortcode_tera, &config_values, &images);
 
-    let page_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.pages.len()).into_par_iter().map(|i| bodies.page(i)).collect();
-    let section_bodies: Vec<Result<Rendered, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i)).collect();
+    let previous = preview.and_then(|p| p.previous);
+    let page_bodies: Vec<Result<Arc<Rendered>, Vec<Error>>> = (0..library.pages.len())
+        .into_par_iter()
+        .map(|i| match previous.and_then(|p| p.reusable(&library.pages[i], config)) {
+            Some(body) => Ok(body),
+            None => bodies.page(i).map(Arc::new),
+        })
+        .collect();
+    let section_bodies: Vec<Result<Arc<Rendered>, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i).map(Arc::new)).collect();
     let mut errors = Errors::default();
     let page_bodies = collect_ok(page_bodies, &mut errors);
     let section_bodies = collect_ok(section_bodies, &mut errors);
     if errors.has_errors() {
         errors.sort();
         return Err(errors);
+    }
+    // A streaming build is a one-shot build: nothing reads the pages' Markdown again, so it goes
+    // now rather than staying to the end (`serve` and `check` render into memory and keep it).
+    if output.staging().is_some() {
+        library.pages.iter().for_each(|page| page.body.release());
     }
 
     let shapes = Arc::new(Shapes::new(library, inputs.campaign, config, page_bodies, section_bodies));
@@ -153,15 +218,33 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
 
     crate::timing::timing("Markdown", started);
     let started = std::time::Instant::now();
-    let jobs = pages.jobs();
+    let newer_edit = || Preview::abandoned(preview);
+    let mut jobs = pages.jobs();
+    // Listings go first: one of them (a home page listing every section's pages, a list of all
+    // terms) can take a tenth of the build on one thread, and started last it would leave the other
+    // threads idle at the end.
+    jobs.sort_by_key(|job| !matches!(job, Job::SectionPager { .. } | Job::TaxonomyList(_)));
+    let (first, jobs) = pages.render_first(jobs, preview);
     // A streaming build writes each file as soon as it is rendered, so the site is never in memory whole.
     let staging = output.staging().map(Path::to_path_buf);
     let print_prefix = format!("{}/", crate::print::PRINT_DIR);
-    let rendered: Vec<Result<(String, Entry), Error>> = jobs
-        .par_iter()
-        .map(|job| pages.render(job).and_then(|(path, html)| crate::output::stage(staging.as_deref(), &print_prefix, path, html.into_bytes())))
+    let stage = |result: Result<(String, String), Error>| {
+        result.and_then(|(path, html)| crate::output::stage(staging.as_deref(), &print_prefix, path, html.into_bytes()))
+    };
+    let rendered: Vec<StagedJob> = first
+        .into_iter()
+        .map(|(job, result)| (job, stage(result)))
+        .chain(
+            jobs.into_par_iter()
+                .map(|job| {
+                    let result = if newer_edit() { Err(Error::new("left out for a newer edit")) } else { stage(pages.render(&job)) };
+                    (job, result)
+                })
+                .collect::<Vec<_>>(),
+        )
         .collect();
-    for (job, result) in jobs.iter().zip(rendered) {
+    for (job, result) in rendered {
+        let job = &job;
         match result {
             Ok((path, entry)) => output.claim(path, entry, pages.origin(job)),
             Err(e) => errors.push(e),
@@ -231,11 +314,25 @@ fn not_found_page(config: &Config) -> String {
 /// home page (the caller refreshes the feeds). `serve` uses this so that saving one page on a 10,000-page site does not
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
 /// template functions are gone by then); returns the number of files rendered.
-pub fn rerender_page(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut Arc<Shapes>, index: usize, output: &mut Output) -> Result<usize, Errors> {
-    templates::on_render_threads(|| rerender_page_here(inputs, renderers, shapes, index, output))
+pub fn rerender_page(
+    inputs: &Inputs,
+    renderers: &[&dyn Renderer],
+    shapes: &mut Arc<Shapes>,
+    index: usize,
+    output: &mut Output,
+    preview: Option<&Preview>,
+) -> Result<usize, Errors> {
+    templates::on_render_threads(|| rerender_page_here(inputs, renderers, shapes, index, output, preview))
 }
 
-fn rerender_page_here(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut Arc<Shapes>, index: usize, output: &mut Output) -> Result<usize, Errors> {
+fn rerender_page_here(
+    inputs: &Inputs,
+    renderers: &[&dyn Renderer],
+    shapes: &mut Arc<Shapes>,
+    index: usize,
+    output: &mut Output,
+    preview: Option<&Preview>,
+) -> Result<usize, Errors> {
     let (config, library) = (inputs.config, inputs.library);
     let codes = Arc::new(QrCodes::default());
     let images = Arc::new(crate::images::Images::new(inputs.root, &config.base_url, config.theme.as_deref()));
@@ -253,7 +350,9 @@ fn rerender_page_here(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut
     let tera = inputs.engine(Some(shapes.clone()), &codes, &images);
     let pages = inputs.pages(&tera, &config_values, shapes.as_ref());
     let jobs = pages.jobs_showing(index);
-    let rendered: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
+    let (first, jobs) = pages.render_first(jobs, preview);
+    let rest: Vec<Result<(String, String), Error>> = jobs.par_iter().map(|job| pages.render(job)).collect();
+    let rendered: Vec<Result<(String, String), Error>> = first.into_iter().map(|(_, result)| result).chain(rest).collect();
     let mut errors = Errors::default();
     let mut count = rendered.len();
     for result in rendered {
@@ -285,11 +384,11 @@ fn rerender_page_here(inputs: &Inputs, renderers: &[&dyn Renderer], shapes: &mut
     }
 }
 
-fn collect_ok(results: Vec<Result<Rendered, Vec<Error>>>, errors: &mut Errors) -> Vec<Arc<Rendered>> {
+fn collect_ok(results: Vec<Result<Arc<Rendered>, Vec<Error>>>, errors: &mut Errors) -> Vec<Arc<Rendered>> {
     results
         .into_iter()
         .map(|r| match r {
-            Ok(rendered) => Arc::new(rendered),
+            Ok(rendered) => rendered,
             Err(list) => {
                 errors.extend(list);
                 Arc::new(Rendered::default())
@@ -314,7 +413,7 @@ impl Bodies<'_> {
     fn page(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let page = &self.library.pages[index];
         let meta = values::page_listing(self.library, self.campaign, self.config, page, None);
-        self.body(&page.body, &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta), &page.lang)
+        self.body(&page.body.text(), &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta), &page.lang)
     }
 
     fn section(&self, index: usize) -> Result<Rendered, Vec<Error>> {
@@ -378,6 +477,11 @@ impl Bodies<'_> {
 }
 
 const SHORTCODE_HINT: &str = "shortcodes look like {{ name(key=\"value\") }}, or {% name() %}...{% end %} with a body";
+
+/// A rendered job: its file's path and HTML.
+type RenderedJob = (Job, Result<(String, String), Error>);
+/// A rendered job whose file is staged (written, when the build streams).
+type StagedJob = (Job, Result<(String, Entry), Error>);
 
 /// One HTML file to render.
 enum Job {
@@ -597,6 +701,59 @@ impl Pages<'_> {
         let listed = Value::Array(slice.iter().map(|&p| self.shapes.listed(p)).collect());
         put(context, "paginator", pagination.value(self.config, pager, count, listed));
         slice
+    }
+
+    /// Renders the jobs that `preview` wants first and hands the good ones to its `publish`;
+    /// returns them, each with its job, and the jobs still to render.
+    fn render_first(&self, jobs: Vec<Job>, preview: Option<&Preview>) -> (Vec<RenderedJob>, Vec<Job>) {
+        let Some(preview) = preview else { return (Vec::new(), jobs) };
+        let (now, later): (Vec<Job>, Vec<Job>) = jobs.into_iter().partition(|job| self.wanted_first(job, preview));
+        let rendered: Vec<RenderedJob> = now
+            .into_par_iter()
+            .map(|job| {
+                let result = self.render(&job);
+                (job, result)
+            })
+            .collect();
+        // A page with a QR code waits for the rest: its code's image is made at the end.
+        let ready = rendered.iter().filter_map(|(_, r)| r.as_ref().ok()).filter(|(_, html)| !html.contains(crate::output::QR_MARKUP));
+        (preview.publish)(ready.map(|(path, html)| (path.clone(), html.clone().into_bytes())).collect());
+        (rendered, later)
+    }
+
+    /// Whether `job` writes one of the files `preview` names, or shows a page made from one of its
+    /// source files.
+    fn wanted_first(&self, job: &Job, preview: &Preview) -> bool {
+        let from_source = |file: &Path| preview.sources.iter().any(|s| s.file_name() == file.file_name() && file.canonicalize().is_ok_and(|f| f == *s));
+        match *job {
+            Job::Page(i) if from_source(&self.library.pages[i].file) => true,
+            _ => preview.outputs.contains(&self.output_path(job)),
+        }
+    }
+
+    /// The file `job` writes, found without rendering it.
+    fn output_path(&self, job: &Job) -> String {
+        let lib = self.library;
+        let url = match *job {
+            Job::Page(i) => lib.pages[i].path.clone(),
+            Job::ShortLink(c) => self.campaign.channels[c].short_path.clone(),
+            Job::UnitLink(u) => self.campaign.print.units[u].short_path.clone(),
+            Job::UnitItemLink { unit, item } => self.campaign.print.items[item].landing_path(&self.campaign.print.units[unit]),
+            Job::SectionPager { section, pager } => {
+                let section = &lib.sections[section];
+                let pagination = Pagination { base_path: &section.path, paginate_path: &section.meta.paginate_path, paginate_by: 0, total_items: 0 };
+                pagination.pager_path(pager)
+            }
+            Job::TaxonomyList(t) => lib.taxonomies[t].path.clone(),
+            Job::TermPager { taxonomy, term, pager } => {
+                let (taxonomy, term) = (&lib.taxonomies[taxonomy], &lib.taxonomies[taxonomy].terms[term]);
+                let pagination = Pagination { base_path: &term.path, paginate_path: &taxonomy.config.paginate_path, paginate_by: 0, total_items: 0 };
+                pagination.pager_path(pager)
+            }
+            Job::NotFound => return "404.html".into(),
+            Job::Search(ref lang) => format!("{}/search/", self.config.lang_prefix(lang)),
+        };
+        output_file(&url)
     }
 
     /// Who writes `job`'s file, for the error when two sources write one path.
