@@ -313,7 +313,8 @@ fn not_found_page(config: &Config) -> String {
 /// its short links and print pages, its neighbours, the listings and term pages that show it, the
 /// home page (the caller refreshes the feeds). `serve` uses this so that saving one page on a 10,000-page site does not
 /// rebuild the other 9,999. `library` and `shapes` must not be shared (the previous render's
-/// template functions are gone by then); returns the number of files rendered.
+/// template functions are gone by then); returns the number of files rendered. With `preview`, the
+/// files it wants first are rendered and handed to its `publish` before the others.
 pub fn rerender_page(
     inputs: &Inputs,
     renderers: &[&dyn Renderer],
