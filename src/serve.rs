@@ -129,7 +129,7 @@ pub fn serve(options: BuildOptions, interface: &str, port: u16, open: bool) -> R
 
 fn build(options: &BuildOptions, preview: Option<&Preview>) -> Result<(Site, Output, Arc<Shapes>), Errors> {
     let site = Site::load(options)?;
-    let (output, shapes) = site.render_for_preview(preview)?;
+    let (output, shapes) = site.render_keeping_shapes(preview)?;
     print_errors(&site.warnings, &options.root);
     Ok((site, output, shapes))
 }

@@ -102,10 +102,10 @@ impl Site {
         self.render_into(Output::default(), None).map(|(output, _)| output)
     }
 
-    /// [`Site::render`] for a live preview: `preview` names the files to render and publish before
-    /// the others. Also hands back the page shapes, which `serve` keeps so that it can re-render
-    /// one edited page with [`Site::update_page_body`].
-    pub fn render_for_preview(&self, preview: Option<&Preview>) -> Result<(Output, Arc<Shapes>), Errors> {
+    /// [`Site::render`], also handing back the page shapes, which `serve` keeps so that it can
+    /// re-render one edited page with [`Site::update_page_body`]. For a live preview, `preview`
+    /// names the files to render and publish before the others.
+    pub fn render_keeping_shapes(&self, preview: Option<&Preview>) -> Result<(Output, Arc<Shapes>), Errors> {
         self.render_into(Output::default(), preview)
     }
 
@@ -156,7 +156,7 @@ impl Site {
 
     /// Re-renders after an edit to the body of one page, when its front matter did not change (so no
     /// URL, listing order or taxonomy moved). `None` means "rebuild everything instead". The
-    /// re-rendered files go into `output`; `preview` as for [`Site::render_for_preview`].
+    /// re-rendered files go into `output`; `preview` as for [`Site::render_keeping_shapes`].
     pub fn update_page_body(&mut self, shapes: &mut Arc<Shapes>, output: &mut Output, file: &Path, preview: Option<&Preview>) -> Option<Result<usize, Errors>> {
         let file = file.canonicalize().ok()?;
         // Only pages of the same file name are canonicalised: one path lookup per page would cost

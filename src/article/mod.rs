@@ -77,7 +77,7 @@ pub struct Article {
 pub fn run(site: &Site, target: &Target, out: &Path) -> Result<Report, Errors> {
     refuse_site_folder(site, out)?;
     let pages = select(site, target)?;
-    let (output, shapes) = site.render_for_preview(None)?;
+    let (output, shapes) = site.render_keeping_shapes(None)?;
     let mut report = Report::default();
     let mut articles = Vec::new();
     let mut errors = Errors::default();

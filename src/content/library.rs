@@ -728,7 +728,6 @@ fn parse_file(content: &Path, relative: &str, config: &Config) -> Result<Parsed,
     } else {
         KeyLines::of_toml(split.front_matter, split.front_matter_line)
     };
-    let body = split.body.to_string();
     let body_line = split.body_line;
     if canonical == "_index.md" || canonical.ends_with("/_index.md") {
         let meta: SectionFrontMatter = front_matter::parse(&split, &file)?;
@@ -744,7 +743,7 @@ fn parse_file(content: &Path, relative: &str, config: &Config) -> Result<Parsed,
             relative: relative.to_string(),
             meta,
             keys,
-            body,
+            body: split.body.to_string(),
             body_line,
             path: String::new(),
             pages: vec![],
@@ -792,7 +791,7 @@ fn parse_file(content: &Path, relative: &str, config: &Config) -> Result<Parsed,
         file,
         relative: relative.to_string(),
         meta,
-        body: Source::new(&body),
+        body: Source::new(split.body),
         body_line,
         slug,
         path,

@@ -231,22 +231,14 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
     let stage = |result: Result<(String, String), Error>| {
         result.and_then(|(path, html)| crate::output::stage(staging.as_deref(), &print_prefix, path, html.into_bytes()))
     };
-    let rendered: Vec<StagedJob> = first
-        .into_iter()
-        .map(|(job, result)| (job, stage(result)))
-        .chain(
-            jobs.into_par_iter()
-                .map(|job| {
-                    let result = if newer_edit() { Err(Error::new("left out for a newer edit")) } else { stage(pages.render(&job)) };
-                    (job, result)
-                })
-                .collect::<Vec<_>>(),
-        )
-        .collect();
+    let mut rendered: Vec<StagedJob> = first.into_iter().map(|(job, result)| (job, stage(result))).collect();
+    rendered.par_extend(jobs.into_par_iter().map(|job| {
+        let result = if newer_edit() { Err(Error::new("left out for a newer edit")) } else { stage(pages.render(&job)) };
+        (job, result)
+    }));
     for (job, result) in rendered {
-        let job = &job;
         match result {
-            Ok((path, entry)) => output.claim(path, entry, pages.origin(job)),
+            Ok((path, entry)) => output.claim(path, entry, pages.origin(&job)),
             Err(e) => errors.push(e),
         }
     }
