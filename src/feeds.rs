@@ -144,7 +144,7 @@ fn atom(config: &Config, library: &Library, bodies: &[std::sync::Arc<Rendered>],
         if let Some(description) = &page.meta.description {
             xml.push_str(&format!("<summary>{}</summary>\n", escape_xml(description)));
         }
-        xml.push_str(&format!("<content type=\"html\" xml:base=\"{link}\">{}</content>\n", escape_xml(&bodies[i].content)));
+        xml.push_str(&format!("<content type=\"html\" xml:base=\"{link}\">{}</content>\n", escape_xml(&bodies[i].content.text())));
         xml.push_str("</entry>\n");
     }
     xml.push_str("</feed>\n");

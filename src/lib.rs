@@ -33,6 +33,7 @@ mod serde_errors;
 pub mod serve;
 pub mod sheets;
 pub mod site;
+pub mod spill;
 pub mod stats;
 pub mod text;
 pub mod timing;

@@ -15,6 +15,7 @@ use serde::Serialize;
 use crate::config::MarkdownConfig;
 use crate::content::Library;
 use crate::error::Error;
+use crate::spill::Html;
 
 /// The marker between a page's summary and the rest, on a line of its own.
 const MORE_MARKER: &str = "<!-- more -->";
@@ -34,7 +35,8 @@ const PHOTO_SIZES: &str = "(max-width: 38em) 100vw, 36em";
 /// What rendering a Markdown body gives.
 #[derive(Debug, Default, Clone)]
 pub struct Rendered {
-    pub content: String,
+    /// The HTML; a big build may keep it in a temporary file ([`crate::spill`]).
+    pub content: Html,
     /// The HTML before `<!-- more -->`, when the page has the marker.
     pub summary: Option<String>,
     pub toc: Vec<Heading>,
@@ -143,7 +145,7 @@ pub fn render(markdown: &str, cx: &Context) -> Result<Rendered, Vec<Error>> {
     };
     let mut content = content;
     content.shrink_to_fit();
-    Ok(Rendered { content, summary, toc, word_count, reading_time })
+    Ok(Rendered { content: Html::from(content), summary, toc, word_count, reading_time })
 }
 
 /// A link or image found in Markdown, with its position in the body (1-based line and column).
@@ -453,9 +455,9 @@ mod tests {
     fn chinese_headings_get_ids_and_a_toc() {
         let (config, library) = (MarkdownConfig::default(), Library::default());
         let out = render("## 举报方式\n\n### 电话 举报\n\n## 举报方式\n", &cx(&config, &library)).unwrap();
-        assert!(out.content.contains("<h2 id=\"举报方式\">举报方式</h2>"), "{}", out.content);
-        assert!(out.content.contains("<h3 id=\"电话-举报\">"));
-        assert!(out.content.contains("<h2 id=\"举报方式-1\">"));
+        assert!(out.content.text().contains("<h2 id=\"举报方式\">举报方式</h2>"), "{}", out.content.text());
+        assert!(out.content.text().contains("<h3 id=\"电话-举报\">"));
+        assert!(out.content.text().contains("<h2 id=\"举报方式-1\">"));
         assert_eq!(out.toc.len(), 2);
         assert_eq!(out.toc[0].children[0].permalink, "https://a.cn/p/#电话-举报");
     }
@@ -464,8 +466,8 @@ mod tests {
     fn raw_html_is_escaped_by_default() {
         let (config, library) = (MarkdownConfig::default(), Library::default());
         let out = render("<script>alert(1)</script>\n", &cx(&config, &library)).unwrap();
-        assert!(!out.content.contains("<script>"), "{}", out.content);
-        assert!(out.content.contains("&lt;script&gt;"));
+        assert!(!out.content.text().contains("<script>"), "{}", out.content.text());
+        assert!(out.content.text().contains("&lt;script&gt;"));
     }
 
     #[test]
@@ -485,7 +487,7 @@ mod tests {
         let (config, library) = (MarkdownConfig::default(), Library::default());
         let out = render("第一段。\n\n<!-- more -->\n\n第二段。\n", &cx(&config, &library)).unwrap();
         assert_eq!(out.summary.as_deref(), Some("<p>第一段。</p>\n"));
-        assert!(out.content.contains("continue-reading") && out.content.contains("第二段"));
+        assert!(out.content.text().contains("continue-reading") && out.content.text().contains("第二段"));
     }
 
     #[test]
@@ -501,8 +503,8 @@ mod tests {
     fn external_links_get_no_referrer() {
         let (config, library) = (MarkdownConfig::default(), Library::default());
         let out = render("[12337](https://www.12337.gov.cn) [本站](https://a.cn/x/)\n", &cx(&config, &library)).unwrap();
-        assert!(out.content.contains("<a rel=\"noreferrer\" href=\"https://www.12337.gov.cn\">"), "{}", out.content);
-        assert!(out.content.contains("<a href=\"https://a.cn/x/\">"));
+        assert!(out.content.text().contains("<a rel=\"noreferrer\" href=\"https://www.12337.gov.cn\">"), "{}", out.content.text());
+        assert!(out.content.text().contains("<a href=\"https://a.cn/x/\">"));
     }
 
     #[test]

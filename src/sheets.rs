@@ -73,9 +73,9 @@ fn sheet(engine: &Engine, index: usize, variant: Option<usize>) -> Result<(Strin
     };
     let mut context = engine.context(&path);
     let mut value = serde_json::to_value(item).unwrap_or(Value::Null);
-    value["content"] = Value::String(engine.page_body(item.page).content.clone());
+    value["content"] = Value::String(engine.page_body(item.page).content.text().into_owned());
     // Each language of the sheet with its text: the page's own, or its translation's.
-    value["texts"] = crate::print::languages::texts(item, library, |p| &engine.page_body(p).content);
+    value["texts"] = crate::print::languages::texts(item, library, |p| engine.page_body(p).content.text());
     context.insert("item", &value);
     context.insert("sheets", &campaign.print.sheets(&campaign.channels, item, variant.map(|v| variants[v])));
     // Print pages link their assets relatively to the print folder (the `print/` subtree), so

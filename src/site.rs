@@ -126,6 +126,7 @@ impl Site {
             output.merge(index, &Origin::new("the search index", None));
             timing("search", started);
         }
+        shapes.check_bodies()?;
         let started = Instant::now();
         // The site's own static files replace the theme's, as in Zola; a clash with anything
         // generated is an error, so a stray file can never stand in for a landing page.

@@ -86,7 +86,24 @@ fn flagship_example_builds_completely_and_identically_twice() {
     let first = build(&repo(), &a, &[]);
     assert_ok(&first);
     assert!(stdout(&first).contains("pages"), "one-line summary: {}", stdout(&first));
-    assert_ok(&build(&repo(), &b, &[]));
+    // The second build keeps every page's body in its temporary file (a memory budget of 0 bytes,
+    // as a 100,000-page site does with all but the first ones), and reads each back where it shows.
+    let spilled = placard()
+        .env("PLACARD_BODY_BUDGET", "0")
+        .env("PLACARD_TIMINGS", "1")
+        .arg("build")
+        .arg("--root")
+        .arg(repo())
+        .arg("--output-dir")
+        .arg(&b)
+        .output()
+        .unwrap();
+    assert_ok(&spilled);
+    let bytes = stderr(&spilled).lines().find_map(|l| l.split("bodies kept in the temporary file: ").nth(1)?.strip_suffix(" bytes")?.parse::<u64>().ok());
+    assert!(bytes.is_some_and(|b| b > 10_000), "the second build kept the bodies in its file: {}", stderr(&spilled));
+    // The file has no name: nothing is left beside the output.
+    let beside: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    assert_eq!(beside.len(), 2, "only the two outputs: {beside:?}");
     let (ta, tb) = (tree(&a), tree(&b));
     assert_eq!(ta.keys().collect::<Vec<_>>(), tb.keys().collect::<Vec<_>>());
     for (path, bytes) in &ta {

@@ -229,3 +229,31 @@ fn get_section_limit_lists_the_first_pages_and_counts_them_all() {
     assert_eq!((parts[1], parts[2].parse::<usize>().unwrap()), ("1", all), "{home}");
     assert_eq!(parts[3], parts[4], "the first page, in the section's order: {home}");
 }
+
+/// Listed pages carry their `content` and `toc` only when a template might read them; whenever one
+/// can, in any of the ways a template reaches a listed page, it gets them.
+#[test]
+fn a_template_that_reads_listed_bodies_gets_them() {
+    let scratch = Scratch::of("zola-site");
+    let listing = |body: &str| format!("{{% extends \"base.html\" %}}{{% import \"body.html\" as b %}}{{% block content %}}{body}{{% endblock %}}");
+    let cases = [
+        ("a listed page", "{% for p in section.pages %}{{ p.content | safe }}{% endfor %}"),
+        ("a loop named page", "{% for page in section.pages %}{{ page.content | safe }}{% endfor %}"),
+        ("a table of contents", "{% for p in section.pages %}{% for h in p.toc %}<i>{{ h.title }}</i>{% endfor %}{% endfor %}"),
+        ("a macro argument named page", "{% for p in section.pages %}{{ b::body(page=p) }}{% endfor %}"),
+        ("an included template", "{% for page in section.pages %}{% include \"body.html\" %}{% endfor %}"),
+        ("get with a literal key", "{% for p in section.pages %}{{ p | get(key=\"content\") | safe }}{% endfor %}"),
+        ("map over an attribute", "{{ section.pages | map(attribute=\"content\") | join(sep=\"\") | safe }}"),
+        ("a key chosen at run time", "{% set k = \"con\" ~ \"tent\" %}{% for p in section.pages %}{{ p[k] | safe }}{% endfor %}"),
+        ("json_encode", "{{ section.pages | json_encode | safe }}"),
+    ];
+    scratch.write("templates/body.html", "{% macro body(page) %}{{ page.content | safe }}{% endmacro %}{{ page.content | safe }}");
+    for (case, body) in cases {
+        scratch.write("templates/section.html", &listing(body));
+        let out = scratch.build(&[]);
+        assert_ok(&out);
+        let blog = read(&scratch.public(), "blog/index.html");
+        // "Details" is a heading below the first post's summary: only its whole body has it.
+        assert!(blog.contains("Details"), "{case}: the listing lacks the listed page's body:\n{blog}");
+    }
+}

@@ -305,9 +305,9 @@ fn write_folder(dir: &Path, files: &BTreeMap<String, Vec<u8>>) -> Result<(), Err
 /// Builds the article of page `index` in memory.
 pub fn article(site: &Site, output: &Output, shapes: &Shapes, index: usize) -> Result<Article, Error> {
     let page = &site.library.pages[index];
-    let body = shapes.page_bodies.get(index).map(|b| b.content.as_str()).unwrap_or("");
+    let body = shapes.page_bodies.get(index).map(|b| b.content.text()).unwrap_or_default();
     let mut assets = SiteAssets { site, output, page, files: BTreeMap::new() };
-    let converted = convert::convert(&html::parse(body), &mut assets);
+    let converted = convert::convert(&html::parse(&body), &mut assets);
     let mut files = assets.files;
     let mut notes: Vec<Error> = converted.notes.iter().map(|n| Error::warning(format!("article: {n}")).located(&page.file, 0, 0)).collect();
     if page.expired {

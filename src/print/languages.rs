@@ -246,7 +246,7 @@ fn sheet_languages(
 
 /// The text of each language of `item`'s sheets, in order, for its template: `lang`, `dir`,
 /// `default`, `title` (the item's title, or its translation's) and `content` (the rendered body).
-pub fn texts<'a>(item: &super::PrintItem, library: &crate::content::Library, content: impl Fn(usize) -> &'a str) -> serde_json::Value {
+pub fn texts<'a>(item: &super::PrintItem, library: &crate::content::Library, content: impl Fn(usize) -> std::borrow::Cow<'a, str>) -> serde_json::Value {
     let texts: Vec<serde_json::Value> = item
         .languages
         .iter()

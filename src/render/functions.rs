@@ -347,7 +347,7 @@ fn get_page(data: &SiteData, args: &HashMap<String, Value>) -> tera::Result<Valu
     match data.library.get(path) {
         Some(Item::Page(i)) => Ok(match &data.shapes {
             Some(shapes) => shapes.page(&data.library, i),
-            None => page_listing(&data.library, &data.campaign, &data.config, &data.library.pages[i], None),
+            None => page_listing(&data.library, &data.campaign, &data.config, &data.library.pages[i], None).value(),
         }),
         _ if not_required(args) => Ok(Value::Null),
         _ => Err(format!("get_page: there is no page `content/{path}`").into()),

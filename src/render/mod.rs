@@ -191,11 +191,19 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
     let bodies = inputs.bodies(&shortcode_tera, &config_values, &images);
 
     let previous = preview.and_then(|p| p.previous);
+    // A one-shot build keeps the bodies beyond a budget in a temporary file beside its staging
+    // folder, so that memory does not grow with the site (see `crate::spill`).
+    let spill = output.staging().and_then(|dir| crate::spill::Spill::create(dir.parent().unwrap_or(dir)));
     let page_bodies: Vec<Result<Arc<Rendered>, Vec<Error>>> = (0..library.pages.len())
         .into_par_iter()
         .map(|i| match previous.and_then(|p| p.reusable(&library.pages[i], config)) {
             Some(body) => Ok(body),
-            None => bodies.page(i).map(Arc::new),
+            None => bodies.page(i).map(|mut body| {
+                if let Some(spill) = &spill {
+                    body.content = spill.keep(body.content);
+                }
+                Arc::new(body)
+            }),
         })
         .collect();
     let section_bodies: Vec<Result<Arc<Rendered>, Vec<Error>>> = (0..library.sections.len()).into_par_iter().map(|i| bodies.section(i).map(Arc::new)).collect();
@@ -212,11 +220,18 @@ fn render_site_here(inputs: &Inputs, renderers: &[&dyn Renderer], output: &mut O
         library.pages.iter().for_each(|page| page.body.release());
     }
 
-    let shapes = Arc::new(Shapes::new(library, inputs.campaign, config, page_bodies, section_bodies));
+    let shapes = Arc::new(Shapes::new(library, inputs.campaign, config, page_bodies, section_bodies, spill, templates.listed_bodies_read.is_some()));
     let tera = inputs.engine(Some(shapes.clone()), &codes, &images);
     let pages = inputs.pages(&tera, &config_values, &shapes);
 
     crate::timing::timing("Markdown", started);
+    match &templates.listed_bodies_read {
+        Some(why) => crate::timing::note(&format!("listed pages carry their bodies ({why})")),
+        None => crate::timing::note("listed pages carry no bodies: no template reads them"),
+    }
+    if let Some(spill) = &shapes.spill {
+        crate::timing::note(&format!("bodies kept in the temporary file: {} bytes", spill.spilled()));
+    }
     let started = std::time::Instant::now();
     let newer_edit = || Preview::abandoned(preview);
     let mut jobs = pages.jobs();
@@ -405,7 +420,7 @@ struct Bodies<'a> {
 impl Bodies<'_> {
     fn page(&self, index: usize) -> Result<Rendered, Vec<Error>> {
         let page = &self.library.pages[index];
-        let meta = values::page_listing(self.library, self.campaign, self.config, page, None);
+        let meta = values::page_listing(self.library, self.campaign, self.config, page, None).value();
         self.body(&page.body.text(), &page.file, page.body_line, &self.config.permalink(&page.path), ("page", meta), &page.lang)
     }
 
@@ -462,7 +477,7 @@ impl Bodies<'_> {
         };
         let mut rendered = markdown::render(&text, &cx)?;
         if !html_calls.is_empty() {
-            rendered.content = shortcodes::insert(&rendered.content, &html_calls);
+            rendered.content = shortcodes::insert(&rendered.content.text(), &html_calls).into();
             rendered.summary = rendered.summary.map(|s| shortcodes::insert(&s, &html_calls));
         }
         Ok(rendered)

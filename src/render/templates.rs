@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Errors};
 
 pub mod guard;
+pub mod reads;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_theme.rs"));
@@ -27,6 +28,9 @@ pub struct Templates {
     /// Template name → the file it was read from (`None` for the built-in theme).
     origins: BTreeMap<String, Option<PathBuf>>,
     search_path: String,
+    /// Why some template might show the body of a page it lists ([`reads`]); `None` when none can,
+    /// and then listed pages carry no `content` or `toc`.
+    pub listed_bodies_read: Option<String>,
 }
 
 /// Where a theme's files come from.
@@ -90,7 +94,8 @@ impl Templates {
         tera.set_escape_fn(crate::markdown::escape_attr);
         let origins: BTreeMap<String, Option<PathBuf>> = sources.iter().map(|(k, (_, p))| (k.clone(), p.clone())).collect();
         let tera = prepare(tera, root, &sources, &origins)?;
-        Ok(Templates { tera, origins, search_path: searched.join(" and ") })
+        let listed_bodies_read = reads::listed_bodies_read(&tera.templates);
+        Ok(Templates { tera, origins, search_path: searched.join(" and "), listed_bodies_read })
     }
 
     pub fn has(&self, name: &str) -> bool {

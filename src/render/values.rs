@@ -8,32 +8,57 @@ use serde_json::{json, Map, Value};
 use crate::campaign::Campaign;
 use crate::config::Config;
 use crate::content::{Library, Page, Section};
+use crate::error::Error;
 use crate::markdown::Rendered;
+use crate::spill::Spill;
 
 /// Precomputed template values for every page and section.
 pub struct Shapes {
-    /// Each page's stored shape: everything but `content`, `toc`, `lower` and `higher`, which
-    /// [`Shapes::listed`] and [`Shapes::page`] add when a template needs them.
-    pub page_listing: Vec<Value>,
+    /// Each page's stored shape: everything but `content`, `summary`, `toc`, `lower` and `higher`,
+    /// which [`Shapes::listed`] and [`Shapes::page`] add when a template needs them.
+    pub page_listing: Vec<Listing>,
     /// Rendered bodies, by page and by section index.
     pub page_bodies: Vec<Arc<Rendered>>,
     pub section_bodies: Vec<Arc<Rendered>>,
     /// Each section's own fields ([`section_meta`]), built once: a nav that calls
     /// `get_section(metadata_only=true)` for every section on every page only copies them.
     pub section_meta: Vec<Value>,
+    /// Where a big one-shot build keeps the bodies beyond its memory budget.
+    pub spill: Option<Arc<Spill>>,
+    /// Whether listed pages carry their `content` and `toc`: only when some template might read
+    /// them ([`crate::render::templates::reads`]).
+    pub listed_bodies: bool,
 }
 
 impl Shapes {
-    pub fn new(library: &Library, campaign: &Campaign, config: &Config, page_bodies: Vec<Arc<Rendered>>, section_bodies: Vec<Arc<Rendered>>) -> Shapes {
+    pub fn new(
+        library: &Library,
+        campaign: &Campaign,
+        config: &Config,
+        page_bodies: Vec<Arc<Rendered>>,
+        section_bodies: Vec<Arc<Rendered>>,
+        spill: Option<Arc<Spill>>,
+        listed_bodies: bool,
+    ) -> Shapes {
         use rayon::prelude::*;
         let page_listing = library.pages.par_iter().enumerate().map(|(i, p)| page_listing(library, campaign, config, p, Some(&page_bodies[i]))).collect();
         let section_meta = library.sections.iter().map(|s| section_meta(library, config, s)).collect();
-        Shapes { page_listing, page_bodies, section_bodies, section_meta }
+        Shapes { page_listing, page_bodies, section_bodies, section_meta, spill, listed_bodies }
     }
 
-    /// The full `page` value: the listed shape plus its neighbours.
+    /// Fails when a body kept in the spill file could not be read back: something shown since
+    /// may lack it, so the build must not be published.
+    pub fn check_bodies(&self) -> Result<(), Error> {
+        match self.spill.as_ref().and_then(|s| s.failure()) {
+            Some(why) => Err(Error::new(format!("a rendered page could not be read back from the build's temporary file: {why}"))
+                .with_hint("check the free space and health of the disk the output folder is on, then build again")),
+            None => Ok(()),
+        }
+    }
+
+    /// The full `page` value: its own shape with its body, plus its neighbours.
     pub fn page(&self, library: &Library, index: usize) -> Value {
-        let mut value = self.listed(index);
+        let mut value = self.with_body(index);
         let page = &library.pages[index];
         if let Value::Object(map) = &mut value {
             map.insert("lower".into(), page.lower.map(|i| self.listed(i)).unwrap_or(Value::Null));
@@ -42,14 +67,34 @@ impl Shapes {
         value
     }
 
-    /// Page `index` as a listing shows it: as Zola gives it, with its body and table of contents.
-    /// The body is added here, when a template is about to see it, rather than kept in every
-    /// stored listing value: a big site then holds each body once, not once per listing.
+    /// Page `index` as a listing shows it: as Zola gives it, with its body and table of contents
+    /// when a template might show them ([`Shapes::listed_bodies`]).
     pub fn listed(&self, index: usize) -> Value {
-        let mut value = self.page_listing[index].clone();
+        if self.listed_bodies {
+            self.with_body(index)
+        } else {
+            self.with_summary(index)
+        }
+    }
+
+    /// Page `index` with its summary, which is kept with its body rather than in every stored
+    /// listing, so that a big site holds it once.
+    fn with_summary(&self, index: usize) -> Value {
+        let mut value = self.page_listing[index].value();
+        if let (Value::Object(map), Some(summary)) = (&mut value, &self.page_bodies[index].summary) {
+            map.insert("summary".into(), Value::String(summary.clone()));
+        }
+        value
+    }
+
+    /// Page `index` with its body and table of contents. They are added here, when a template is
+    /// about to see them, rather than kept in every stored listing value: a big site then holds
+    /// each body once, not once per listing.
+    fn with_body(&self, index: usize) -> Value {
+        let mut value = self.with_summary(index);
         let body = &self.page_bodies[index];
         if let Value::Object(map) = &mut value {
-            map.insert("content".into(), Value::String(body.content.clone()));
+            map.insert("content".into(), Value::String(body.content.text().into_owned()));
             map.insert("toc".into(), json!(body.toc));
         }
         value
@@ -63,7 +108,7 @@ impl Shapes {
         if let Value::Object(map) = &mut value {
             if with_body {
                 let body = &self.section_bodies[index];
-                map.insert("content".into(), Value::String(body.content.clone()));
+                map.insert("content".into(), Value::String(body.content.text().into_owned()));
                 map.insert("toc".into(), json!(body.toc));
                 map.insert("word_count".into(), json!(body.word_count));
                 map.insert("reading_time".into(), json!(body.reading_time));
@@ -118,8 +163,30 @@ fn with_field(value: &mut Value, key: &str, field: Value) {
     }
 }
 
+/// `key: value` pairs as a list with each value made by `json!`.
+macro_rules! fields {
+    ($($key:literal: $value:expr),* $(,)?) => { vec![$(($key, json!($value))),*] };
+}
+
+/// A page's stored listing: its fields, without the map a template sees, which [`Listing::value`]
+/// builds when one asks. A `serde_json` map spends a string per key and a tree per page: at
+/// 100,000 pages, some 150 MB more than this list.
+pub struct Listing(Box<[(&'static str, Value)]>);
+
+impl Listing {
+    fn new(mut fields: Vec<(&'static str, Value)>) -> Listing {
+        fields.sort_by_key(|(key, _)| *key);
+        Listing(fields.into_boxed_slice())
+    }
+
+    /// The page's value as templates see it.
+    pub fn value(&self) -> Value {
+        Value::Object(self.0.iter().map(|(key, value)| (key.to_string(), value.clone())).collect())
+    }
+}
+
 /// A page as listings show it. `body` is `None` before Markdown is rendered (for shortcodes).
-pub fn page_listing(library: &Library, campaign: &Campaign, config: &Config, page: &Page, body: Option<&Rendered>) -> Value {
+pub fn page_listing(library: &Library, campaign: &Campaign, config: &Config, page: &Page, body: Option<&Rendered>) -> Listing {
     let meta = &page.meta;
     let mut taxonomies = Map::new();
     for (name, terms) in &meta.taxonomies {
@@ -134,7 +201,7 @@ pub fn page_listing(library: &Library, campaign: &Campaign, config: &Config, pag
         }
         None => (Value::Null, Value::Null, Value::Null),
     };
-    json!({
+    Listing::new(fields! {
         "relative_path": page.relative,
         "title": meta.title,
         "description": meta.description,
@@ -142,12 +209,15 @@ pub fn page_listing(library: &Library, campaign: &Campaign, config: &Config, pag
         "updated": meta.updated.as_ref().map(|d| &d.text),
         "expires": meta.expires.as_ref().map(|d| &d.text),
         "expired": page.expired,
-        "year": year, "month": month, "day": day,
+        "year": year,
+        "month": month,
+        "day": day,
         "slug": page.slug,
         "path": page.path,
         "permalink": config.permalink(&page.path),
         "components": components(&page.path),
-        "summary": body.and_then(|b| b.summary.clone()),
+        // Set from the body when a template sees the page (`Shapes::listed`).
+        "summary": Value::Null,
         "word_count": body.map(|b| b.word_count),
         "reading_time": body.map(|b| b.reading_time),
         "taxonomies": taxonomies,

@@ -225,7 +225,7 @@ fn analyse(library: &Library, bodies: &[Arc<Rendered>], i: usize, channel: Optio
             meta_text.push_str(term);
         }
     }
-    let mut text = bodies.get(i).map(|b| html_text(&b.content)).unwrap_or_default();
+    let mut text = bodies.get(i).map(|b| html_text(&b.content.text())).unwrap_or_default();
     let excerpt = excerpt(if description.trim().is_empty() { &text.body } else { &description });
     if let Some(c) = channel {
         // A channel's number, hours and notes are on its page, from the template rather than the body.
