@@ -51,19 +51,6 @@ impl Html {
             Repr::Spilled { file, at, len } => Cow::Owned(file.read(*at, *len)),
         }
     }
-
-    /// Its length in bytes.
-    pub fn len(&self) -> usize {
-        match &self.0 {
-            Repr::Held(text) => text.len(),
-            Repr::Spilled { len, .. } => *len,
-        }
-    }
-
-    /// Whether it is empty.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// An unnamed temporary file holding the bodies beyond the memory budget. It disappears when the
@@ -118,7 +105,7 @@ impl Spill {
                 Html(Repr::Spilled { file: self.clone(), at, len: text.len() })
             }
             Err(_) => {
-                // A file cut short by the failed write is not reused past `end`, which did not move.
+                // `end` did not move: the next body overwrites whatever the failed write left.
                 self.held.fetch_add(text.len(), Ordering::Relaxed);
                 Html(Repr::Held(text))
             }

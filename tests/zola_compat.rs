@@ -235,25 +235,48 @@ fn get_section_limit_lists_the_first_pages_and_counts_them_all() {
 #[test]
 fn a_template_that_reads_listed_bodies_gets_them() {
     let scratch = Scratch::of("zola-site");
-    let listing = |body: &str| format!("{{% extends \"base.html\" %}}{{% import \"body.html\" as b %}}{{% block content %}}{body}{{% endblock %}}");
+    // Each case: the listing's body, and a template it uses, which would not count on its own.
     let cases = [
-        ("a listed page", "{% for p in section.pages %}{{ p.content | safe }}{% endfor %}"),
-        ("a loop named page", "{% for page in section.pages %}{{ page.content | safe }}{% endfor %}"),
-        ("a table of contents", "{% for p in section.pages %}{% for h in p.toc %}<i>{{ h.title }}</i>{% endfor %}{% endfor %}"),
-        ("a macro argument named page", "{% for p in section.pages %}{{ b::body(page=p) }}{% endfor %}"),
-        ("an included template", "{% for page in section.pages %}{% include \"body.html\" %}{% endfor %}"),
-        ("get with a literal key", "{% for p in section.pages %}{{ p | get(key=\"content\") | safe }}{% endfor %}"),
-        ("map over an attribute", "{{ section.pages | map(attribute=\"content\") | join(sep=\"\") | safe }}"),
-        ("a key chosen at run time", "{% set k = \"con\" ~ \"tent\" %}{% for p in section.pages %}{{ p[k] | safe }}{% endfor %}"),
-        ("json_encode", "{{ section.pages | json_encode | safe }}"),
+        ("a listed page", "{% for p in section.pages %}{{ p.content | safe }}{% endfor %}", None),
+        ("a loop named page", "{% for page in section.pages %}{{ page.content | safe }}{% endfor %}", None),
+        ("a table of contents", "{% for p in section.pages %}{% for h in p.toc %}<i>{{ h.title }}</i>{% endfor %}{% endfor %}", None),
+        (
+            "a macro argument named page",
+            "{% for p in section.pages %}{{ b::body(page=p) }}{% endfor %}",
+            Some(("macros.html", "{% macro body(page) %}{{ page.content | safe }}{% endmacro %}")),
+        ),
+        ("an included template", "{% for page in section.pages %}{% include \"part.html\" %}{% endfor %}", Some(("part.html", "{{ page.content | safe }}"))),
+        (
+            "an included template reading `item`",
+            "{% for item in section.pages %}{% include \"part.html\" %}{% endfor %}",
+            Some(("part.html", "{{ item.content | safe }}")),
+        ),
+        ("get with a literal key", "{% for p in section.pages %}{{ p | get(key=\"content\") | safe }}{% endfor %}", None),
+        ("map over an attribute", "{{ section.pages | map(attribute=\"content\") | join(sep=\"\") | safe }}", None),
+        ("a key chosen at run time", "{% set k = \"con\" ~ \"tent\" %}{% for p in section.pages %}{{ p[k] | safe }}{% endfor %}", None),
+        ("json_encode", "{{ section.pages | json_encode | safe }}", None),
     ];
-    scratch.write("templates/body.html", "{% macro body(page) %}{{ page.content | safe }}{% endmacro %}{{ page.content | safe }}");
-    for (case, body) in cases {
-        scratch.write("templates/section.html", &listing(body));
+    for (case, body, helper) in cases {
+        let import = if body.contains("b::") { "{% import \"macros.html\" as b %}" } else { "" };
+        scratch.write("templates/section.html", &format!("{{% extends \"base.html\" %}}{import}{{% block content %}}{body}{{% endblock %}}"));
+        if let Some((name, text)) = helper {
+            scratch.write(&format!("templates/{name}"), text);
+        }
         let out = scratch.build(&[]);
         assert_ok(&out);
         let blog = read(&scratch.public(), "blog/index.html");
         // "Details" is a heading below the first post's summary: only its whole body has it.
         assert!(blog.contains("Details"), "{case}: the listing lacks the listed page's body:\n{blog}");
+        if let Some((name, _)) = helper {
+            std::fs::remove_file(scratch.site().join("templates").join(name)).unwrap();
+        }
     }
+    // Without them, no listing carries bodies (the fixture's own templates read none): the same
+    // listing that reads `p.title` only still builds, and a page still shows its own body.
+    scratch
+        .write("templates/section.html", "{% extends \"base.html\" %}{% block content %}{% for p in section.pages %}{{ p.title }}{% endfor %}{% endblock %}");
+    let out = placard().env("PLACARD_TIMINGS", "1").arg("build").arg("--root").arg(scratch.site()).arg("--output-dir").arg(scratch.public()).output().unwrap();
+    assert_ok(&out);
+    assert!(stderr(&out).contains("listed pages carry no bodies"), "{}", stderr(&out));
+    assert!(read(&scratch.public(), "blog/first-post/index.html").contains("Details"));
 }

@@ -1,6 +1,6 @@
 //! Whether a template might show the body of a page it lists.
 //!
-//! As in Zola, a listed page (in `section.pages`, `paginator.pages`, `term.pages`, `get_page`, a
+//! As in Zola, a listed page (in `section.pages`, `paginator.pages`, `term.pages`, or as a
 //! page's `lower` and `higher`) has its `content` and `toc`. Most templates show only titles, dates
 //! and summaries, though, and a home page that lists every section would copy every body of the
 //! site while it renders: most of a gigabyte at 100,000 pages. So the templates are read once, and
@@ -12,7 +12,9 @@
 //! with them (`p.content`, `page.lower.toc`), those words given to a filter (`get(key="content")`,
 //! `map(attribute="toc")`), a key chosen at run time (`p[key]`, `get(key=k)`), `json_encode`,
 //! `__tera_context`, a loop over the fields of a page, `page` or `section` set to something else,
-//! and anything inside a loop or macro that gives `page` or `section` another meaning.
+//! anything inside a loop or macro that gives `page` or `section` another meaning, and a template
+//! included (or a block placed) where one of them, or a print template's `item`, may be a listed
+//! page: the included template is read on its own, where those names mean what they usually do.
 
 use std::collections::HashMap;
 
@@ -40,7 +42,8 @@ pub fn listed_bodies_read(templates: &HashMap<String, Template>) -> Option<Strin
         let plain_value = |value: &Expr| matches!(&value.val, ExprVal::Ident(i) if segments(i).is_some_and(|s| PLAIN.contains(&s[0])));
         let unsafe_names: Vec<String> = sets.iter().filter(|(_, value)| !plain_value(value)).map(|(key, _)| key.to_string()).collect();
         let plain = PLAIN.iter().copied().chain(sets.iter().map(|(key, _)| *key)).filter(|n| !unsafe_names.iter().any(|u| u == n)).map(String::from).collect();
-        let mut reader = Reader { rebound: false, plain, unsafe_names, why: None };
+        let shadowed = unsafe_names.iter().any(|n| PLAIN.contains(&n.as_str()));
+        let mut reader = Reader { rebound: false, shadowed, plain, unsafe_names, why: None };
         reader.nodes(ast);
         reader.why.map(|why| format!("{name}: {why}"))
     })
@@ -49,6 +52,9 @@ pub fn listed_bodies_read(templates: &HashMap<String, Template>) -> Option<Strin
 struct Reader {
     /// Whether `page` or `section` means something else here (a loop variable, a macro argument).
     rebound: bool,
+    /// Whether one of [`PLAIN`] may hold a page here (a loop variable `item` over listed pages):
+    /// a template included here, read on its own with that name as plain data, would be wrong.
+    shadowed: bool,
     /// The names that hold no listed page here: [`PLAIN`], names set only from them, and loop
     /// variables over them.
     plain: Vec<String>,
@@ -102,13 +108,13 @@ impl Reader {
                 }
                 Node::Block(_, block, _) => {
                     // A child template's block renders where the parent puts it, maybe in a loop.
-                    if self.rebound {
-                        self.found(format!("the block `{}` sits where `page` or `section` is a listed one", block.name));
+                    if self.rebound || self.shadowed {
+                        self.found(format!("the block `{}` sits where `page`, `section` or `item` may be a listed page", block.name));
                     }
                     self.nodes(&block.body);
                 }
-                Node::Include(_, names, _) if self.rebound => {
-                    self.found(format!("includes {} where `page` or `section` is a listed one", names.join(", ")));
+                Node::Include(_, names, _) if self.rebound || self.shadowed => {
+                    self.found(format!("includes {} where `page`, `section` or `item` may be a listed page", names.join(", ")));
                 }
                 Node::Forloop(_, forloop, _) => {
                     self.expr(&forloop.container);
@@ -117,7 +123,9 @@ impl Reader {
                     }
                     let rebinds = OWN.contains(&forloop.value.as_str()) || forloop.key.as_deref().is_some_and(|k| OWN.contains(&k));
                     let from_plain = self.is_plain(&forloop.container);
-                    let before = self.plain.clone();
+                    let shadows = !from_plain && forloop.key.iter().chain([&forloop.value]).any(|n| PLAIN.contains(&n.as_str()));
+                    let (before, shadowed_before) = (self.plain.clone(), self.shadowed);
+                    self.shadowed |= shadows;
                     for name in forloop.key.iter().chain([&forloop.value]) {
                         self.plain.retain(|n| n != name);
                         if from_plain && !self.unsafe_names.contains(name) {
@@ -126,6 +134,7 @@ impl Reader {
                     }
                     self.scoped(rebinds, &forloop.body);
                     self.plain = before;
+                    self.shadowed = shadowed_before;
                     if let Some(empty) = &forloop.empty_body {
                         self.nodes(empty);
                     }
@@ -349,6 +358,8 @@ mod tests {
             "{% for t in item.texts %}{% for p in section.pages %}{{ p.toc }}{% endfor %}{% endfor %}",
             "{% for t in item.texts %}{{ t.content }}{% endfor %}{% set t = section.pages.0 %}",
             "{% set t = item.texts.0 %}{% set t = section.pages.0 %}{{ t.content }}",
+            "{% for item in section.pages %}{% include \"card.html\" %}{% endfor %}",
+            "{% set item = section.pages.0 %}{% include \"card.html\" %}",
         ] {
             assert!(read(&[("t.html", template)]).is_some(), "not counted: {template}");
         }
