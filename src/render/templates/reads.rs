@@ -177,11 +177,14 @@ impl Reader {
 
     fn expr(&mut self, expr: &Expr) {
         self.val(&expr.val);
+        // Filters on the config or a print item cannot reach a listed page, whatever they pick.
+        let on_plain = self.is_plain(expr);
         for filter in &expr.filters {
-            if filter.name == "json_encode" {
+            if filter.name == "json_encode" && !on_plain {
                 self.found("uses json_encode, which shows every field".into());
             }
-            if filter.name == "get" && !filter.args.get("key").is_some_and(|k| matches!(k.val, ExprVal::String(_)) && k.filters.is_empty()) {
+            let literal_key = filter.args.get("key").is_some_and(|k| matches!(k.val, ExprVal::String(_)) && k.filters.is_empty());
+            if filter.name == "get" && !literal_key && !on_plain {
                 self.found("uses get with a key chosen at run time".into());
             }
             for arg in filter.args.values() {
@@ -314,6 +317,7 @@ mod tests {
             "{% for year, pages in section.pages | group_by(attribute=\"year\") %}{{ year }}{% for page in pages %}{{ page.title }}{% endfor %}{% endfor %}";
         let macros = "{% macro card(p) %}{{ p.title }} {{ p.date }}{{ config.extra.titles[p.slug] }}{% endmacro %}{% macro tax_title(config, name) %}{{ config.extra.taxonomy_titles[name] }}{% endmacro %}{% macro own() %}{{ page.content | safe }}{% endmacro %}{% for name, terms in page.taxonomies %}{{ name }}{% endfor %}";
         let print = "{% set t = item.texts.0 %}{{ t.content }}{{ item.texts.0.content | safe }}{% for t in item.texts %}{{ t.content | safe }}{% endfor %}{% if item.content %}{{ item.content }}{% endif %}";
+        let config = "{{ config.extra | get(key=lang) }}{{ config.extra.menu | json_encode }}";
         let words = "{% for tax, terms in page.taxonomies %}{{ page.taxonomies[tax] | length }}{{ page.extra[tax] }}{% endfor %}{{ trans(key=\"toc\", lang=page.lang) }}{% set what = \"content\" %}{{ what }}";
         let base = "{% block content %}{% endblock content %}{% for k, v in config.extra %}{{ k }}{% endfor %}{{ config.languages[lang].title }}";
         assert_eq!(
@@ -325,7 +329,8 @@ mod tests {
                 ("base.html", base),
                 ("archive.html", archive),
                 ("words.html", words),
-                ("print/body.html", print)
+                ("print/body.html", print),
+                ("config.html", config)
             ]),
             None
         );
@@ -347,6 +352,8 @@ mod tests {
             "{% for p in section.pages %}{{ p[key] }}{% endfor %}",
             "{{ section.pages.0[\"content\"] }}",
             "{{ section.pages | json_encode }}",
+            "{% for p in section.pages %}{{ p | json_encode }}{% endfor %}",
+            "{{ page.lower | get(key=k) }}",
             "{{ __tera_context }}",
             "{% for k, v in section.pages.0 %}{{ v }}{% endfor %}",
             "{% set page = section.pages.0 %}{{ page.content }}",
